@@ -1,0 +1,462 @@
+//! Distinguished names (RFC 4514): parsing, the pretty form clients see, and the
+//! normalised form used for comparison and as the store key.
+
+use std::fmt;
+use thiserror::Error;
+
+/// Why a DN string could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("invalid DN syntax: {0}")]
+pub struct DnError(pub String);
+
+/// One attribute=value assertion inside an RDN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ava {
+    /// Attribute type as written (e.g. `cn`, `commonName`, `2.5.4.3`).
+    pub attr: String,
+    /// Unescaped value.
+    pub value: String,
+}
+
+/// A relative distinguished name: one or more AVAs joined by `+`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rdn {
+    /// The AVAs in the order given.
+    pub avas: Vec<Ava>,
+}
+
+/// A distinguished name; `rdns[0]` is the leftmost (most specific) RDN.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dn {
+    /// RDNs from the entry itself up to the root.
+    pub rdns: Vec<Rdn>,
+}
+
+/// Well-known long names folded to the short name slapd shows, so that
+/// `commonName=x` and `cn=x` are the same DN.
+const TYPE_ALIASES: &[(&str, &str)] = &[
+    ("commonname", "cn"),
+    ("2.5.4.3", "cn"),
+    ("organizationname", "o"),
+    ("2.5.4.10", "o"),
+    ("organizationalunitname", "ou"),
+    ("2.5.4.11", "ou"),
+    ("domaincomponent", "dc"),
+    ("0.9.2342.19200300.100.1.25", "dc"),
+    ("userid", "uid"),
+    ("0.9.2342.19200300.100.1.1", "uid"),
+    ("surname", "sn"),
+    ("countryname", "c"),
+    ("localityname", "l"),
+    ("stateorprovincename", "st"),
+    ("streetaddress", "street"),
+    ("rfc822mailbox", "mail"),
+    ("0.9.2342.19200300.100.1.3", "mail"),
+];
+
+/// The canonical (lower-case, short) spelling of an attribute type inside a DN.
+pub fn canonical_type(attr: &str) -> String {
+    let lower = attr.to_ascii_lowercase();
+    let lower = lower.strip_prefix("oid.").unwrap_or(&lower).to_string();
+    TYPE_ALIASES
+        .iter()
+        .find(|(long, _)| *long == lower)
+        .map(|(_, short)| short.to_string())
+        .unwrap_or(lower)
+}
+
+/// caseIgnoreMatch-style normalisation (RFC 4518 in short): trim, fold case, and
+/// collapse inner runs of spaces. Every naming attribute the mail schemas use
+/// (cn, o, ou, dc, uid, mail) matches case-insensitively.
+pub fn normalize_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for word in value.split(' ').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// Escape a value for the string form of a DN (RFC 4514 2.4).
+pub fn escape_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 4);
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        match c {
+            ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' if i == 0 => out.push_str("\\#"),
+            ' ' if i == 0 || i == last => out.push_str("\\ "),
+            '\0' => out.push_str("\\00"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Rdn {
+    /// A single-valued RDN.
+    pub fn new(attr: &str, value: &str) -> Self {
+        Rdn {
+            avas: vec![Ava {
+                attr: attr.to_string(),
+                value: value.to_string(),
+            }],
+        }
+    }
+
+    /// Parse one RDN such as `mail=user1@domain1.example` or `cn=a+sn=b`.
+    pub fn parse(s: &str) -> Result<Rdn, DnError> {
+        let dn = Dn::parse(s)?;
+        match dn.rdns.len() {
+            1 => Ok(dn.rdns.into_iter().next().expect("one rdn")),
+            0 => Err(DnError("empty RDN".into())),
+            _ => Err(DnError(format!("{s:?} holds more than one RDN"))),
+        }
+    }
+
+    /// Normalised form: AVAs canonicalised and sorted, so `a=1+b=2` equals `b=2+a=1`.
+    pub fn normalized(&self) -> String {
+        let mut parts: Vec<String> = self
+            .avas
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}={}",
+                    canonical_type(&a.attr),
+                    escape_value(&normalize_value(&a.value))
+                )
+            })
+            .collect();
+        parts.sort();
+        parts.join("+")
+    }
+}
+
+impl fmt::Display for Rdn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, a) in self.avas.iter().enumerate() {
+            if i > 0 {
+                f.write_str("+")?;
+            }
+            write!(f, "{}={}", a.attr, escape_value(&a.value))?;
+        }
+        Ok(())
+    }
+}
+
+impl Dn {
+    /// The empty DN (the root DSE).
+    pub fn root() -> Self {
+        Dn { rdns: Vec::new() }
+    }
+
+    /// Parse a DN string (RFC 4514, tolerating the spaces after commas and `;`
+    /// separators that RFC 1779-era LDIF, like the article's, contains).
+    pub fn parse(s: &str) -> Result<Dn, DnError> {
+        let chars: Vec<char> = s.chars().collect();
+        let mut pos = 0;
+        let mut rdns = Vec::new();
+        skip_spaces(&chars, &mut pos);
+        if pos == chars.len() {
+            return Ok(Dn::root());
+        }
+        loop {
+            let mut avas = Vec::new();
+            loop {
+                skip_spaces(&chars, &mut pos);
+                let attr = parse_type(&chars, &mut pos)?;
+                skip_spaces(&chars, &mut pos);
+                if chars.get(pos) != Some(&'=') {
+                    return Err(DnError(format!("expected '=' after {attr:?} in {s:?}")));
+                }
+                pos += 1;
+                skip_spaces(&chars, &mut pos);
+                let value = parse_value(&chars, &mut pos)?;
+                avas.push(Ava { attr, value });
+                skip_spaces(&chars, &mut pos);
+                if chars.get(pos) == Some(&'+') {
+                    pos += 1;
+                    continue;
+                }
+                break;
+            }
+            rdns.push(Rdn { avas });
+            match chars.get(pos) {
+                None => break,
+                Some(',') | Some(';') => {
+                    pos += 1;
+                }
+                Some(c) => return Err(DnError(format!("unexpected {c:?} in {s:?}"))),
+            }
+        }
+        Ok(Dn { rdns })
+    }
+
+    /// True for the empty DN.
+    pub fn is_root(&self) -> bool {
+        self.rdns.is_empty()
+    }
+
+    /// The entry's own RDN, if it is not the root.
+    pub fn rdn(&self) -> Option<&Rdn> {
+        self.rdns.first()
+    }
+
+    /// The parent DN (the root's parent is None).
+    pub fn parent(&self) -> Option<Dn> {
+        if self.rdns.is_empty() {
+            None
+        } else {
+            Some(Dn {
+                rdns: self.rdns[1..].to_vec(),
+            })
+        }
+    }
+
+    /// The DN of a child of this entry.
+    pub fn child(&self, rdn: Rdn) -> Dn {
+        let mut rdns = Vec::with_capacity(self.rdns.len() + 1);
+        rdns.push(rdn);
+        rdns.extend(self.rdns.iter().cloned());
+        Dn { rdns }
+    }
+
+    /// Number of RDNs.
+    pub fn depth(&self) -> usize {
+        self.rdns.len()
+    }
+
+    /// Normalised string form, used for equality and logs' matching.
+    pub fn normalized(&self) -> String {
+        self.rdns
+            .iter()
+            .map(Rdn::normalized)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// True when `self` is `ancestor` or lies below it.
+    pub fn is_within(&self, ancestor: &Dn) -> bool {
+        let n = ancestor.rdns.len();
+        if self.rdns.len() < n {
+            return false;
+        }
+        let offset = self.rdns.len() - n;
+        self.rdns[offset..]
+            .iter()
+            .zip(ancestor.rdns.iter())
+            .all(|(a, b)| a.normalized() == b.normalized())
+    }
+
+    /// The key that orders the directory as a tree: normalised RDNs from the root
+    /// down, each terminated by a NUL byte, so a subtree is one prefix range.
+    pub fn tree_key(&self) -> Vec<u8> {
+        let mut key = Vec::new();
+        for rdn in self.rdns.iter().rev() {
+            key.extend_from_slice(rdn.normalized().as_bytes());
+            key.push(0);
+        }
+        key
+    }
+
+    /// Same DN, compared by normalised form.
+    pub fn same_as(&self, other: &Dn) -> bool {
+        self.rdns.len() == other.rdns.len() && self.is_within(other)
+    }
+}
+
+impl fmt::Display for Dn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.rdns.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            write!(f, "{r}")?;
+        }
+        Ok(())
+    }
+}
+
+fn skip_spaces(chars: &[char], pos: &mut usize) {
+    while chars
+        .get(*pos)
+        .is_some_and(|c| *c == ' ' || *c == '\n' || *c == '\r' || *c == '\t')
+    {
+        *pos += 1;
+    }
+}
+
+fn parse_type(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
+    let start = *pos;
+    while chars
+        .get(*pos)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.' || *c == ';')
+    {
+        // ';' belongs to options only when followed by a letter; as a separator it ends the RDN.
+        if chars[*pos] == ';' {
+            break;
+        }
+        *pos += 1;
+    }
+    let t: String = chars[start..*pos].iter().collect();
+    let valid = match t.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => {
+            t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        }
+        Some(c) if c.is_ascii_digit() => t
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())),
+        _ => false,
+    };
+    if !valid {
+        let rest: String = chars[start..].iter().take(20).collect();
+        return Err(DnError(format!("bad attribute type at {rest:?}")));
+    }
+    Ok(t)
+}
+
+fn hex(c: char) -> Option<u8> {
+    c.to_digit(16).map(|d| d as u8)
+}
+
+fn parse_value(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
+    if chars.get(*pos) == Some(&'#') {
+        // BER-encoded value: keep its string form; it is rare in mail trees.
+        let start = *pos;
+        *pos += 1;
+        while chars.get(*pos).is_some_and(|c| c.is_ascii_hexdigit()) {
+            *pos += 1;
+        }
+        return Ok(chars[start..*pos].iter().collect());
+    }
+    if chars.get(*pos) == Some(&'"') {
+        // RFC 2253-era quoted value.
+        *pos += 1;
+        let mut out = String::new();
+        loop {
+            match chars.get(*pos) {
+                None => return Err(DnError("unterminated quoted value".into())),
+                Some('"') => {
+                    *pos += 1;
+                    return Ok(out);
+                }
+                Some('\\') if *pos + 1 < chars.len() => {
+                    out.push(chars[*pos + 1]);
+                    *pos += 2;
+                }
+                Some(c) => {
+                    out.push(*c);
+                    *pos += 1;
+                }
+            }
+        }
+    }
+    let mut bytes: Vec<u8> = Vec::new();
+    // Trailing unescaped spaces are not part of the value.
+    let mut keep_len = 0;
+    while let Some(&c) = chars.get(*pos) {
+        match c {
+            ',' | ';' | '+' => break,
+            '\\' => {
+                let a = chars.get(*pos + 1).copied();
+                let b = chars.get(*pos + 2).copied();
+                match (a, a.and_then(hex), b.and_then(hex)) {
+                    (Some(_), Some(h), Some(l)) => {
+                        bytes.push(h * 16 + l);
+                        *pos += 3;
+                    }
+                    (Some(e), _, _)
+                        if matches!(
+                            e,
+                            ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' | ' ' | '#'
+                        ) =>
+                    {
+                        let mut buf = [0u8; 4];
+                        bytes.extend_from_slice(e.encode_utf8(&mut buf).as_bytes());
+                        *pos += 2;
+                    }
+                    _ => return Err(DnError("bad escape sequence".into())),
+                }
+                keep_len = bytes.len();
+                continue;
+            }
+            '"' | '<' | '>' | '=' => {
+                // RFC 4514 requires these escaped; '=' inside values is common in the
+                // wild (base64-ish) and slapd accepts it, so only the others are errors.
+                if c != '=' {
+                    return Err(DnError(format!("unescaped {c:?} in value")));
+                }
+                bytes.push(b'=');
+                keep_len = bytes.len();
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                if c != ' ' {
+                    keep_len = bytes.len();
+                }
+            }
+        }
+        *pos += 1;
+    }
+    bytes.truncate(keep_len);
+    String::from_utf8(bytes).map_err(|_| DnError("value is not UTF-8".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_articles_spaced_dns() {
+        let dn = Dn::parse(
+            "mail=user1@domain1.example, o=domain1.example,\n o=hosting, dc=myhosting, dc=example",
+        )
+        .unwrap();
+        assert_eq!(
+            dn.to_string(),
+            "mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example"
+        );
+        assert_eq!(dn.depth(), 5);
+    }
+
+    #[test]
+    fn compares_case_insensitively_and_by_alias() {
+        let a = Dn::parse("CN=Post  Master,O=Hosting").unwrap();
+        let b = Dn::parse("commonName=post master,o=hosting").unwrap();
+        assert!(a.same_as(&b));
+        assert_eq!(a.tree_key(), b.tree_key());
+    }
+
+    #[test]
+    fn escapes_round_trip() {
+        let dn = Dn::parse(r"cn=Smith\, John+uid=js,o=a\2Cb").unwrap();
+        assert_eq!(dn.rdns[0].avas[0].value, "Smith, John");
+        assert_eq!(dn.rdns[1].avas[0].value, "a,b");
+        let again = Dn::parse(&dn.to_string()).unwrap();
+        assert!(again.same_as(&dn));
+    }
+
+    #[test]
+    fn subtree_keys_are_prefixes() {
+        let base = Dn::parse("o=hosting,dc=example").unwrap();
+        let child = Dn::parse("o=d1,o=hosting,dc=example").unwrap();
+        let sibling = Dn::parse("o=hostingx,dc=example").unwrap();
+        assert!(child.tree_key().starts_with(&base.tree_key()));
+        assert!(!sibling.tree_key().starts_with(&base.tree_key()));
+        assert!(child.is_within(&base));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(Dn::parse("nodn").is_err());
+        assert!(Dn::parse("=x").is_err());
+        assert!(Dn::parse("cn=a\\").is_err());
+        assert!(Dn::parse("cn=a<b").is_err());
+    }
+}
