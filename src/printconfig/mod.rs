@@ -1,0 +1,19 @@
+//! `mailldap print-config postfix|courier|dovecot`: ready-to-use client configuration
+//! for the tree being served.
+
+/// What the generated configuration needs to know about the served tree.
+#[derive(Debug, Clone)]
+pub struct PrintParams {
+    /// LDAP URI the mail software should use, e.g. `ldap://127.0.0.1:3389`.
+    pub uri: String,
+    /// The directory suffix, e.g. `dc=myhosting,dc=example`.
+    pub suffix: String,
+    /// Where the hosted domains live: `o=hosting,<suffix>`.
+    pub hosting_base: String,
+    /// Unix uid and gid that own all virtual mailboxes (the article's vmail: 125/120).
+    pub vmail_uid: u32,
+    /// See `vmail_uid`.
+    pub vmail_gid: u32,
+    /// Base directory of the virtual mailboxes (the article's /home/vmail/domains).
+    pub vmail_base: String,
+}
