@@ -17,3 +17,13 @@ pub struct PrintParams {
     /// Base directory of the virtual mailboxes (the article's /home/vmail/domains).
     pub vmail_base: String,
 }
+
+/// The configuration text for `kind` (postfix, courier, dovecot), if known.
+pub fn render(kind: &str, params: &PrintParams) -> Option<String> {
+    match kind {
+        "postfix" => Some(postfix::postfix(params)),
+        "courier" => Some(courier::courier(params)),
+        "dovecot" => Some(dovecot::dovecot(params)),
+        _ => None,
+    }
+}
