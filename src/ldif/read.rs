@@ -173,18 +173,16 @@ pub(super) fn valid_attr_desc(s: &str) -> bool {
     let mut parts = s.split(';');
     let base = parts.next().unwrap_or("");
     let base_ok = match base.as_bytes().first() {
-        Some(c) if c.is_ascii_alphabetic() => base
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+        Some(c) if c.is_ascii_alphabetic() => {
+            base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        }
         Some(c) if c.is_ascii_digit() => base
             .split('.')
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
         _ => false,
     };
     base_ok
-        && parts.all(|o| {
-            !o.is_empty() && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+        && parts.all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
 fn split_spec<'a>(line: &'a Line, ctx: &Ctx) -> Result<Spec<'a>, LdifError> {
@@ -201,10 +199,7 @@ fn split_spec<'a>(line: &'a Line, ctx: &Ctx) -> Result<Spec<'a>, LdifError> {
     let name = std::str::from_utf8(&line.text[..colon])
         .map_err(|_| ctx.err(line.no, "attribute description is not UTF-8"))?;
     if !valid_attr_desc(name) {
-        return Err(ctx.err(
-            line.no,
-            format!("invalid attribute description {name:?}"),
-        ));
+        return Err(ctx.err(line.no, format!("invalid attribute description {name:?}")));
     }
     let rest = &line.text[colon + 1..];
     let (kind, rest) = match rest.first() {
@@ -289,6 +284,13 @@ fn read_url(spec: &Spec, ctx: &Ctx) -> Result<Vec<u8>, LdifError> {
             None => path,
         }
     };
+    // Only regular files: a device such as /dev/zero would never end.
+    match std::fs::metadata(&path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(ctx.err(spec.no, format!("{} is not a regular file", path.display())))
+        }
+        _ => {}
+    }
     std::fs::read(&path).map_err(|e| {
         ctx.err(
             spec.no,
@@ -304,6 +306,10 @@ fn percent_decode(s: &str) -> Option<String> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = s.get(i + 1..i + 3)?;
+            // from_str_radix would also take a sign ("%+1"); a URL escape is two hex digits.
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
         } else {
@@ -338,7 +344,11 @@ fn parse_record(lines: &[Line], ctx: &Ctx) -> Result<LocatedRecord, LdifError> {
         let spec = split_spec(&lines[i], ctx)?;
         let text = text_value(&spec, ctx)?;
         let oid = text.split(' ').next().unwrap_or("");
-        if oid.is_empty() || !oid.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        if oid.is_empty()
+            || !oid
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(ctx.err(spec.no, format!("control: needs an OID, found {oid:?}")));
         }
         i += 1;
@@ -500,8 +510,8 @@ fn parse_modrdn(
         })?;
     let spec = split_spec(newrdn_line, ctx)?;
     let text = text_value(&spec, ctx)?;
-    let new_rdn = Rdn::parse(&text)
-        .map_err(|e| ctx.err(spec.no, format!("invalid newrdn {text:?}: {e}")))?;
+    let new_rdn =
+        Rdn::parse(&text).map_err(|e| ctx.err(spec.no, format!("invalid newrdn {text:?}: {e}")))?;
 
     let del_line = lines
         .get(1)
