@@ -6,3 +6,5 @@
 
 pub mod dn;
 pub mod entry;
+pub mod filter;
+pub mod schema;
