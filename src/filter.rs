@@ -163,7 +163,10 @@ struct Ctx<'a> {
 
 /// Options of an attribute description, lower-cased (`cn;lang-de` -> [lang-de]).
 fn options_of(desc: &str) -> Vec<String> {
-    desc.split(';').skip(1).map(|o| o.to_ascii_lowercase()).collect()
+    desc.split(';')
+        .skip(1)
+        .map(|o| o.to_ascii_lowercase())
+        .collect()
 }
 
 impl Ctx<'_> {
@@ -235,11 +238,15 @@ impl Ctx<'_> {
                 let Some((at, opts)) = self.lookup(desc) else {
                     return Tri::Undefined;
                 };
-                if !at.has_equality() {
+                if !at.has_equality() || at.validate(value).is_err() {
                     return Tri::Undefined;
                 }
                 let key = at.approx_key(value);
-                Tri::from_bool(self.values(at, &opts).iter().any(|v| at.approx_key(v) == key))
+                Tri::from_bool(
+                    self.values(at, &opts)
+                        .iter()
+                        .any(|v| at.approx_key(v) == key),
+                )
             }
             Filter::Extensible {
                 rule,
@@ -280,7 +287,13 @@ impl Ctx<'_> {
         }))
     }
 
-    fn substring(&self, desc: &str, initial: Option<&[u8]>, any: &[Vec<u8>], final_: Option<&[u8]>) -> Tri {
+    fn substring(
+        &self,
+        desc: &str,
+        initial: Option<&[u8]>,
+        any: &[Vec<u8>],
+        final_: Option<&[u8]>,
+    ) -> Tri {
         let Some((at, opts)) = self.lookup(desc) else {
             return Tri::Undefined;
         };
@@ -330,15 +343,25 @@ impl Ctx<'_> {
         if at.ordering_cmp(value, value).is_none() {
             return Tri::Undefined;
         }
-        Tri::from_bool(self.values(at, &opts).iter().any(|v| match at.ordering_cmp(v, value) {
-            Some(Ordering::Equal) => true,
-            Some(Ordering::Greater) => greater,
-            Some(Ordering::Less) => !greater,
-            None => false,
-        }))
+        Tri::from_bool(
+            self.values(at, &opts)
+                .iter()
+                .any(|v| match at.ordering_cmp(v, value) {
+                    Some(Ordering::Equal) => true,
+                    Some(Ordering::Greater) => greater,
+                    Some(Ordering::Less) => !greater,
+                    None => false,
+                }),
+        )
     }
 
-    fn extensible(&self, rule: Option<&str>, attr: Option<&str>, value: &[u8], dn_attrs: bool) -> Tri {
+    fn extensible(
+        &self,
+        rule: Option<&str>,
+        attr: Option<&str>,
+        value: &[u8],
+        dn_attrs: bool,
+    ) -> Tri {
         let rule = match rule {
             Some(r) => match matching::lookup(r) {
                 Some(info) => Some(info),
@@ -356,7 +379,9 @@ impl Ctx<'_> {
         // (type, value) pairs to test.
         let mut candidates: Vec<(&AttributeType, &[u8])> = Vec::new();
         match &target {
-            Some((at, opts)) => candidates.extend(self.values(at, opts).into_iter().map(|v| (*at, v))),
+            Some((at, opts)) => {
+                candidates.extend(self.values(at, opts).into_iter().map(|v| (*at, v)))
+            }
             None => {
                 for a in &self.entry.attrs {
                     if let Some(t) = self.schema.attribute(&a.name) {
@@ -370,8 +395,13 @@ impl Ctx<'_> {
         if dn_attrs {
             for rdn in &self.entry.dn.rdns {
                 for ava in &rdn.avas {
-                    let Some(t) = self.schema.attribute(&ava.attr) else { continue };
-                    if target.as_ref().is_none_or(|(at, _)| self.schema.is_subtype(t, at)) {
+                    let Some(t) = self.schema.attribute(&ava.attr) else {
+                        continue;
+                    };
+                    if target
+                        .as_ref()
+                        .is_none_or(|(at, _)| self.schema.is_subtype(t, at))
+                    {
                         candidates.push((t, ava.value.as_bytes()));
                     }
                 }
@@ -389,10 +419,16 @@ impl Ctx<'_> {
                     RuleKind::Equality => {
                         Some(matching::normalize(r.norm, v) == matching::normalize(r.norm, value))
                     }
-                    RuleKind::Ordering => Some(matching::compare(r.norm, v, value)? == Ordering::Less),
+                    RuleKind::Ordering => {
+                        Some(matching::compare(r.norm, v, value)? == Ordering::Less)
+                    }
                     RuleKind::BitAnd | RuleKind::BitOr => {
                         let (a, b) = (matching::integer_value(v)?, matching::integer_value(value)?);
-                        Some(if r.kind == RuleKind::BitAnd { a & b == b } else { a & b != 0 })
+                        Some(if r.kind == RuleKind::BitAnd {
+                            a & b == b
+                        } else {
+                            a & b != 0
+                        })
                     }
                     RuleKind::Substrings => None,
                 },
@@ -474,7 +510,11 @@ impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Filter::And(list) | Filter::Or(list) => {
-                f.write_str(if matches!(self, Filter::And(_)) { "(&" } else { "(|" })?;
+                f.write_str(if matches!(self, Filter::And(_)) {
+                    "(&"
+                } else {
+                    "(|"
+                })?;
                 for sub in list {
                     write!(f, "{sub}")?;
                 }
@@ -570,7 +610,10 @@ impl Parser<'_> {
     }
 
     fn skip_ws(&mut self) {
-        while self.peek().is_some_and(|b| b == b' ' || b == b'\t' || b == b'\n' || b == b'\r') {
+        while self
+            .peek()
+            .is_some_and(|b| b == b' ' || b == b'\t' || b == b'\n' || b == b'\r')
+        {
             self.pos += 1;
         }
     }
@@ -589,6 +632,7 @@ impl Parser<'_> {
             return Err(self.err("filter nested too deeply"));
         }
         self.expect(b'(')?;
+        self.skip_ws();
         let f = match self.peek() {
             Some(b'&') => {
                 self.pos += 1;
@@ -624,10 +668,9 @@ impl Parser<'_> {
     /// Attribute description: a name or numeric OID, then `;options`.
     fn attr_desc(&mut self) -> String {
         let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b';' || b == b'_')
-        {
+        while self.peek().is_some_and(|b| {
+            b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b';' || b == b'_'
+        }) {
             self.pos += 1;
         }
         String::from_utf8_lossy(&self.s[start..self.pos]).into_owned()
@@ -636,8 +679,10 @@ impl Parser<'_> {
     fn check_desc(&self, desc: &str, start: usize) -> Result<(), FilterError> {
         let mut parts = desc.split(';');
         let base = parts.next().unwrap_or("");
-        let base_ok = crate::schema::syntax::is_descr(base) || crate::schema::syntax::is_numeric_oid(base);
-        let opts_ok = parts.all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+        let base_ok =
+            crate::schema::syntax::is_descr(base) || crate::schema::syntax::is_numeric_oid(base);
+        let opts_ok = parts
+            .all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
         if base_ok && opts_ok {
             Ok(())
         } else {
@@ -675,7 +720,11 @@ impl Parser<'_> {
                                 cur.push(*c);
                                 self.pos += 2;
                             }
-                            _ => return Err(self.err("invalid escape: expected \\ and two hex digits")),
+                            _ => {
+                                return Err(
+                                    self.err("invalid escape: expected \\ and two hex digits")
+                                )
+                            }
                         },
                     }
                 }
@@ -773,7 +822,12 @@ impl Parser<'_> {
         })
     }
 
-    fn extensible(&mut self, attr: String, start: usize, bare: bool) -> Result<Filter, FilterError> {
+    fn extensible(
+        &mut self,
+        attr: String,
+        start: usize,
+        bare: bool,
+    ) -> Result<Filter, FilterError> {
         let attr = if attr.is_empty() {
             None
         } else {
@@ -789,7 +843,10 @@ impl Parser<'_> {
                 break;
             }
             let tok_start = self.pos;
-            while self.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+            while self
+                .peek()
+                .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            {
                 self.pos += 1;
             }
             let tok = String::from_utf8_lossy(&self.s[tok_start..self.pos]).into_owned();

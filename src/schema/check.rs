@@ -68,7 +68,11 @@ impl Schema {
     /// Check an entry against the schema. The caller adds the RDN values first
     /// (RFC 4511 4.7); the naming check here is a safety net. Operational
     /// attributes are checked for syntax but not against MUST/MAY.
-    pub fn check_entry(&self, entry: &Entry, mode: SchemaMode) -> Result<CheckedEntry, SchemaViolation> {
+    pub fn check_entry(
+        &self,
+        entry: &Entry,
+        mode: SchemaMode,
+    ) -> Result<CheckedEntry, SchemaViolation> {
         use SchemaViolation::*;
         let mut warnings = Vec::new();
 
@@ -85,9 +89,9 @@ impl Schema {
         let mut named: Vec<&ObjectClass> = Vec::new();
         for v in &oc_values {
             let name = String::from_utf8_lossy(v);
-            let oc = self
-                .object_class(name.trim())
-                .ok_or_else(|| ObjectClassViolation(format!("unrecognized objectClass '{name}'")))?;
+            let oc = self.object_class(name.trim()).ok_or_else(|| {
+                ObjectClassViolation(format!("unrecognized objectClass '{name}'"))
+            })?;
             if !named.iter().any(|c| c.oid == oc.oid) {
                 named.push(oc);
             }
@@ -107,15 +111,28 @@ impl Schema {
             let at = self.attribute(&attr.name).ok_or_else(|| {
                 UndefinedAttributeType(format!("{}: attribute type undefined", attr.name))
             })?;
-            let options: Vec<String> = attr.name.split(';').skip(1).map(|o| o.to_ascii_lowercase()).collect();
+            let options: Vec<String> = attr
+                .name
+                .split(';')
+                .skip(1)
+                .map(|o| o.to_ascii_lowercase())
+                .collect();
             for (i, v) in attr.values.iter().enumerate() {
                 at.validate(v).map_err(|why| {
-                    InvalidAttributeSyntax(format!("{}: value #{i} invalid per syntax ({why})", attr.name))
+                    InvalidAttributeSyntax(format!(
+                        "{}: value #{i} invalid per syntax ({why})",
+                        attr.name
+                    ))
                 })?;
             }
             let same = |g: &Group| {
                 g.at.oid == at.oid && {
-                    let mut o: Vec<String> = g.shown.split(';').skip(1).map(|o| o.to_ascii_lowercase()).collect();
+                    let mut o: Vec<String> = g
+                        .shown
+                        .split(';')
+                        .skip(1)
+                        .map(|o| o.to_ascii_lowercase())
+                        .collect();
                     let mut mine = options.clone();
                     o.sort();
                     mine.sort();
@@ -153,7 +170,11 @@ impl Schema {
 
         // Exactly one structural chain: one class every other structural one
         // is an ancestor of.
-        let structurals: Vec<&ObjectClass> = all.iter().copied().filter(|c| c.kind == ClassKind::Structural).collect();
+        let structurals: Vec<&ObjectClass> = all
+            .iter()
+            .copied()
+            .filter(|c| c.kind == ClassKind::Structural)
+            .collect();
         let most_specific = structurals
             .iter()
             .copied()
@@ -168,7 +189,9 @@ impl Schema {
                 )));
             }
             (None, true) if mode == SchemaMode::Strict => {
-                return Err(ObjectClassViolation("no structural object class provided".into()))
+                return Err(ObjectClassViolation(
+                    "no structural object class provided".into(),
+                ))
             }
             (None, true) => {
                 warnings.push("no structural object class provided".into());
@@ -180,7 +203,11 @@ impl Schema {
         let extensible = all.iter().any(|c| c.oid == "1.3.6.1.4.1.1466.101.120.111");
         let free = extensible || structural.is_none();
         let listed = |list: &dyn Fn(&ObjectClass) -> &Vec<String>, at: &AttributeType| {
-            all.iter().any(|c| list(c).iter().any(|n| self.attribute(n).is_some_and(|x| x.oid == at.oid)))
+            all.iter().any(|c| {
+                list(c)
+                    .iter()
+                    .any(|n| self.attribute(n).is_some_and(|x| x.oid == at.oid))
+            })
         };
         if !free {
             for g in &groups {
@@ -188,17 +215,26 @@ impl Schema {
                     continue;
                 }
                 if !listed(&|c| &c.must, g.at) && !listed(&|c| &c.may, g.at) {
-                    return Err(ObjectClassViolation(format!("attribute '{}' not allowed", g.shown)));
+                    return Err(ObjectClassViolation(format!(
+                        "attribute '{}' not allowed",
+                        g.shown
+                    )));
                 }
             }
         }
         for c in &all {
             for m in &c.must {
-                let Some(at) = self.attribute(m) else { continue };
+                let Some(at) = self.attribute(m) else {
+                    continue;
+                };
                 if groups.iter().any(|g| g.at.oid == at.oid) {
                     continue;
                 }
-                let msg = format!("object class '{}' requires attribute '{}'", c.name(), at.name());
+                let msg = format!(
+                    "object class '{}' requires attribute '{}'",
+                    c.name(),
+                    at.name()
+                );
                 if mode == SchemaMode::Lenient && c.kind == ClassKind::Auxiliary {
                     warnings.push(msg);
                 } else {

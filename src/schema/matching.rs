@@ -83,42 +83,246 @@ macro_rules! rule {
 
 /// Every matching rule listed in matchingRules and usable in filters.
 pub const RULES: &[RuleInfo] = &[
-    rule!("2.5.13.0", "objectIdentifierMatch", "1.3.6.1.4.1.1466.115.121.1.38", Equality, Oid),
-    rule!("2.5.13.1", "distinguishedNameMatch", "1.3.6.1.4.1.1466.115.121.1.12", Equality, Dn),
+    rule!(
+        "2.5.13.0",
+        "objectIdentifierMatch",
+        "1.3.6.1.4.1.1466.115.121.1.38",
+        Equality,
+        Oid
+    ),
+    rule!(
+        "2.5.13.1",
+        "distinguishedNameMatch",
+        "1.3.6.1.4.1.1466.115.121.1.12",
+        Equality,
+        Dn
+    ),
     rule!("2.5.13.2", "caseIgnoreMatch", DS, Equality, CaseIgnore),
-    rule!("2.5.13.3", "caseIgnoreOrderingMatch", DS, Ordering, CaseIgnore),
-    rule!("2.5.13.4", "caseIgnoreSubstringsMatch", SUBA, Substrings, CaseIgnore),
+    rule!(
+        "2.5.13.3",
+        "caseIgnoreOrderingMatch",
+        DS,
+        Ordering,
+        CaseIgnore
+    ),
+    rule!(
+        "2.5.13.4",
+        "caseIgnoreSubstringsMatch",
+        SUBA,
+        Substrings,
+        CaseIgnore
+    ),
     rule!("2.5.13.5", "caseExactMatch", DS, Equality, CaseExact),
-    rule!("2.5.13.6", "caseExactOrderingMatch", DS, Ordering, CaseExact),
-    rule!("2.5.13.7", "caseExactSubstringsMatch", SUBA, Substrings, CaseExact),
-    rule!("2.5.13.8", "numericStringMatch", "1.3.6.1.4.1.1466.115.121.1.36", Equality, Numeric),
-    rule!("2.5.13.9", "numericStringOrderingMatch", "1.3.6.1.4.1.1466.115.121.1.36", Ordering, Numeric),
-    rule!("2.5.13.10", "numericStringSubstringsMatch", SUBA, Substrings, Numeric),
-    rule!("2.5.13.11", "caseIgnoreListMatch", "1.3.6.1.4.1.1466.115.121.1.41", Equality, CaseIgnore),
-    rule!("2.5.13.12", "caseIgnoreListSubstringsMatch", SUBA, Substrings, CaseIgnore),
-    rule!("2.5.13.13", "booleanMatch", "1.3.6.1.4.1.1466.115.121.1.7", Equality, Boolean),
-    rule!("2.5.13.14", "integerMatch", "1.3.6.1.4.1.1466.115.121.1.27", Equality, Integer),
-    rule!("2.5.13.15", "integerOrderingMatch", "1.3.6.1.4.1.1466.115.121.1.27", Ordering, Integer),
-    rule!("2.5.13.16", "bitStringMatch", "1.3.6.1.4.1.1466.115.121.1.6", Equality, Octet),
-    rule!("2.5.13.17", "octetStringMatch", "1.3.6.1.4.1.1466.115.121.1.40", Equality, Octet),
-    rule!("2.5.13.18", "octetStringOrderingMatch", "1.3.6.1.4.1.1466.115.121.1.40", Ordering, Octet),
-    rule!("2.5.13.20", "telephoneNumberMatch", "1.3.6.1.4.1.1466.115.121.1.50", Equality, Telephone),
-    rule!("2.5.13.21", "telephoneNumberSubstringsMatch", SUBA, Substrings, Telephone),
-    rule!("2.5.13.23", "uniqueMemberMatch", "1.3.6.1.4.1.1466.115.121.1.34", Equality, UniqueMember),
-    rule!("2.5.13.27", "generalizedTimeMatch", "1.3.6.1.4.1.1466.115.121.1.24", Equality, Time),
-    rule!("2.5.13.28", "generalizedTimeOrderingMatch", "1.3.6.1.4.1.1466.115.121.1.24", Ordering, Time),
-    rule!("2.5.13.29", "integerFirstComponentMatch", "1.3.6.1.4.1.1466.115.121.1.27", Equality, Integer),
-    rule!("2.5.13.30", "objectIdentifierFirstComponentMatch", "1.3.6.1.4.1.1466.115.121.1.38", Equality, FirstComponent),
-    rule!("1.3.6.1.4.1.1466.109.114.1", "caseExactIA5Match", IA5, Equality, CaseExact),
-    rule!("1.3.6.1.4.1.1466.109.114.2", "caseIgnoreIA5Match", IA5, Equality, CaseIgnore),
-    rule!("1.3.6.1.4.1.1466.109.114.3", "caseIgnoreIA5SubstringsMatch", IA5, Substrings, CaseIgnore),
-    rule!("1.3.6.1.4.1.4203.1.2.1", "caseExactIA5SubstringsMatch", IA5, Substrings, CaseExact),
-    rule!("1.3.6.1.1.16.2", "uuidMatch", "1.3.6.1.1.16.1", Equality, Uuid),
-    rule!("1.3.6.1.1.16.3", "uuidOrderingMatch", "1.3.6.1.1.16.1", Ordering, Uuid),
-    rule!("1.3.6.1.4.1.4203.666.11.2.2", "CSNMatch", "1.3.6.1.4.1.4203.666.11.2.1", Equality, Octet),
-    rule!("1.3.6.1.4.1.4203.666.11.2.3", "CSNOrderingMatch", "1.3.6.1.4.1.4203.666.11.2.1", Ordering, Octet),
-    rule!("1.2.840.113556.1.4.803", "integerBitAndMatch", "1.3.6.1.4.1.1466.115.121.1.27", BitAnd, Integer),
-    rule!("1.2.840.113556.1.4.804", "integerBitOrMatch", "1.3.6.1.4.1.1466.115.121.1.27", BitOr, Integer),
+    rule!(
+        "2.5.13.6",
+        "caseExactOrderingMatch",
+        DS,
+        Ordering,
+        CaseExact
+    ),
+    rule!(
+        "2.5.13.7",
+        "caseExactSubstringsMatch",
+        SUBA,
+        Substrings,
+        CaseExact
+    ),
+    rule!(
+        "2.5.13.8",
+        "numericStringMatch",
+        "1.3.6.1.4.1.1466.115.121.1.36",
+        Equality,
+        Numeric
+    ),
+    rule!(
+        "2.5.13.9",
+        "numericStringOrderingMatch",
+        "1.3.6.1.4.1.1466.115.121.1.36",
+        Ordering,
+        Numeric
+    ),
+    rule!(
+        "2.5.13.10",
+        "numericStringSubstringsMatch",
+        SUBA,
+        Substrings,
+        Numeric
+    ),
+    rule!(
+        "2.5.13.11",
+        "caseIgnoreListMatch",
+        "1.3.6.1.4.1.1466.115.121.1.41",
+        Equality,
+        CaseIgnore
+    ),
+    rule!(
+        "2.5.13.12",
+        "caseIgnoreListSubstringsMatch",
+        SUBA,
+        Substrings,
+        CaseIgnore
+    ),
+    rule!(
+        "2.5.13.13",
+        "booleanMatch",
+        "1.3.6.1.4.1.1466.115.121.1.7",
+        Equality,
+        Boolean
+    ),
+    rule!(
+        "2.5.13.14",
+        "integerMatch",
+        "1.3.6.1.4.1.1466.115.121.1.27",
+        Equality,
+        Integer
+    ),
+    rule!(
+        "2.5.13.15",
+        "integerOrderingMatch",
+        "1.3.6.1.4.1.1466.115.121.1.27",
+        Ordering,
+        Integer
+    ),
+    rule!(
+        "2.5.13.16",
+        "bitStringMatch",
+        "1.3.6.1.4.1.1466.115.121.1.6",
+        Equality,
+        Octet
+    ),
+    rule!(
+        "2.5.13.17",
+        "octetStringMatch",
+        "1.3.6.1.4.1.1466.115.121.1.40",
+        Equality,
+        Octet
+    ),
+    rule!(
+        "2.5.13.18",
+        "octetStringOrderingMatch",
+        "1.3.6.1.4.1.1466.115.121.1.40",
+        Ordering,
+        Octet
+    ),
+    rule!(
+        "2.5.13.20",
+        "telephoneNumberMatch",
+        "1.3.6.1.4.1.1466.115.121.1.50",
+        Equality,
+        Telephone
+    ),
+    rule!(
+        "2.5.13.21",
+        "telephoneNumberSubstringsMatch",
+        SUBA,
+        Substrings,
+        Telephone
+    ),
+    rule!(
+        "2.5.13.23",
+        "uniqueMemberMatch",
+        "1.3.6.1.4.1.1466.115.121.1.34",
+        Equality,
+        UniqueMember
+    ),
+    rule!(
+        "2.5.13.27",
+        "generalizedTimeMatch",
+        "1.3.6.1.4.1.1466.115.121.1.24",
+        Equality,
+        Time
+    ),
+    rule!(
+        "2.5.13.28",
+        "generalizedTimeOrderingMatch",
+        "1.3.6.1.4.1.1466.115.121.1.24",
+        Ordering,
+        Time
+    ),
+    rule!(
+        "2.5.13.29",
+        "integerFirstComponentMatch",
+        "1.3.6.1.4.1.1466.115.121.1.27",
+        Equality,
+        Integer
+    ),
+    rule!(
+        "2.5.13.30",
+        "objectIdentifierFirstComponentMatch",
+        "1.3.6.1.4.1.1466.115.121.1.38",
+        Equality,
+        FirstComponent
+    ),
+    rule!(
+        "1.3.6.1.4.1.1466.109.114.1",
+        "caseExactIA5Match",
+        IA5,
+        Equality,
+        CaseExact
+    ),
+    rule!(
+        "1.3.6.1.4.1.1466.109.114.2",
+        "caseIgnoreIA5Match",
+        IA5,
+        Equality,
+        CaseIgnore
+    ),
+    rule!(
+        "1.3.6.1.4.1.1466.109.114.3",
+        "caseIgnoreIA5SubstringsMatch",
+        IA5,
+        Substrings,
+        CaseIgnore
+    ),
+    rule!(
+        "1.3.6.1.4.1.4203.1.2.1",
+        "caseExactIA5SubstringsMatch",
+        IA5,
+        Substrings,
+        CaseExact
+    ),
+    rule!(
+        "1.3.6.1.1.16.2",
+        "uuidMatch",
+        "1.3.6.1.1.16.1",
+        Equality,
+        Uuid
+    ),
+    rule!(
+        "1.3.6.1.1.16.3",
+        "uuidOrderingMatch",
+        "1.3.6.1.1.16.1",
+        Ordering,
+        Uuid
+    ),
+    rule!(
+        "1.3.6.1.4.1.4203.666.11.2.2",
+        "CSNMatch",
+        "1.3.6.1.4.1.4203.666.11.2.1",
+        Equality,
+        Octet
+    ),
+    rule!(
+        "1.3.6.1.4.1.4203.666.11.2.3",
+        "CSNOrderingMatch",
+        "1.3.6.1.4.1.4203.666.11.2.1",
+        Ordering,
+        Octet
+    ),
+    rule!(
+        "1.2.840.113556.1.4.803",
+        "integerBitAndMatch",
+        "1.3.6.1.4.1.1466.115.121.1.27",
+        BitAnd,
+        Integer
+    ),
+    rule!(
+        "1.2.840.113556.1.4.804",
+        "integerBitOrMatch",
+        "1.3.6.1.4.1.1466.115.121.1.27",
+        BitOr,
+        Integer
+    ),
 ];
 
 /// The rule called `name_or_oid` (case-insensitive), if the server implements it.
@@ -299,14 +503,20 @@ pub fn normalize(norm: Norm, value: &[u8]) -> Vec<u8> {
                 Some(i) if s.ends_with("'B") => (&s[..i], &s[i..]),
                 _ => (s, ""),
             };
-            let dn = Dn::parse(dn).map(|d| d.normalized()).unwrap_or_else(|_| squash(dn, true));
+            let dn = Dn::parse(dn)
+                .map(|d| d.normalized())
+                .unwrap_or_else(|_| squash(dn, true));
             format!("{dn}{uid}")
         }
         Norm::Oid | Norm::Uuid => s.trim().to_ascii_lowercase(),
         Norm::FirstComponent => {
             let t = s.trim();
             let inner = t.strip_prefix('(').unwrap_or(t);
-            inner.split_whitespace().next().unwrap_or("").to_ascii_lowercase()
+            inner
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
         }
         Norm::Octet => return value.to_vec(),
     };
@@ -375,7 +585,10 @@ mod tests {
 
     #[test]
     fn case_ignore_folds_and_squashes_spaces() {
-        assert_eq!(normalize(Norm::CaseIgnore, b"  Post   Master "), b"post master");
+        assert_eq!(
+            normalize(Norm::CaseIgnore, b"  Post   Master "),
+            b"post master"
+        );
         assert_eq!(normalize(Norm::CaseExact, b" Post  Master"), b"Post Master");
     }
 
@@ -386,7 +599,10 @@ mod tests {
         assert_eq!(normalize(Norm::Telephone, b"+1 555-0100"), b"+15550100");
         assert_eq!(normalize(Norm::Numeric, b"12 34"), b"1234");
         assert_eq!(compare(Norm::Integer, b"9", b"10"), Some(Ordering::Less));
-        assert_eq!(compare(Norm::Integer, b"-9", b"-10"), Some(Ordering::Greater));
+        assert_eq!(
+            compare(Norm::Integer, b"-9", b"-10"),
+            Some(Ordering::Greater)
+        );
         assert_eq!(compare(Norm::Integer, b"x", b"10"), None);
     }
 
@@ -397,7 +613,10 @@ mod tests {
             normalize(Norm::Time, b"20240131120000Z")
         );
         assert_eq!(normalize(Norm::Time, b"202401311200Z"), b"20240131120000Z");
-        assert_eq!(normalize(Norm::Time, b"20240131120000.500Z"), b"20240131120000.5Z");
+        assert_eq!(
+            normalize(Norm::Time, b"20240131120000.500Z"),
+            b"20240131120000.5Z"
+        );
         assert_eq!(
             compare(Norm::Time, b"20240131120000Z", b"20240131120000.5Z"),
             Some(Ordering::Less)
@@ -423,7 +642,10 @@ mod tests {
 
     #[test]
     fn rules_are_found_by_name_or_oid() {
-        assert_eq!(lookup("CASEIGNOREIA5MATCH").map(|r| r.oid), Some("1.3.6.1.4.1.1466.109.114.2"));
+        assert_eq!(
+            lookup("CASEIGNOREIA5MATCH").map(|r| r.oid),
+            Some("1.3.6.1.4.1.1466.109.114.2")
+        );
         assert_eq!(lookup("2.5.13.14").map(|r| r.name), Some("integerMatch"));
         assert!(lookup("noSuchMatch").is_none());
     }

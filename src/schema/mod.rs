@@ -23,8 +23,14 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
     ("core.schema", include_str!("../../schema/core.schema")),
     ("cosine.schema", include_str!("../../schema/cosine.schema")),
     ("nis.schema", include_str!("../../schema/nis.schema")),
-    ("inetorgperson.schema", include_str!("../../schema/inetorgperson.schema")),
-    ("courier.schema", include_str!("../../schema/courier.schema")),
+    (
+        "inetorgperson.schema",
+        include_str!("../../schema/inetorgperson.schema"),
+    ),
+    (
+        "courier.schema",
+        include_str!("../../schema/courier.schema"),
+    ),
 ];
 
 /// Why a schema file could not be loaded: always names the file and line.
@@ -173,7 +179,11 @@ fn qdescrs(names: &[String]) -> String {
         [one] => format!(" NAME {}", qdstring(one)),
         _ => format!(
             " NAME ( {} )",
-            names.iter().map(|n| qdstring(n)).collect::<Vec<_>>().join(" ")
+            names
+                .iter()
+                .map(|n| qdstring(n))
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
     }
 }
@@ -228,7 +238,11 @@ impl AttributeType {
         let norm = match self.ordering.as_deref() {
             Some(rule) => matching::lookup(rule)?.norm,
             None => match self.equality.as_deref().and_then(matching::lookup)?.norm {
-                n @ (Norm::CaseIgnore | Norm::CaseExact | Norm::Integer | Norm::Time | Norm::Numeric) => n,
+                n @ (Norm::CaseIgnore
+                | Norm::CaseExact
+                | Norm::Integer
+                | Norm::Time
+                | Norm::Numeric) => n,
                 _ => return None,
             },
         };
@@ -276,7 +290,11 @@ impl AttributeType {
             s.push_str(&format!(" SUP {sup}"));
         }
         let d = &self.declared;
-        for (kw, v) in [("EQUALITY", &d.equality), ("ORDERING", &d.ordering), ("SUBSTR", &d.substr)] {
+        for (kw, v) in [
+            ("EQUALITY", &d.equality),
+            ("ORDERING", &d.ordering),
+            ("SUBSTR", &d.substr),
+        ] {
             if let Some(v) = v {
                 s.push_str(&format!(" {kw} {v}"));
             }
@@ -486,7 +504,9 @@ impl Schema {
                 return Err(dup(format!("duplicate {what} OID {oid}")))
             }
             Some(&i) => {
-                warnings.push(format!("{file}:{line}: {what} {oid} replaces an earlier definition"));
+                warnings.push(format!(
+                    "{file}:{line}: {what} {oid} replaces an earlier definition"
+                ));
                 // The old names no longer belong to this OID.
                 index.retain(|k, v| *v != i || k == oid);
                 i
@@ -556,30 +576,45 @@ impl Schema {
                 let mut cur = Some(sup.as_str());
                 while let Some(name) = cur {
                     let Some(&j) = self.attr_index.get(&key_of(name)) else {
-                        return Err(unknown(line, format!("attributetype {}: unknown SUP {name:?}", at.name())));
+                        return Err(unknown(
+                            line,
+                            format!("attributetype {}: unknown SUP {name:?}", at.name()),
+                        ));
                     };
                     if !seen.insert(j) || j == i {
-                        return Err(unknown(line, format!("attributetype {}: SUP cycle", at.name())));
+                        return Err(unknown(
+                            line,
+                            format!("attributetype {}: SUP cycle", at.name()),
+                        ));
                     }
                     cur = self.attrs[j].sup.as_deref();
                 }
             }
             if at.syntax.is_none() {
-                return Err(unknown(line, format!("attributetype {} has neither SYNTAX nor SUP", at.name())));
+                return Err(unknown(
+                    line,
+                    format!("attributetype {} has neither SYNTAX nor SUP", at.name()),
+                ));
             }
         }
         for &(i, line) in classes {
             let oc = &self.classes[i];
             for sup in &oc.sup {
                 if !self.class_index.contains_key(&key_of(sup)) {
-                    return Err(unknown(line, format!("objectclass {}: unknown SUP {sup:?}", oc.name())));
+                    return Err(unknown(
+                        line,
+                        format!("objectclass {}: unknown SUP {sup:?}", oc.name()),
+                    ));
                 }
             }
             for a in oc.must.iter().chain(&oc.may) {
                 if !self.attr_index.contains_key(&key_of(a)) {
                     return Err(unknown(
                         line,
-                        format!("objectclass {}: unknown attribute type {a:?} in MUST/MAY", oc.name()),
+                        format!(
+                            "objectclass {}: unknown attribute type {a:?} in MUST/MAY",
+                            oc.name()
+                        ),
                     ));
                 }
             }
@@ -602,7 +637,9 @@ impl Schema {
 
     /// The object class named `name` (any alias or OID, case-insensitive).
     pub fn object_class(&self, name: &str) -> Option<&ObjectClass> {
-        self.class_index.get(&key_of(name)).map(|&i| &self.classes[i])
+        self.class_index
+            .get(&key_of(name))
+            .map(|&i| &self.classes[i])
     }
 
     /// All attribute types in load order.
@@ -680,18 +717,32 @@ impl Schema {
             .collect();
         let rules = matching::RULES
             .iter()
-            .map(|r| format!("( {} NAME {} SYNTAX {} )", r.oid, qdstring(r.name), r.syntax).into_bytes())
+            .map(|r| {
+                format!(
+                    "( {} NAME {} SYNTAX {} )",
+                    r.oid,
+                    qdstring(r.name),
+                    r.syntax
+                )
+                .into_bytes()
+            })
             .collect();
         vec![
             ("ldapSyntaxes", syntaxes),
             ("matchingRules", rules),
             (
                 "attributeTypes",
-                self.attrs.iter().map(|a| a.description().into_bytes()).collect(),
+                self.attrs
+                    .iter()
+                    .map(|a| a.description().into_bytes())
+                    .collect(),
             ),
             (
                 "objectClasses",
-                self.classes.iter().map(|c| c.description().into_bytes()).collect(),
+                self.classes
+                    .iter()
+                    .map(|c| c.description().into_bytes())
+                    .collect(),
             ),
         ]
     }

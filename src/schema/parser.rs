@@ -144,9 +144,9 @@ pub(crate) fn expand_oid(token: &str, macros: &HashMap<String, String>) -> Resul
         Some((n, s)) => (n, Some(s)),
         None => (token, None),
     };
-    let base = macros
-        .get(&name.to_ascii_lowercase())
-        .ok_or_else(|| format!("{token:?} is neither a numeric OID nor a known objectidentifier"))?;
+    let base = macros.get(&name.to_ascii_lowercase()).ok_or_else(|| {
+        format!("{token:?} is neither a numeric OID nor a known objectidentifier")
+    })?;
     let oid = match suffix {
         Some(s) => format!("{base}.{s}"),
         None => base.clone(),
@@ -154,7 +154,9 @@ pub(crate) fn expand_oid(token: &str, macros: &HashMap<String, String>) -> Resul
     if is_numeric_oid(&oid) {
         Ok(oid)
     } else {
-        Err(format!("{token:?} expands to {oid:?}, which is not a numeric OID"))
+        Err(format!(
+            "{token:?} expands to {oid:?}, which is not a numeric OID"
+        ))
     }
 }
 
@@ -413,7 +415,9 @@ pub(crate) fn parse(
                     Parsed::Class(parse_class(&mut c, macros).map_err(err)?)
                 };
                 if let Some(t) = c.peek() {
-                    return Err(err(format!("unexpected {t:?} after the closing parenthesis")));
+                    return Err(err(format!(
+                        "unexpected {t:?} after the closing parenthesis"
+                    )));
                 }
                 out.push((def, st.line));
             }

@@ -19,10 +19,18 @@ pub struct SyntaxInfo {
 
 macro_rules! syn {
     ($oid:expr, $desc:expr) => {
-        SyntaxInfo { oid: $oid, desc: $desc, human_readable: true }
+        SyntaxInfo {
+            oid: $oid,
+            desc: $desc,
+            human_readable: true,
+        }
     };
     ($oid:expr, $desc:expr, binary) => {
-        SyntaxInfo { oid: $oid, desc: $desc, human_readable: false }
+        SyntaxInfo {
+            oid: $oid,
+            desc: $desc,
+            human_readable: false,
+        }
     };
 }
 
@@ -41,7 +49,10 @@ pub const SYNTAXES: &[SyntaxInfo] = &[
     syn!("1.3.6.1.4.1.1466.115.121.1.14", "Delivery Method"),
     syn!("1.3.6.1.4.1.1466.115.121.1.15", "Directory String"),
     syn!("1.3.6.1.4.1.1466.115.121.1.21", "Enhanced Guide"),
-    syn!("1.3.6.1.4.1.1466.115.121.1.22", "Facsimile Telephone Number"),
+    syn!(
+        "1.3.6.1.4.1.1466.115.121.1.22",
+        "Facsimile Telephone Number"
+    ),
     syn!("1.3.6.1.4.1.1466.115.121.1.23", "Fax", binary),
     syn!("1.3.6.1.4.1.1466.115.121.1.24", "Generalized Time"),
     syn!("1.3.6.1.4.1.1466.115.121.1.25", "Guide"),
@@ -49,7 +60,10 @@ pub const SYNTAXES: &[SyntaxInfo] = &[
     syn!("1.3.6.1.4.1.1466.115.121.1.27", "Integer"),
     syn!("1.3.6.1.4.1.1466.115.121.1.28", "JPEG", binary),
     syn!("1.3.6.1.4.1.1466.115.121.1.30", "Matching Rule Description"),
-    syn!("1.3.6.1.4.1.1466.115.121.1.31", "Matching Rule Use Description"),
+    syn!(
+        "1.3.6.1.4.1.1466.115.121.1.31",
+        "Matching Rule Use Description"
+    ),
     syn!("1.3.6.1.4.1.1466.115.121.1.34", "Name And Optional UID"),
     syn!("1.3.6.1.4.1.1466.115.121.1.36", "Numeric String"),
     syn!("1.3.6.1.4.1.1466.115.121.1.37", "Object Class Description"),
@@ -60,7 +74,10 @@ pub const SYNTAXES: &[SyntaxInfo] = &[
     syn!("1.3.6.1.4.1.1466.115.121.1.44", "Printable String"),
     syn!("1.3.6.1.4.1.1466.115.121.1.45", "SubtreeSpecification"),
     syn!("1.3.6.1.4.1.1466.115.121.1.50", "Telephone Number"),
-    syn!("1.3.6.1.4.1.1466.115.121.1.51", "Teletex Terminal Identifier"),
+    syn!(
+        "1.3.6.1.4.1.1466.115.121.1.51",
+        "Teletex Terminal Identifier"
+    ),
     syn!("1.3.6.1.4.1.1466.115.121.1.52", "Telex Number"),
     syn!("1.3.6.1.4.1.1466.115.121.1.54", "LDAP Syntax Description"),
     syn!("1.3.6.1.4.1.1466.115.121.1.58", "Substring Assertion"),
@@ -99,8 +116,7 @@ pub fn is_integer(s: &str) -> bool {
 /// A numeric OID such as 2.5.4.3.
 pub fn is_numeric_oid(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .split('.')
+        && s.split('.')
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -146,9 +162,7 @@ pub fn validate(oid: &str, value: &[u8]) -> Result<(), String> {
     };
     match num {
         // Directory String and the description syntaxes: non-empty UTF-8.
-        "15" | "3" | "30" | "31" | "37" | "54" | "41" => {
-            non_empty_utf8(value).map(|_| ())
-        }
+        "15" | "3" | "30" | "31" | "37" | "54" | "41" => non_empty_utf8(value).map(|_| ()),
         "34" => {
             // Name And Optional UID: a DN, optionally followed by #'bits'B.
             let s = non_empty_utf8(value)?;

@@ -18,21 +18,65 @@ fn builtin_schema_loads_every_file_without_conflicts() {
     let s = Schema::builtin();
     assert!(s.warnings().is_empty(), "{:?}", s.warnings());
     for name in [
-        "entryUUID", "createTimestamp", "modifyTimestamp", "creatorsName", "modifiersName",
-        "structuralObjectClass", "subschemaSubentry", "hasSubordinates", "entryDN", "entryCSN",
-        "namingContexts", "supportedLDAPVersion", "supportedExtension", "supportedControl",
-        "supportedSASLMechanisms", "supportedFeatures", "vendorName", "vendorVersion",
-        "attributeTypes", "objectClasses", "ldapSyntaxes", "matchingRules", "mail",
-        "userPassword", "roleOccupant", "uidNumber", "homeDirectory", "mailbox", "maildrop",
-        "quota", "clearPassword", "displayName", "telephoneNumber", "seeAlso",
+        "entryUUID",
+        "createTimestamp",
+        "modifyTimestamp",
+        "creatorsName",
+        "modifiersName",
+        "structuralObjectClass",
+        "subschemaSubentry",
+        "hasSubordinates",
+        "entryDN",
+        "entryCSN",
+        "namingContexts",
+        "supportedLDAPVersion",
+        "supportedExtension",
+        "supportedControl",
+        "supportedSASLMechanisms",
+        "supportedFeatures",
+        "vendorName",
+        "vendorVersion",
+        "attributeTypes",
+        "objectClasses",
+        "ldapSyntaxes",
+        "matchingRules",
+        "mail",
+        "userPassword",
+        "roleOccupant",
+        "uidNumber",
+        "homeDirectory",
+        "mailbox",
+        "maildrop",
+        "quota",
+        "clearPassword",
+        "displayName",
+        "telephoneNumber",
+        "seeAlso",
     ] {
         assert!(s.attribute(name).is_some(), "{name} missing");
     }
     for name in [
-        "top", "extensibleObject", "subschema", "alias", "person", "organizationalPerson",
-        "organization", "organizationalUnit", "organizationalRole", "groupOfNames", "dcObject",
-        "domain", "uidObject", "country", "locality", "posixAccount", "shadowAccount",
-        "posixGroup", "inetOrgPerson", "CourierMailAccount", "CourierMailAlias",
+        "top",
+        "extensibleObject",
+        "subschema",
+        "alias",
+        "person",
+        "organizationalPerson",
+        "organization",
+        "organizationalUnit",
+        "organizationalRole",
+        "groupOfNames",
+        "dcObject",
+        "domain",
+        "uidObject",
+        "country",
+        "locality",
+        "posixAccount",
+        "shadowAccount",
+        "posixGroup",
+        "inetOrgPerson",
+        "CourierMailAccount",
+        "CourierMailAlias",
         "CourierDomainAlias",
     ] {
         assert!(s.object_class(name).is_some(), "{name} missing");
@@ -51,10 +95,19 @@ fn names_and_oids_are_aliases_case_insensitively() {
     assert_eq!(s.attribute("COMMONNAME").unwrap().oid, "2.5.4.3");
     assert_eq!(s.attribute("2.5.4.3").unwrap().name(), "cn");
     assert_eq!(s.attribute("OID.2.5.4.3").unwrap().name(), "cn");
-    assert_eq!(s.canonical_attr_name("commonName;Lang-DE").as_deref(), Some("cn;lang-de"));
-    assert_eq!(s.canonical_attr_name("RFC822MAILBOX").as_deref(), Some("mail"));
+    assert_eq!(
+        s.canonical_attr_name("commonName;Lang-DE").as_deref(),
+        Some("cn;lang-de")
+    );
+    assert_eq!(
+        s.canonical_attr_name("RFC822MAILBOX").as_deref(),
+        Some("mail")
+    );
     assert_eq!(s.canonical_attr_name("noSuchThing"), None);
-    assert_eq!(s.object_class("couriermailaccount").unwrap().name(), "CourierMailAccount");
+    assert_eq!(
+        s.object_class("couriermailaccount").unwrap().name(),
+        "CourierMailAccount"
+    );
 }
 
 #[test]
@@ -67,7 +120,10 @@ fn courier_classes_are_auxiliary_with_their_musts() {
     let alias = s.object_class("CourierMailAlias").unwrap();
     assert_eq!(alias.kind, ClassKind::Auxiliary);
     assert_eq!(alias.must, vec!["mail", "maildrop"]);
-    assert_eq!(s.object_class("CourierDomainAlias").unwrap().kind, ClassKind::Auxiliary);
+    assert_eq!(
+        s.object_class("CourierDomainAlias").unwrap().kind,
+        ClassKind::Auxiliary
+    );
 }
 
 #[test]
@@ -91,27 +147,67 @@ fn matching_follows_each_attributes_rules() {
     let s = Schema::builtin();
     let mail = s.attribute("mail").unwrap();
     assert!(mail.values_equal(b"Sales@Domain2.example", b"sales@domain2.example"));
-    assert!(s.attribute("maildrop").unwrap().values_equal(b"Postmaster", b"postmaster"));
+    assert!(s
+        .attribute("maildrop")
+        .unwrap()
+        .values_equal(b"Postmaster", b"postmaster"));
     let mailbox = s.attribute("mailbox").unwrap();
     assert!(!mailbox.values_equal(b"domain1.example/User1/", b"domain1.example/user1/"));
-    assert!(!s.attribute("userPassword").unwrap().values_equal(b"Secret", b"secret"));
-    assert!(s.attribute("uidNumber").unwrap().values_equal(b"0101", b"101"));
-    assert!(s.attribute("telephoneNumber").unwrap().values_equal(b"+1 555-0100", b"+15550100"));
-    assert!(s.attribute("member").unwrap().values_equal(b"CN=A, O=B", b"cn=a,o=b"));
-    assert!(s.attribute("hasSubordinates").unwrap().values_equal(b"true", b"TRUE"));
+    assert!(!s
+        .attribute("userPassword")
+        .unwrap()
+        .values_equal(b"Secret", b"secret"));
+    assert!(s
+        .attribute("uidNumber")
+        .unwrap()
+        .values_equal(b"0101", b"101"));
+    assert!(s
+        .attribute("telephoneNumber")
+        .unwrap()
+        .values_equal(b"+1 555-0100", b"+15550100"));
+    assert!(s
+        .attribute("member")
+        .unwrap()
+        .values_equal(b"CN=A, O=B", b"cn=a,o=b"));
+    assert!(s
+        .attribute("hasSubordinates")
+        .unwrap()
+        .values_equal(b"true", b"TRUE"));
     assert!(s.attribute("entryUUID").unwrap().values_equal(
         b"9E1A9C4E-8B3F-4C3C-9A47-0C6A1B2C3D4E",
         b"9e1a9c4e-8b3f-4c3c-9a47-0c6a1b2c3d4e"
     ));
     let ts = s.attribute("createTimestamp").unwrap();
     assert!(ts.values_equal(b"20240101010000+0100", b"20240101000000Z"));
-    assert_eq!(ts.ordering_cmp(b"20231231235959Z", b"20240101000000Z"), Some(std::cmp::Ordering::Less));
+    assert_eq!(
+        ts.ordering_cmp(b"20231231235959Z", b"20240101000000Z"),
+        Some(std::cmp::Ordering::Less)
+    );
     let uid_number = s.attribute("uidNumber").unwrap();
-    assert_eq!(uid_number.ordering_cmp(b"99", b"101"), Some(std::cmp::Ordering::Less));
-    assert_eq!(mail.substr_normalize(b"User1@Domain1.example").as_deref(), Some("user1@domain1.example"));
-    assert_eq!(s.attribute("homeDirectory").unwrap().substr_normalize(b"/home"), None);
-    assert_eq!(mail.ordering_cmp(b"a", b"b"), Some(std::cmp::Ordering::Less));
-    assert_eq!(s.attribute("member").unwrap().ordering_cmp(b"cn=a", b"cn=b"), None);
+    assert_eq!(
+        uid_number.ordering_cmp(b"99", b"101"),
+        Some(std::cmp::Ordering::Less)
+    );
+    assert_eq!(
+        mail.substr_normalize(b"User1@Domain1.example").as_deref(),
+        Some("user1@domain1.example")
+    );
+    assert_eq!(
+        s.attribute("homeDirectory")
+            .unwrap()
+            .substr_normalize(b"/home"),
+        None
+    );
+    assert_eq!(
+        mail.ordering_cmp(b"a", b"b"),
+        Some(std::cmp::Ordering::Less)
+    );
+    assert_eq!(
+        s.attribute("member")
+            .unwrap()
+            .ordering_cmp(b"cn=a", b"cn=b"),
+        None
+    );
 }
 
 #[test]
@@ -145,22 +241,34 @@ objectclass ( testClasses:1 NAME 'fooThing' SUP top AUXILIARY MUST fooBar MAY ( 
     assert_eq!(thing.oid, "1.3.6.1.4.1.99999.2.1");
     assert_eq!(thing.may, vec!["fooOld", "cn", "sn"]);
     assert!(fb.description().contains("DESC 'it\\27s a \\5C test'"));
-    assert!(fb.description().contains("SYNTAX 1.3.6.1.4.1.1466.115.121.1.15{64}"));
+    assert!(fb
+        .description()
+        .contains("SYNTAX 1.3.6.1.4.1.1466.115.121.1.15{64}"));
 }
 
 fn load_err(text: &str) -> SchemaError {
     let mut s = Schema::builtin();
     let before = s.attribute_types().count();
     let err = s.load_file_text(text, "bad.schema").unwrap_err();
-    assert_eq!(s.attribute_types().count(), before, "a failed load must add nothing");
+    assert_eq!(
+        s.attribute_types().count(),
+        before,
+        "a failed load must add nothing"
+    );
     err
 }
 
 #[test]
 fn parse_errors_name_the_file_and_line() {
-    let e = load_err("\n\nattributetype ( 1.2.3.4 NAME 'x' SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 BOGUS )");
+    let e = load_err(
+        "\n\nattributetype ( 1.2.3.4 NAME 'x' SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 BOGUS )",
+    );
     assert!(matches!(&e, SchemaError::Syntax { line: 3, .. }), "{e:?}");
-    assert!(e.to_string().starts_with("bad.schema:3: unknown keyword \"BOGUS\""), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("bad.schema:3: unknown keyword \"BOGUS\""),
+        "{e}"
+    );
 
     let e = load_err("attributetype ( 1.2.3.4 NAME 'x'\n  SYNTAX 1.3.6.1.4.1.1466.115.121.1.15");
     assert!(e.to_string().contains("missing closing parenthesis"), "{e}");
@@ -177,7 +285,10 @@ fn parse_errors_name_the_file_and_line() {
 #[test]
 fn reference_and_duplicate_errors_are_typed() {
     let e = load_err("\nattributetype ( 1.2.3.4 NAME 'x' SUP noSuchAttr )");
-    assert!(matches!(&e, SchemaError::UnknownReference { line: 2, .. }), "{e:?}");
+    assert!(
+        matches!(&e, SchemaError::UnknownReference { line: 2, .. }),
+        "{e:?}"
+    );
     let e = load_err("attributetype ( 1.2.3.4 NAME 'x' )");
     assert!(e.to_string().contains("neither SYNTAX nor SUP"), "{e}");
     let e = load_err("objectclass ( 1.2.3.5 NAME 'y' SUP top MUST noSuchAttr )");
@@ -187,7 +298,10 @@ fn reference_and_duplicate_errors_are_typed() {
     let e = load_err(
         "attributetype ( 1.2.3.4 NAME 'x' SUP name )\nattributetype ( 1.2.3.5 NAME 'X' SUP name )",
     );
-    assert!(matches!(&e, SchemaError::Duplicate { line: 2, .. }), "{e:?}");
+    assert!(
+        matches!(&e, SchemaError::Duplicate { line: 2, .. }),
+        "{e:?}"
+    );
 }
 
 /// Shapes of qmail-LDAP's qmail.schema: a macro-free file whose `mailHost`
@@ -219,8 +333,15 @@ objectclass ( 1.3.6.1.4.1.7914.1.2.2.1 NAME 'qmailUser'
 \tMAY ( mailHost $ mailForwardingAddress $ accountStatus ) )
 ";
     s.load_file_text(text, "qmail.schema").unwrap();
-    assert_eq!(s.attribute("mailhost").unwrap().oid, "1.3.6.1.4.1.7914.1.2.1.6");
-    assert!(s.warnings().iter().any(|w| w.contains("mailhost")), "{:?}", s.warnings());
+    assert_eq!(
+        s.attribute("mailhost").unwrap().oid,
+        "1.3.6.1.4.1.7914.1.2.1.6"
+    );
+    assert!(
+        s.warnings().iter().any(|w| w.contains("mailhost")),
+        "{:?}",
+        s.warnings()
+    );
     let e = entry(
         "uid=u1,o=hosting",
         &[
@@ -300,7 +421,10 @@ objectclass ( jammClass:2 NAME 'JammMailAccount' SUP top AUXILIARY
             ("accountActive", "TRUE"),
         ],
     );
-    assert_eq!(s.check_entry(&e, SchemaMode::Strict).unwrap().structural, "JammVirtualDomain");
+    assert_eq!(
+        s.check_entry(&e, SchemaMode::Strict).unwrap().structural,
+        "JammVirtualDomain"
+    );
     let mut bad = e.clone();
     bad.set_values("accountActive", vec![b"yes".to_vec()]);
     assert!(matches!(
@@ -317,16 +441,27 @@ fn subschema_values_are_rfc4512_descriptions() {
         values
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.iter().map(|x| String::from_utf8_lossy(x).into_owned()).collect::<Vec<_>>())
+            .map(|(_, v)| {
+                v.iter()
+                    .map(|x| String::from_utf8_lossy(x).into_owned())
+                    .collect::<Vec<_>>()
+            })
             .unwrap()
     };
     let ats = get("attributeTypes");
-    assert!(ats.iter().any(|v| v.starts_with("( 0.9.2342.19200300.100.1.3 NAME ( 'mail' 'rfc822Mailbox' )")));
-    assert!(ats.iter().any(|v| v.contains("NAME 'entryUUID'") && v.contains("USAGE directoryOperation")));
+    assert!(ats
+        .iter()
+        .any(|v| v.starts_with("( 0.9.2342.19200300.100.1.3 NAME ( 'mail' 'rfc822Mailbox' )")));
+    assert!(ats
+        .iter()
+        .any(|v| v.contains("NAME 'entryUUID'") && v.contains("USAGE directoryOperation")));
     let ocs = get("objectClasses");
-    assert!(ocs.iter().any(|v| v.starts_with("( 1.3.6.1.4.1.10018.1.2.1 NAME 'CourierMailAccount'")
+    assert!(ocs.iter().any(|v| v
+        .starts_with("( 1.3.6.1.4.1.10018.1.2.1 NAME 'CourierMailAccount'")
         && v.contains("SUP top AUXILIARY MUST ( mail $ homeDirectory )")));
-    assert!(get("ldapSyntaxes").iter().any(|v| v == "( 1.3.6.1.4.1.1466.115.121.1.26 DESC 'IA5 String' )"));
+    assert!(get("ldapSyntaxes")
+        .iter()
+        .any(|v| v == "( 1.3.6.1.4.1.1466.115.121.1.26 DESC 'IA5 String' )"));
     assert!(get("matchingRules")
         .iter()
         .any(|v| v == "( 1.3.6.1.4.1.1466.109.114.2 NAME 'caseIgnoreIA5Match' SYNTAX 1.3.6.1.4.1.1466.115.121.1.26 )"));
@@ -338,7 +473,10 @@ const DOMAIN1: &str = "o=domain1.example,o=hosting,dc=myhosting,dc=example";
 
 fn article_entries() -> Vec<Entry> {
     vec![
-        entry("dc=myhosting,dc=example", &[("objectClass", "top"), ("dc", "myhosting")]),
+        entry(
+            "dc=myhosting,dc=example",
+            &[("objectClass", "top"), ("dc", "myhosting")],
+        ),
         entry(
             &format!("mail=abuse@domain1.example,{DOMAIN1}"),
             &[
@@ -372,7 +510,9 @@ fn article_entries_pass_lenient_and_fail_strict() {
         assert_eq!(checked.structural, want, "{}", e.dn);
         assert_eq!(
             s.check_entry(e, SchemaMode::Strict),
-            Err(SchemaViolation::ObjectClassViolation("no structural object class provided".into()))
+            Err(SchemaViolation::ObjectClassViolation(
+                "no structural object class provided".into()
+            ))
         );
     }
 }
@@ -392,7 +532,10 @@ fn article_postmaster_without_mail_is_a_lenient_warning_and_a_strict_error() {
     );
     let checked = s.check_entry(&e, SchemaMode::Lenient).unwrap();
     assert_eq!(checked.structural, "organizationalRole");
-    assert_eq!(checked.warnings, vec!["object class 'CourierMailAlias' requires attribute 'mail'"]);
+    assert_eq!(
+        checked.warnings,
+        vec!["object class 'CourierMailAlias' requires attribute 'mail'"]
+    );
     assert!(matches!(
         s.check_entry(&e, SchemaMode::Strict),
         Err(SchemaViolation::ObjectClassViolation(m)) if m.contains("requires attribute 'mail'")
@@ -427,7 +570,13 @@ fn slapcat_style_account_passes_strict() {
     );
     let checked = s.check_entry(&e, SchemaMode::Strict).unwrap();
     assert_eq!(checked.structural, "inetOrgPerson");
-    for c in ["inetOrgPerson", "organizationalPerson", "person", "top", "CourierMailAccount"] {
+    for c in [
+        "inetOrgPerson",
+        "organizationalPerson",
+        "person",
+        "top",
+        "CourierMailAccount",
+    ] {
         assert!(checked.classes.iter().any(|x| x == c), "{c}");
     }
     assert!(checked.warnings.is_empty());
@@ -451,22 +600,38 @@ fn violations_are_typed() {
     let s = Schema::builtin();
     let strict = |e: &Entry| s.check_entry(e, SchemaMode::Strict);
     assert!(strict(&postmaster(&[])).is_ok());
-    assert!(strict(&postmaster(&[("roleOccupant", &format!("mail=user1@domain1.example,{DOMAIN1}"))])).is_ok());
+    assert!(strict(&postmaster(&[(
+        "roleOccupant",
+        &format!("mail=user1@domain1.example,{DOMAIN1}")
+    )]))
+    .is_ok());
 
     let mut missing = postmaster(&[]);
     missing.remove("maildrop");
     assert_eq!(
         strict(&missing),
-        Err(ObjectClassViolation("object class 'CourierMailAlias' requires attribute 'maildrop'".into()))
+        Err(ObjectClassViolation(
+            "object class 'CourierMailAlias' requires attribute 'maildrop'".into()
+        ))
     );
 
     let unknown = postmaster(&[("favouriteColour", "blue")]);
-    assert!(matches!(strict(&unknown), Err(UndefinedAttributeType(m)) if m.contains("favouriteColour")));
+    assert!(
+        matches!(strict(&unknown), Err(UndefinedAttributeType(m)) if m.contains("favouriteColour"))
+    );
     // Lenient mode still refuses attributes the schema does not define.
-    assert!(matches!(s.check_entry(&unknown, SchemaMode::Lenient), Err(UndefinedAttributeType(_))));
+    assert!(matches!(
+        s.check_entry(&unknown, SchemaMode::Lenient),
+        Err(UndefinedAttributeType(_))
+    ));
 
     let not_allowed = postmaster(&[("uidNumber", "5")]);
-    assert_eq!(strict(&not_allowed), Err(ObjectClassViolation("attribute 'uidNumber' not allowed".into())));
+    assert_eq!(
+        strict(&not_allowed),
+        Err(ObjectClassViolation(
+            "attribute 'uidNumber' not allowed".into()
+        ))
+    );
 
     let mut acct = article_entries().remove(2);
     acct.add_values("objectClass", [b"account".to_vec()]);
@@ -477,9 +642,14 @@ fn violations_are_typed() {
 
     let mut bad_syntax = article_entries().remove(2);
     bad_syntax.set_values("uidNumber", vec![b"one hundred".to_vec()]);
-    assert!(matches!(s.check_entry(&bad_syntax, SchemaMode::Lenient), Err(InvalidAttributeSyntax(m)) if m.contains("uidNumber")));
+    assert!(
+        matches!(s.check_entry(&bad_syntax, SchemaMode::Lenient), Err(InvalidAttributeSyntax(m)) if m.contains("uidNumber"))
+    );
     let mut bad_mail = postmaster(&[]);
-    bad_mail.set_values("mail", vec!["pöstmaster@domain1.example".as_bytes().to_vec()]);
+    bad_mail.set_values(
+        "mail",
+        vec!["pöstmaster@domain1.example".as_bytes().to_vec()],
+    );
     assert!(matches!(strict(&bad_mail), Err(InvalidAttributeSyntax(_))));
 
     let dup = postmaster(&[("maildrop", "POSTMASTER")]);
@@ -496,16 +666,31 @@ fn object_class_rules() {
     let s = Schema::builtin();
     let strict = |e: &Entry| s.check_entry(e, SchemaMode::Strict);
     let two = postmaster(&[("objectClass", "organization"), ("o", "x")]);
-    assert!(matches!(strict(&two), Err(ObjectClassViolation(m)) if m.contains("structural object class chain")));
+    assert!(
+        matches!(strict(&two), Err(ObjectClassViolation(m)) if m.contains("structural object class chain"))
+    );
     let unknown = postmaster(&[("objectClass", "CourierMailBox")]);
-    assert_eq!(strict(&unknown), Err(ObjectClassViolation("unrecognized objectClass 'CourierMailBox'".into())));
+    assert_eq!(
+        strict(&unknown),
+        Err(ObjectClassViolation(
+            "unrecognized objectClass 'CourierMailBox'".into()
+        ))
+    );
     let mut none = postmaster(&[]);
     none.remove("objectClass");
-    assert!(matches!(s.check_entry(&none, SchemaMode::Lenient), Err(ObjectClassViolation(_))));
+    assert!(matches!(
+        s.check_entry(&none, SchemaMode::Lenient),
+        Err(ObjectClassViolation(_))
+    ));
     // A subclass with its superclass named too is one chain.
     let chain = entry(
         "cn=a,o=x",
-        &[("objectClass", "person"), ("objectClass", "inetOrgPerson"), ("cn", "a"), ("sn", "b")],
+        &[
+            ("objectClass", "person"),
+            ("objectClass", "inetOrgPerson"),
+            ("cn", "a"),
+            ("sn", "b"),
+        ],
     );
     assert_eq!(strict(&chain).unwrap().structural, "inetOrgPerson");
     // extensibleObject allows any defined attribute.
