@@ -5,8 +5,9 @@
 //! `rounds=`), `$sha1$` and bcrypt `$2a$`/`$2b$`/`$2y$` are computed in Rust by `pwhash`.
 //! Its parsers have a few `unwrap`s on odd input (an empty `rounds=`), so every string is
 //! checked here against the format first and only well-formed ones reach it.
-//! yescrypt `$y$`, GOST-yescrypt `$gy$` and scrypt `$7$` go to the system's libxcrypt
-//! (see `xcrypt.rs`); other `$id$` prefixes are unknown schemes.
+//! yescrypt `$y$`, GOST-yescrypt `$gy$`, scrypt `$7$` and bigcrypt (DES strings longer
+//! than 13 characters) go to the system's libxcrypt (see `xcrypt.rs`); other `$id$`
+//! prefixes are unknown schemes.
 
 use pwhash::HashSetup;
 
@@ -36,27 +37,26 @@ pub(super) fn verify(data: &[u8], candidate: &[u8]) -> Verification {
     if candidate.contains(&0) {
         return Verification::Mismatch;
     }
-    if let Err(problem) = check_format(stored) {
-        return problem;
-    }
-    if let Some(id) = xcrypt_id(stored) {
-        return verify_xcrypt(id, stored, candidate);
-    }
-    match pwhash::unix::crypt(candidate, stored) {
-        Ok(computed) => super::ct_verdict(computed.as_bytes(), stored.as_bytes()),
-        Err(e) => malformed(&format!("crypt rejected the value: {e}")),
+    match classify(stored) {
+        Ok(Backend::Pwhash) => match pwhash::unix::crypt(candidate, stored) {
+            Ok(computed) => super::ct_verdict(computed.as_bytes(), stored.as_bytes()),
+            Err(e) => malformed(&format!("crypt rejected the value: {e}")),
+        },
+        Ok(Backend::Xcrypt(id)) => verify_xcrypt(id, stored, candidate),
+        Err(problem) => problem,
     }
 }
 
-/// The `$id$` of schemes handed to libxcrypt, if `stored` is one.
-fn xcrypt_id(stored: &str) -> Option<&'static str> {
-    ["$y$", "$gy$", "$7$"]
-        .into_iter()
-        .find(|id| stored.starts_with(id))
+/// Which implementation computes a (well-formed) crypt string.
+enum Backend {
+    /// The pure-Rust `pwhash` crate.
+    Pwhash,
+    /// The system's libxcrypt; the name is for the UnknownScheme of other platforms.
+    Xcrypt(&'static str),
 }
 
 #[cfg(target_os = "linux")]
-fn verify_xcrypt(_id: &str, stored: &str, candidate: &[u8]) -> Verification {
+fn verify_xcrypt(_name: &str, stored: &str, candidate: &[u8]) -> Verification {
     match super::xcrypt::crypt(candidate, stored) {
         Some(computed) => super::ct_verdict(computed.as_bytes(), stored.as_bytes()),
         None => malformed("libxcrypt rejected the value"),
@@ -64,23 +64,30 @@ fn verify_xcrypt(_id: &str, stored: &str, candidate: &[u8]) -> Verification {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn verify_xcrypt(id: &str, _stored: &str, _candidate: &[u8]) -> Verification {
-    Verification::UnknownScheme(format!("CRYPT {id}"))
+fn verify_xcrypt(name: &str, _stored: &str, _candidate: &[u8]) -> Verification {
+    Verification::UnknownScheme(format!("CRYPT {name}"))
 }
 
-/// Accepts only strings in a format the backends can read, within the work limits.
-fn check_format(s: &str) -> Result<(), Verification> {
+/// Picks the backend for `s`, accepting only strings in a format it can read, within
+/// the work limits.
+fn classify(s: &str) -> Result<Backend, Verification> {
     if !s.starts_with('$') && !s.starts_with('_') {
-        // Traditional DES: 2 salt characters and 11 of hash.
-        return match s.len() == 13 && all_crypt64(s) {
-            true => Ok(()),
-            false => Err(malformed("neither a $id$ string nor 13-character DES")),
+        if !all_crypt64(s) {
+            return Err(malformed("not a $id$ string, and not DES characters"));
+        }
+        // Traditional DES: 2 salt characters and 11 of hash. Longer, in steps of 11:
+        // bigcrypt, which Debian's slappasswd -h {CRYPT} writes for passwords over 8
+        // characters (its long random salt makes libxcrypt choose it).
+        return match s.len() {
+            13 => Ok(Backend::Pwhash),
+            n if n > 13 && n <= 2 + 11 * 16 && (n - 2) % 11 == 0 => Ok(Backend::Xcrypt("bigcrypt")),
+            _ => Err(malformed("DES string of the wrong length")),
         };
     }
     if let Some(rest) = s.strip_prefix('_') {
         // BSDi extended DES: 4 rounds, 4 salt, 11 hash characters.
         return match rest.len() == 19 && all_crypt64(rest) {
-            true => Ok(()),
+            true => Ok(Backend::Pwhash),
             false => Err(malformed("BSDi DES string of the wrong shape")),
         };
     }
@@ -88,13 +95,17 @@ fn check_format(s: &str) -> Result<(), Verification> {
     // fields[0] is empty (the leading '$'), fields[1] the id.
     let id = fields.get(1).copied().unwrap_or("");
     match id {
-        "1" => check_md5(&fields),
-        "5" => check_sha(&fields, 43),
-        "6" => check_sha(&fields, 86),
-        "2a" | "2b" | "2y" => check_bcrypt(&fields),
-        "sha1" => check_sha1(&fields),
-        "y" | "gy" | "7" => match s.bytes().all(|b| is_crypt64(b) || b == b'$' || b == b',') {
-            true => Ok(()),
+        "1" => check_md5(&fields).map(|()| Backend::Pwhash),
+        "5" => check_sha(&fields, 43).map(|()| Backend::Pwhash),
+        "6" => check_sha(&fields, 86).map(|()| Backend::Pwhash),
+        "2a" | "2b" | "2y" => check_bcrypt(&fields).map(|()| Backend::Pwhash),
+        "sha1" => check_sha1(&fields).map(|()| Backend::Pwhash),
+        "y" | "gy" | "7" => match s.bytes().all(|b| is_crypt64(b) || b == b'$') {
+            true => Ok(Backend::Xcrypt(match id {
+                "y" => "$y$",
+                "gy" => "$gy$",
+                _ => "$7$",
+            })),
             false => Err(malformed("unexpected characters")),
         },
         "" => Err(malformed("empty $id$")),

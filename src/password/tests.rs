@@ -448,3 +448,23 @@ fn generated_passwords_are_random_and_readable() {
         "{a}"
     );
 }
+
+/// Debian's slappasswd -h {CRYPT} writes bigcrypt for passwords over 8 characters,
+/// and bigcrypt, unlike DES, reads past the 8th character.
+#[test]
+fn slappasswd_bigcrypt_values_verify() {
+    for stored in [
+        &b"{CRYPT}JyMxj9x1PZ9nAwi10E.G5kfwWDRDyLzkQhI"[..],
+        b"{CRYPT}lIHcWT9adc8gAq9jFXJdkHbEIzdBDtBUiLo",
+    ] {
+        assert_eq!(
+            verify(stored, b"secret-longer-than-8", false),
+            Verification::Match
+        );
+        assert_eq!(
+            verify(stored, b"secret-longer-than-9", false),
+            Verification::Mismatch
+        );
+        assert_eq!(verify(stored, b"secret-l", false), Verification::Mismatch);
+    }
+}

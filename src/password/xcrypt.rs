@@ -1,6 +1,7 @@
 //! crypt(3) from the system's libxcrypt, for the schemes no well-kept Rust crate
-//! implements: yescrypt `$y$` (Debian's default for /etc/shadow since 11), `$gy$` and
-//! scrypt `$7$`.
+//! implements: yescrypt `$y$` (Debian's default for /etc/shadow since 11), `$gy$`,
+//! scrypt `$7$`, and bigcrypt (what Debian's slappasswd -h {CRYPT} writes for
+//! passwords longer than 8 characters).
 //!
 //! Links `-lcrypt`: on Debian, libcrypt.so.1 is in libcrypt1 (priority "required", on
 //! every system) and the link-time libcrypt.so in libcrypt-dev, which libc6-dev depends
