@@ -6,3 +6,4 @@
 
 pub mod dn;
 pub mod entry;
+pub mod store;
