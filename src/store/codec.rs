@@ -115,7 +115,10 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError::Truncated)?;
-        let s = self.bytes.get(self.pos..end).ok_or(DecodeError::Truncated)?;
+        let s = self
+            .bytes
+            .get(self.pos..end)
+            .ok_or(DecodeError::Truncated)?;
         self.pos = end;
         Ok(s)
     }
@@ -186,9 +189,14 @@ mod tests {
         assert_eq!(decode(&bytes), Err(DecodeError::TrailingBytes(1)));
         assert_eq!(decode(&[9, 0, 0]), Err(DecodeError::UnknownVersion(9)));
         // A count claiming 4 billion RDNs must fail fast instead of allocating.
-        assert_eq!(decode(&[1, 0xff, 0xff, 0xff, 0xff]), Err(DecodeError::Truncated));
+        assert_eq!(
+            decode(&[1, 0xff, 0xff, 0xff, 0xff]),
+            Err(DecodeError::Truncated)
+        );
         // One RDN, one AVA, attr of length 1 that is not UTF-8.
-        let bad = [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0, 0, 0, 0, 0, 0, 0, 0];
+        let bad = [
+            1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
         assert_eq!(decode(&bad), Err(DecodeError::BadUtf8));
     }
 

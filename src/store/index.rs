@@ -104,9 +104,15 @@ pub fn substring_query_keys(
         keys.push(IndexKind::Substring, tagged(START, &s[..s.len().min(GRAM)]));
     }
     if let Some(s) = final_.filter(|s| !s.is_empty()) {
-        keys.push(IndexKind::Substring, tagged(END, &s[s.len() - s.len().min(GRAM)..]));
+        keys.push(
+            IndexKind::Substring,
+            tagged(END, &s[s.len() - s.len().min(GRAM)..]),
+        );
     }
-    let pieces = initial.into_iter().chain(any.iter().map(Vec::as_slice)).chain(final_);
+    let pieces = initial
+        .into_iter()
+        .chain(any.iter().map(Vec::as_slice))
+        .chain(final_);
     for piece in pieces {
         for w in piece.windows(GRAM) {
             keys.push(IndexKind::Substring, tagged(INNER, w));
@@ -237,10 +243,19 @@ mod tests {
     #[test]
     fn query_keys_are_a_subset_of_a_matching_values_keys() {
         let value = subs("user1@domain1.example");
-        let q = substring_query_keys("mail", Some(b"us"), &[b"r1@".to_vec()], Some(b"@domain1.example"));
+        let q = substring_query_keys(
+            "mail",
+            Some(b"us"),
+            &[b"r1@".to_vec()],
+            Some(b"@domain1.example"),
+        );
         assert!(!q.is_empty());
         for k in &q {
-            assert!(value.contains(&k.key), "{:?}", String::from_utf8_lossy(&k.key));
+            assert!(
+                value.contains(&k.key),
+                "{:?}",
+                String::from_utf8_lossy(&k.key)
+            );
         }
         assert!(substring_query_keys("mail", None, &[b"ab".to_vec()], None).is_empty());
     }
@@ -256,8 +271,16 @@ mod tests {
 
     #[test]
     fn tree_keys_do_not_collide_across_attrs() {
-        let a = IndexKey { attr: "ab".into(), kind: IndexKind::Equality, key: b"c".to_vec() };
-        let b = IndexKey { attr: "a".into(), kind: IndexKind::Equality, key: b"bc".to_vec() };
+        let a = IndexKey {
+            attr: "ab".into(),
+            kind: IndexKind::Equality,
+            key: b"c".to_vec(),
+        };
+        let b = IndexKey {
+            attr: "a".into(),
+            kind: IndexKind::Equality,
+            key: b"bc".to_vec(),
+        };
         assert!(!tree_key(&a, 1).starts_with(&tree_prefix(&b)));
         assert!(tree_key(&a, 1).starts_with(&tree_prefix(&a)));
     }

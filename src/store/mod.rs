@@ -517,7 +517,11 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn unfile<'k>(&self, keys: impl IntoIterator<Item = &'k IndexKey>, id: EntryId) -> TxResult<()> {
+    fn unfile<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k IndexKey>,
+        id: EntryId,
+    ) -> TxResult<()> {
         for key in keys {
             self.index.remove(index::tree_key(key, id))?;
         }
@@ -565,7 +569,10 @@ impl GroupCommit {
 
 /// Keys only in `old` (to remove) and only in `new` (to add): a modify that leaves an
 /// attribute alone rewrites none of its keys.
-fn key_diff<'a>(old: &'a [IndexKey], new: &'a [IndexKey]) -> (Vec<&'a IndexKey>, Vec<&'a IndexKey>) {
+fn key_diff<'a>(
+    old: &'a [IndexKey],
+    new: &'a [IndexKey],
+) -> (Vec<&'a IndexKey>, Vec<&'a IndexKey>) {
     let old_set: HashSet<&IndexKey> = old.iter().collect();
     let new_set: HashSet<&IndexKey> = new.iter().collect();
     (
@@ -575,9 +582,9 @@ fn key_diff<'a>(old: &'a [IndexKey], new: &'a [IndexKey]) -> (Vec<&'a IndexKey>,
 }
 
 fn be_u64(bytes: &[u8]) -> Result<u64, StoreError> {
-    let arr: [u8; 8] = bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt(format!("expected 8-byte id, found {} bytes", bytes.len())))?;
+    let arr: [u8; 8] = bytes.try_into().map_err(|_| {
+        StoreError::Corrupt(format!("expected 8-byte id, found {} bytes", bytes.len()))
+    })?;
     Ok(u64::from_be_bytes(arr))
 }
 
