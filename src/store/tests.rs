@@ -352,15 +352,28 @@ fn index_lookups_and_substring_candidates() {
 
     // (mail=*@domain1.example): intersect the substring keys.
     let keys = substring_query_keys("mail", None, &[], Some(b"@domain1.example"));
-    let mut cands: Option<Vec<EntryId>> = None;
-    for k in &keys {
-        let got = store.index_ids(k).unwrap();
-        cands = Some(match cands {
-            None => got,
-            Some(c) => intersect(&c, &got),
-        });
+    let mut by_hand = store.index_ids(&keys[0]).unwrap();
+    for k in &keys[1..] {
+        by_hand = intersect(&by_hand, &store.index_ids(k).unwrap());
     }
-    assert_eq!(cands.unwrap(), ids_of(&ids, &["u1", "u2"]));
+    assert_eq!(by_hand, ids_of(&ids, &["u1", "u2"]));
+    assert_eq!(store.index_intersection(&keys).unwrap(), Some(by_hand));
+
+    // (&(mail=user3@domain2.example)(objectClass=courierMailAccount)) and a miss.
+    let and = [
+        eq("mail", "user3@domain2.example"),
+        eq("objectclass", "couriermailaccount"),
+    ];
+    assert_eq!(
+        store.index_intersection(&and).unwrap(),
+        Some(vec![ids["u3"]])
+    );
+    let miss = [
+        eq("objectclass", "couriermailaccount"),
+        eq("mail", "nobody@x"),
+    ];
+    assert_eq!(store.index_intersection(&miss).unwrap(), Some(vec![]));
+    assert_eq!(store.index_intersection(&[]).unwrap(), None);
 }
 
 #[test]
@@ -538,22 +551,21 @@ fn bulk_100k_insert_and_lookup() {
         if with_sub {
             let start = Instant::now();
             let keys = substring_query_keys("mail", None, &[], Some(b"@domain7.example"));
-            let mut cands: Option<Vec<EntryId>> = None;
-            let mut scanned = 0;
-            for k in &keys {
-                let got = store.index_ids(k).unwrap();
-                scanned += got.len();
-                cands = Some(match cands {
-                    None => got,
-                    Some(c) => intersect(&c, &got),
-                });
-            }
+            let cands = store.index_intersection(&keys).unwrap().unwrap();
+            assert_eq!(cands.len(), 1000);
             println!(
-                "  *@domain7.example: {} keys, {scanned} ids read, {} candidates, {:?}",
+                "  *@domain7.example: {} keys, {} candidates, {:?}",
                 keys.len(),
-                cands.unwrap_or_default().len(),
+                cands.len(),
                 start.elapsed()
             );
+            let start = Instant::now();
+            let and = [
+                eq("objectclass", "couriermailaccount"),
+                eq("mail", "user4242@domain42.example"),
+            ];
+            assert_eq!(store.index_intersection(&and).unwrap().unwrap().len(), 1);
+            println!("  (&(objectClass=..)(mail=..)): {:?}", start.elapsed());
         }
     }
 }
