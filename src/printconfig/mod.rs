@@ -17,3 +17,6 @@ pub struct PrintParams {
     /// Base directory of the virtual mailboxes (the article's /home/vmail/domains).
     pub vmail_base: String,
 }
+
+/// Postfix ldap_table files and main.cf lines.
+pub mod postfix;
