@@ -18,6 +18,9 @@ pub struct PrintParams {
     pub vmail_base: String,
 }
 
+/// Postfix ldap_table files and main.cf lines.
+pub mod postfix;
+
 /// The configuration text for `kind` (postfix, courier, dovecot), if known.
 pub fn render(kind: &str, params: &PrintParams) -> Option<String> {
     match kind {
