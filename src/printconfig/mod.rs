@@ -17,3 +17,6 @@ pub struct PrintParams {
     /// Base directory of the virtual mailboxes (the article's /home/vmail/domains).
     pub vmail_base: String,
 }
+
+pub mod courier;
+pub mod dovecot;
