@@ -83,7 +83,7 @@ mod tests {
     fn value<'a>(out: &'a str, key: &str) -> Option<&'a str> {
         let start = out.find(AUTHLDAPRC_HEADER)?;
         out[start..].lines().find_map(|l| {
-            let (k, v) = l.split_once(|c: char| c == '\t' || c == ' ')?;
+            let (k, v) = l.split_once(['\t', ' '])?;
             (k == key).then(|| v.trim_start())
         })
     }
