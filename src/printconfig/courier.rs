@@ -61,8 +61,18 @@ pub fn courier(p: &PrintParams) -> String {
     kv(&mut out, "LDAP_CRYPTPW", "userPassword");
     kv(&mut out, "LDAP_DEREF", "never");
     kv(&mut out, "LDAP_TLS", "0");
+    out.push('\n');
+    // authldap refuses a file without this section ("marker line not found"): it is
+    // sysconftool's proof that the file was written for this version.
+    out.push_str(MARKER);
+    out.push_str(
+        "\n#\n# Do not remove this section: Courier requires it at the end of the file.\n",
+    );
     out
 }
+
+/// The last section of every authldaprc; authldap fails the lookup (TEMPFAIL) without it.
+pub const MARKER: &str = "##NAME: MARKER:0";
 
 #[cfg(test)]
 mod tests {
@@ -138,6 +148,14 @@ mod tests {
         keys.dedup();
         assert_eq!(keys.len(), n, "a key is set twice");
         assert!(out.lines().all(|l| !l.ends_with(' ') && !l.ends_with('\t')));
+    }
+
+    #[test]
+    fn ends_with_the_marker_section_courier_requires() {
+        let out = courier(&params());
+        let last_section = out.rsplit("##NAME: ").next().unwrap_or("");
+        assert!(last_section.starts_with("MARKER:0\n"));
+        assert!(out.lines().filter(|l| *l == MARKER).count() == 1);
     }
 
     #[test]
