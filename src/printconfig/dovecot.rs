@@ -7,6 +7,9 @@ pub const LDAP_CONF_HEADER: &str = "# ==> /etc/dovecot/dovecot-ldap.conf.ext <==
 /// Header that starts the conf.d/10-auth.conf part of the output.
 pub const AUTH_CONF_HEADER: &str = "# ==> /etc/dovecot/conf.d/10-auth.conf <==";
 
+/// Header that starts the conf.d/10-mail.conf part of the output.
+pub const MAIL_CONF_HEADER: &str = "# ==> /etc/dovecot/conf.d/10-mail.conf <==";
+
 /// The filter both passdb and userdb use: the same one Courier's LDAP_FILTER builds, so
 /// both IMAP servers accept exactly the same logins.
 const ACCOUNT_FILTER: &str = "(&(objectClass=CourierMailAccount)(mail=%u))";
@@ -62,6 +65,13 @@ pub fn dovecot(p: &PrintParams) -> String {
             "{db} {{\n  driver = ldap\n  args = /etc/dovecot/dovecot-ldap.conf.ext\n}}\n"
         ));
     }
+    out.push('\n');
+    out.push_str(MAIL_CONF_HEADER);
+    out.push_str(
+        "\n# Dovecot refuses users below first_valid_uid (500 by default) with a temporary\n\
+         # failure: the vmail uid must be allowed.\n",
+    );
+    out.push_str(&format!("first_valid_uid = {}\n", p.vmail_uid));
     out
 }
 
@@ -133,6 +143,14 @@ mod tests {
         assert!(attrs.contains(&"=mail=maildir:%{ldap:homeDirectory}/%{ldap:mailbox}"));
         assert!(attrs.contains(&"=uid=125"));
         assert!(attrs.contains(&"=gid=120"));
+    }
+
+    #[test]
+    fn mail_conf_admits_the_vmail_uid() {
+        let out = dovecot(&params());
+        let mail = &out[out.find(MAIL_CONF_HEADER).unwrap_or(0)..];
+        assert!(mail.starts_with(MAIL_CONF_HEADER));
+        assert!(mail.contains("\nfirst_valid_uid = 125\n"));
     }
 
     #[test]
