@@ -1,1 +1,283 @@
-fn main() {}
+//! The `mailldap` command: serve, import, export, hash, print-config.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use mailldap::config::Config;
+use mailldap::directory::{Directory, Origin};
+use mailldap::ldif::{self, ChangeRecord, LdifRecord};
+use mailldap::state::ServerState;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The demo tree `serve --demo` loads into an empty store.
+const DEMO_LDIF: &str = include_str!("../ldif/demo.ldif");
+
+#[derive(Parser)]
+#[command(name = "mailldap", version, about = "An LDAPv3 directory server for mail hosting")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (no config file needed: the embedded default listens on 127.0.0.1:3389).
+    Serve {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Listen on HOST:PORT (plain LDAP) instead of the configured URIs.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Data directory (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Load the demo tree (ldif/demo.ldif) into an empty store and print how to bind.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load LDIF offline, like slapadd: all or nothing.
+    Import {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// LDIF files (content records and changetype records).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Write every entry as LDIF to standard output, like slapcat.
+    Export {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Hash a password for rootpw or userPassword, like slappasswd.
+    Hash {
+        /// Scheme: ARGON2 (default), SSHA, CRYPT (sha512-crypt), SSHA512, PBKDF2-SHA512, ...
+        #[arg(long, default_value = "ARGON2")]
+        scheme: String,
+    },
+    /// Print ready-to-use client configuration for the served tree.
+    PrintConfig {
+        /// postfix, courier or dovecot.
+        kind: String,
+        /// The LDAP URI the mail software should use.
+        #[arg(long)]
+        uri: Option<String>,
+        /// TOML configuration file (for the suffix and listen address).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn load_config(path: Option<&Path>, data: Option<PathBuf>) -> Result<Config> {
+    let mut config = Config::load(path)?;
+    if let Some(d) = data {
+        config.data_dir = d;
+    }
+    Ok(config)
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { config, listen, data, demo } => serve(config.as_deref(), listen, data, demo),
+        Command::Import { config, data, files } => {
+            let config = load_config(config.as_deref(), data)?;
+            let n = import(&config, &files)?;
+            eprintln!("imported {n} records into {}", config.data_dir.display());
+            Ok(())
+        }
+        Command::Export { config, data } => {
+            let config = load_config(config.as_deref(), data)?;
+            let dir = Directory::open(&config)?;
+            let mut out = std::io::stdout().lock();
+            let mut result = Ok(());
+            dir.export(&mut |e| {
+                use std::io::Write;
+                if result.is_ok() {
+                    result = writeln!(out, "{}", ldif::write_entry(e));
+                }
+            })?;
+            result.context("writing LDIF")
+        }
+        Command::Hash { scheme } => {
+            let scheme = mailldap::password::PasswordScheme::from_tag(&scheme)
+                .with_context(|| format!("unknown scheme {scheme:?}"))?;
+            let pw = mailldap::password::read_password_interactive("New password: ")?;
+            if pw.is_empty() {
+                bail!("empty password");
+            }
+            let params = mailldap::password::HashParams {
+                scheme,
+                ..Default::default()
+            };
+            println!("{}", mailldap::password::hash_password(pw.as_bytes(), &params)?);
+            Ok(())
+        }
+        Command::PrintConfig { kind, uri, config } => {
+            let config = load_config(config.as_deref(), None)?;
+            let uri = uri.unwrap_or_else(|| {
+                config
+                    .listen
+                    .iter()
+                    .find(|u| u.starts_with("ldap://"))
+                    .cloned()
+                    .unwrap_or_else(|| "ldap://127.0.0.1:3389".into())
+            });
+            let params = mailldap::printconfig::PrintParams {
+                uri,
+                hosting_base: format!("o=hosting,{}", config.suffix),
+                suffix: config.suffix.clone(),
+                vmail_uid: 125,
+                vmail_gid: 120,
+                vmail_base: "/home/vmail/domains".into(),
+            };
+            match mailldap::printconfig::render(&kind, &params) {
+                Some(text) => {
+                    print!("{text}");
+                    Ok(())
+                }
+                None => bail!("unknown kind {kind:?}: use postfix, courier or dovecot"),
+            }
+        }
+    }
+}
+
+fn serve(config_path: Option<&Path>, listen: Option<String>, data: Option<PathBuf>, demo: bool) -> Result<()> {
+    let mut config = load_config(config_path, data)?;
+    init_logging(&config.log_level);
+    if let Some(l) = listen {
+        config.listen = vec![format!("ldap://{l}")];
+    }
+    let dir = Directory::open(&config)?;
+    if demo {
+        if dir.is_empty() {
+            let records = ldif::parse_ldif(DEMO_LDIF.as_bytes(), "ldif/demo.ldif", None)?;
+            apply(&dir, &config, records, "ldif/demo.ldif")?;
+            tracing::info!("demo tree loaded ({} entries)", dir.len());
+        }
+        if config.rootpw.is_none() {
+            let pw = mailldap::password::generate_password();
+            config.rootpw = Some(mailldap::password::hash_password(
+                pw.as_bytes(),
+                &mailldap::password::HashParams::default(),
+            )?);
+            println!("demo mode: bind as {} with password {pw}", config.rootdn);
+        }
+        println!(
+            "demo accounts: mail=user1@domain1.example,o=domain1.example,o=hosting,{} (password user1), user2@domain1.example (user2), Sales@Domain2.example (sales)",
+            config.suffix
+        );
+        println!(
+            "try: ldapsearch -x -H {} -b o=hosting,{} '(mail=user1@domain1.example)'",
+            config.listen[0], config.suffix
+        );
+    } else if config.rootpw.is_none() {
+        tracing::warn!("no rootpw configured: binds as {} are refused", config.rootdn);
+    }
+    let tls = match (&config.tls.cert, &config.tls.key) {
+        (Some(c), Some(k)) => Some(mailldap::tls::TlsState::load(c, k)?),
+        (None, None) => None,
+        _ => bail!("[tls] needs both cert and key"),
+    };
+    let uris = config.listen.clone();
+    let mut state = ServerState::new(dir, config)?;
+    state.tls = tls;
+    let state = Arc::new(state);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(mailldap::server::serve(state, &uris))?;
+    Ok(())
+}
+
+/// Apply parsed LDIF records; the first failure names the file, line and DN.
+fn apply(dir: &Directory, config: &Config, records: Vec<ldif::LocatedRecord>, source: &str) -> Result<usize> {
+    let actor = config.rootdn.clone();
+    let mut n = 0;
+    for rec in records {
+        let line = rec.line;
+        let (dn, outcome) = match rec.record {
+            LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) => {
+                (e.dn.to_string(), dir.add(e, &actor, Origin::Import))
+            }
+            LdifRecord::Change(ChangeRecord::Delete(dn)) => (dn.to_string(), dir.delete(&dn)),
+            LdifRecord::Change(ChangeRecord::Modify { dn, mods }) => {
+                (dn.to_string(), dir.modify(&dn, &mods, &actor))
+            }
+            LdifRecord::Change(ChangeRecord::ModRdn { dn, new_rdn, delete_old_rdn, new_superior }) => (
+                dn.to_string(),
+                dir.modrdn(&dn, &new_rdn, delete_old_rdn, new_superior.as_ref(), &actor).map(|_| ()),
+            ),
+        };
+        outcome.map_err(|e| anyhow::anyhow!("{source}:{line}: dn: {dn}: {e}"))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// slapadd-style import, all or nothing: the records go into a copy of the store,
+/// which replaces the real one only when every record applied.
+fn import(config: &Config, files: &[PathBuf]) -> Result<usize> {
+    let mut parsed = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let base = f.parent().map(Path::to_path_buf);
+        let records = ldif::parse_ldif(&bytes, &f.display().to_string(), base.as_deref())?;
+        parsed.push((f.display().to_string(), records));
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let live = config.data_dir.join("store");
+    let staging = config.data_dir.join("store.importing");
+    let old = config.data_dir.join("store.replaced");
+    let _ = std::fs::remove_dir_all(&staging);
+    let _ = std::fs::remove_dir_all(&old);
+    if live.exists() {
+        // Opening the live store first fails cleanly if a server holds its lock.
+        drop(Directory::open(config).context("the store is in use (stop the server before importing)")?);
+        copy_dir(&live, &staging)?;
+    }
+    let n = {
+        let dir = Directory::open_at(&staging, config)?;
+        let mut n = 0;
+        for (source, records) in parsed {
+            n += apply(&dir, config, records, &source)?;
+        }
+        n
+    };
+    if live.exists() {
+        std::fs::rename(&live, &old)?;
+    }
+    std::fs::rename(&staging, &live)?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(n)
+}

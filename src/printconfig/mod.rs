@@ -20,3 +20,13 @@ pub struct PrintParams {
 
 pub mod courier;
 pub mod dovecot;
+
+/// The configuration text for `kind` (postfix, courier, dovecot), if known.
+pub fn render(kind: &str, params: &PrintParams) -> Option<String> {
+    match kind {
+        "postfix" => Some(postfix::postfix(params)),
+        "courier" => Some(courier::courier(params)),
+        "dovecot" => Some(dovecot::dovecot(params)),
+        _ => None,
+    }
+}

@@ -1,0 +1,295 @@
+//! The TOML configuration, with an embedded default so `mailldap serve` needs no file.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Why a configuration could not be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// TOML syntax, an unknown key or a wrong type (toml names the key and line).
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What toml said.
+        message: String,
+    },
+    /// A value that parses but makes no sense.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// How strictly entries must follow the schema's structural rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SchemaCheck {
+    /// Entries naming no structural class (OpenLDAP 2.0-era LDIF) are accepted.
+    #[default]
+    Lenient,
+    /// RFC 4512: every entry needs exactly one structural object class chain.
+    Strict,
+}
+
+/// Limits that keep one client from exhausting the server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest LDAP message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// Deepest BER nesting accepted (filters nest).
+    pub max_ber_depth: usize,
+    /// Concurrent connections; more wait in the accept queue.
+    pub max_connections: usize,
+    /// Seconds a connection may stay silent before it is closed.
+    pub idle_timeout_secs: u64,
+    /// Seconds a partially received message may take to complete.
+    pub read_timeout_secs: u64,
+    /// Entries one search may return for anonymous clients (0 = unlimited).
+    pub anonymous_size_limit: usize,
+    /// Entries one search may return for bound users other than the rootdn.
+    pub user_size_limit: usize,
+    /// Seconds a search may run for non-root clients.
+    pub time_limit_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 1024 * 1024,
+            max_ber_depth: 64,
+            max_connections: 1024,
+            idle_timeout_secs: 900,
+            read_timeout_secs: 30,
+            anonymous_size_limit: 500,
+            user_size_limit: 5000,
+            time_limit_secs: 60,
+        }
+    }
+}
+
+/// How userPassword values are checked and written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordConfig {
+    /// Scheme for new hashes: "ARGON2" (default), "SSHA" or "CRYPT" (sha512-crypt).
+    pub scheme: String,
+    /// Hash cleartext userPassword values written by add and modify.
+    pub hash_cleartext: bool,
+    /// Accept unhashed stored values when binding (off: they never match).
+    pub allow_cleartext: bool,
+    /// Argon2id memory in KiB.
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes.
+    pub argon2_iterations: u32,
+    /// Argon2id lanes.
+    pub argon2_parallelism: u32,
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        PasswordConfig {
+            scheme: "ARGON2".into(),
+            hash_cleartext: true,
+            allow_cleartext: false,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            argon2_parallelism: 1,
+        }
+    }
+}
+
+/// Certificate and key for ldaps:// and StartTLS.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain (server certificate first).
+    pub cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: Option<PathBuf>,
+}
+
+/// Whether simple binds with a password may travel without TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PlaintextBinds {
+    /// Only from loopback addresses and ldapi:// (the default).
+    #[default]
+    Loopback,
+    /// From anywhere (trusted networks only).
+    Allow,
+    /// Never: TLS or ldapi:// is required.
+    Deny,
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Listener URIs: ldap://host:port (ldaps:// and ldapi:// where supported).
+    pub listen: Vec<String>,
+    /// Directory holding the store.
+    pub data_dir: PathBuf,
+    /// The naming context served.
+    pub suffix: String,
+    /// The administrator DN, which bypasses access control.
+    pub rootdn: String,
+    /// The rootdn's password as a hash ({SSHA}, {ARGON2}, ...); none disables rootdn binds.
+    pub rootpw: Option<String>,
+    /// Accept a `{CLEARTEXT}` rootpw (refused by default: rootpw should be a hash).
+    pub rootpw_cleartext: bool,
+    /// Where password binds may arrive unencrypted (confidentialityRequired otherwise).
+    pub plaintext_binds: PlaintextBinds,
+    /// tracing filter, e.g. "info" or "mailldap=debug"; RUST_LOG overrides it.
+    pub log_level: String,
+    /// Extra OpenLDAP-format .schema files loaded after the built-in ones.
+    pub schema_files: Vec<PathBuf>,
+    /// Structural object class rule for entries.
+    pub schema_check: SchemaCheck,
+    /// Attribute -> index kinds ("eq", "pres", "sub").
+    pub indexes: BTreeMap<String, Vec<String>>,
+    /// Resource limits.
+    pub limits: Limits,
+    /// Password hashing and checking.
+    pub password: PasswordConfig,
+    /// TLS certificate and key.
+    pub tls: TlsConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let mut indexes = BTreeMap::new();
+        for (attr, kinds) in [
+            ("objectClass", vec!["eq", "pres"]),
+            ("mail", vec!["eq", "pres", "sub"]),
+            ("maildrop", vec!["eq"]),
+            ("uid", vec!["eq"]),
+            ("cn", vec!["eq", "sub"]),
+            ("roleOccupant", vec!["eq"]),
+        ] {
+            indexes.insert(
+                attr.to_string(),
+                kinds.into_iter().map(String::from).collect(),
+            );
+        }
+        Config {
+            listen: vec!["ldap://127.0.0.1:3389".into()],
+            data_dir: PathBuf::from("./mailldap-data"),
+            suffix: "dc=myhosting,dc=example".into(),
+            rootdn: "cn=Manager,dc=myhosting,dc=example".into(),
+            rootpw: None,
+            rootpw_cleartext: false,
+            plaintext_binds: PlaintextBinds::default(),
+            log_level: "info".into(),
+            schema_files: Vec::new(),
+            schema_check: SchemaCheck::default(),
+            indexes,
+            limits: Limits::default(),
+            password: PasswordConfig::default(),
+            tls: TlsConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Parse a configuration from TOML text; unknown keys are errors that name the key.
+    pub fn from_toml(text: &str, source: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: source.to_string(),
+            message: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Load `path`, or the embedded default when `path` is None.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        match path {
+            None => Ok(Config::default()),
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.to_path_buf(),
+                    source,
+                })?;
+                Config::from_toml(&text, &p.display().to_string())
+            }
+        }
+    }
+
+    /// May a password bind arrive without TLS on this connection?
+    pub fn allow_plaintext_binds(&self, loopback: bool) -> bool {
+        match self.plaintext_binds {
+            PlaintextBinds::Allow => true,
+            PlaintextBinds::Loopback => loopback,
+            PlaintextBinds::Deny => false,
+        }
+    }
+
+    /// Whether an unhashed rootpw may be used.
+    pub fn rootpw_cleartext_allowed(&self) -> bool {
+        self.rootpw_cleartext
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        crate::dn::Dn::parse(&self.suffix)
+            .map_err(|e| ConfigError::Invalid(format!("suffix: {e}")))?;
+        crate::dn::Dn::parse(&self.rootdn)
+            .map_err(|e| ConfigError::Invalid(format!("rootdn: {e}")))?;
+        for (attr, kinds) in &self.indexes {
+            for k in kinds {
+                if !matches!(k.as_str(), "eq" | "pres" | "sub") {
+                    return Err(ConfigError::Invalid(format!(
+                        "indexes.{attr}: unknown index kind {k:?} (use eq, pres, sub)"
+                    )));
+                }
+            }
+        }
+        if let Some(pw) = &self.rootpw {
+            if !self.rootpw_cleartext && !crate::password::is_hashed(pw.as_bytes()) {
+                return Err(ConfigError::Invalid(
+                    "rootpw must be a hash such as {SSHA}... or {ARGON2}... (make one with `mailldap hash`); set rootpw_cleartext = true to accept a cleartext value".into(),
+                ));
+            }
+        }
+        if self.listen.is_empty() {
+            return Err(ConfigError::Invalid("listen: at least one URI is needed".into()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = Config::from_toml("listen = [\"ldap://127.0.0.1:1\"]\nlisten_port = 3\n", "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("listen_port"), "{err}");
+    }
+
+    #[test]
+    fn partial_files_keep_defaults() {
+        let c = Config::from_toml("suffix = \"dc=example,dc=org\"\n", "t.toml").unwrap();
+        assert_eq!(c.suffix, "dc=example,dc=org");
+        assert_eq!(c.listen, vec!["ldap://127.0.0.1:3389".to_string()]);
+        assert!(c.indexes.contains_key("mail"));
+    }
+
+    #[test]
+    fn bad_index_kind_is_rejected() {
+        let err = Config::from_toml("[indexes]\nmail = [\"approx\"]\n", "t.toml").unwrap_err();
+        assert!(err.to_string().contains("approx"));
+    }
+}

@@ -1,0 +1,99 @@
+//! LDAP result codes and the error every operation returns, independent of the codec.
+
+use std::fmt;
+
+/// RFC 4511 result codes the server produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum ResultCode {
+    Success = 0,
+    OperationsError = 1,
+    ProtocolError = 2,
+    TimeLimitExceeded = 3,
+    SizeLimitExceeded = 4,
+    CompareFalse = 5,
+    CompareTrue = 6,
+    AuthMethodNotSupported = 7,
+    StrongerAuthRequired = 8,
+    AdminLimitExceeded = 11,
+    UnavailableCriticalExtension = 12,
+    ConfidentialityRequired = 13,
+    NoSuchAttribute = 16,
+    UndefinedAttributeType = 17,
+    InappropriateMatching = 18,
+    ConstraintViolation = 19,
+    AttributeOrValueExists = 20,
+    InvalidAttributeSyntax = 21,
+    NoSuchObject = 32,
+    InvalidDnSyntax = 34,
+    InappropriateAuthentication = 48,
+    InvalidCredentials = 49,
+    InsufficientAccessRights = 50,
+    Busy = 51,
+    Unavailable = 52,
+    UnwillingToPerform = 53,
+    NamingViolation = 64,
+    ObjectClassViolation = 65,
+    NotAllowedOnNonLeaf = 66,
+    NotAllowedOnRdn = 67,
+    EntryAlreadyExists = 68,
+    ObjectClassModsProhibited = 69,
+    AffectsMultipleDsas = 71,
+    Other = 80,
+}
+
+impl ResultCode {
+    /// The numeric code on the wire.
+    pub fn as_i32(self) -> i32 {
+        self as i32
+    }
+}
+
+/// A failed operation: the code, the matchedDN (for noSuchObject) and a message
+/// that ldap-utils print as "additional info".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LdapError {
+    /// The result code.
+    pub code: ResultCode,
+    /// The deepest existing ancestor, for noSuchObject; empty otherwise.
+    pub matched: String,
+    /// Human-readable detail.
+    pub message: String,
+}
+
+impl LdapError {
+    /// An error with a code and message and no matchedDN.
+    pub fn new(code: ResultCode, message: impl Into<String>) -> Self {
+        LdapError {
+            code,
+            matched: String::new(),
+            message: message.into(),
+        }
+    }
+
+    /// noSuchObject with the deepest existing ancestor as matchedDN.
+    pub fn no_such_object(matched: impl Into<String>) -> Self {
+        LdapError {
+            code: ResultCode::NoSuchObject,
+            matched: matched.into(),
+            message: String::new(),
+        }
+    }
+
+    /// An internal failure (store I/O): the client learns only that it failed.
+    pub fn internal(message: impl fmt::Display) -> Self {
+        LdapError::new(ResultCode::OperationsError, format!("internal error: {message}"))
+    }
+}
+
+impl fmt::Display for LdapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} ({})", self.code, self.code.as_i32())?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LdapError {}

@@ -1,0 +1,59 @@
+//! Operation logging in the shape slapd admins already grep:
+//! `conn=12 op=3 SRCH base="..." scope=2 deref=0 filter="..."` then
+//! `conn=12 op=3 SEARCH RESULT tag=101 err=0 nentries=1 etime=0.000215 text=`.
+
+use ldap3_proto::proto::LdapResult;
+use std::time::Instant;
+
+/// Logger for one operation of one connection.
+pub struct OpLog {
+    conn: u64,
+    op: u64,
+    start: Instant,
+}
+
+impl OpLog {
+    /// Start timing operation `op` of connection `conn`.
+    pub fn new(conn: u64, op: u64) -> Self {
+        OpLog {
+            conn,
+            op,
+            start: Instant::now(),
+        }
+    }
+
+    /// One request line, e.g. `SRCH base="..."`.
+    pub fn line(&self, what: &str) {
+        tracing::info!("conn={} op={} {}", self.conn, self.op, what);
+    }
+
+    /// A debug-level detail (ACL decisions and the like).
+    pub fn debug(&self, what: &str) {
+        tracing::debug!("conn={} op={} {}", self.conn, self.op, what);
+    }
+
+    /// The result line; `nentries` is Some for searches.
+    pub fn result(&self, res: &LdapResult, nentries: Option<usize>) {
+        let err = res.code.clone() as i64;
+        let etime = self.start.elapsed().as_secs_f64();
+        match nentries {
+            Some(n) => tracing::info!(
+                "conn={} op={} SEARCH RESULT tag=101 err={} nentries={} etime={:.6} text={}",
+                self.conn,
+                self.op,
+                err,
+                n,
+                etime,
+                res.message
+            ),
+            None => tracing::info!(
+                "conn={} op={} RESULT err={} etime={:.6} text={}",
+                self.conn,
+                self.op,
+                err,
+                etime,
+                res.message
+            ),
+        }
+    }
+}

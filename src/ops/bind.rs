@@ -1,0 +1,129 @@
+//! Bind (RFC 4511 4.2, RFC 4513): anonymous and simple binds.
+
+use super::{ldap_result, Outcome};
+use crate::acl::{AccessLevel, Identity, Target};
+use crate::dn::Dn;
+use crate::error::{LdapError, ResultCode};
+use crate::log::OpLog;
+use crate::password::{self, Verification};
+use crate::state::{ServerState, Session};
+use ldap3_proto::proto::{LdapBindCred, LdapBindRequest, LdapBindResponse, LdapMsg, LdapOp};
+
+/// Handle a BindRequest. Whatever happens, the connection is anonymous until a bind
+/// succeeds (RFC 4513 5.1), and a failed bind leaves it usable.
+pub fn handle(
+    state: &ServerState,
+    session: &mut Session,
+    log: &OpLog,
+    msgid: i32,
+    req: LdapBindRequest,
+) -> Outcome {
+    let method = match &req.cred {
+        LdapBindCred::Simple(_) => "128",
+        LdapBindCred::SASL(_) => "163",
+        LdapBindCred::Unsupported => "?",
+    };
+    log.line(&format!("BIND dn=\"{}\" method={method}", req.dn));
+    session.identity = Identity::Anonymous;
+    let outcome = authenticate(state, session, &req).map(|id| {
+        session.identity = id;
+    });
+    if let Err(e) = &outcome {
+        if e.code == ResultCode::InvalidCredentials {
+            tracing::warn!(
+                "conn={} failed bind dn=\"{}\" from {}",
+                session.conn,
+                req.dn,
+                session.peer
+            );
+        }
+    }
+    let res = ldap_result(&outcome);
+    if outcome.is_ok() {
+        log.line(&format!("BIND dn=\"{}\" mech=SIMPLE", session.identity.dn_string()));
+    }
+    log.result(&res, None);
+    Outcome::Reply(vec![LdapMsg::new(
+        msgid,
+        LdapOp::BindResponse(LdapBindResponse {
+            res,
+            saslcreds: None,
+        }),
+    )])
+}
+
+fn invalid() -> LdapError {
+    LdapError::new(ResultCode::InvalidCredentials, "")
+}
+
+fn authenticate(
+    state: &ServerState,
+    session: &Session,
+    req: &LdapBindRequest,
+) -> Result<Identity, LdapError> {
+    if req.version != 3 {
+        return Err(LdapError::new(
+            ResultCode::ProtocolError,
+            "requested protocol version not allowed",
+        ));
+    }
+    let password = match &req.cred {
+        LdapBindCred::Simple(p) => p,
+        LdapBindCred::SASL(_) | LdapBindCred::Unsupported => {
+            return Err(LdapError::new(
+                ResultCode::AuthMethodNotSupported,
+                "only simple binds are supported",
+            ))
+        }
+    };
+    if req.dn.is_empty() {
+        if password.is_empty() {
+            return Ok(Identity::Anonymous);
+        }
+        return Err(invalid());
+    }
+    if password.is_empty() {
+        // RFC 4513 5.1.2: an unauthenticated bind is refused by default.
+        return Err(LdapError::new(
+            ResultCode::UnwillingToPerform,
+            "unauthenticated bind (DN with no password) disallowed",
+        ));
+    }
+    let dn = Dn::parse(&req.dn)
+        .map_err(|e| LdapError::new(ResultCode::InvalidDnSyntax, e.to_string()))?;
+    if !session.secure && !state.config.allow_plaintext_binds(session.loopback) {
+        return Err(LdapError::new(
+            ResultCode::ConfidentialityRequired,
+            "confidentiality required: use StartTLS, ldaps:// or ldapi://",
+        ));
+    }
+    if dn.same_as(&state.rootdn) {
+        let Some(rootpw) = &state.config.rootpw else {
+            return Err(invalid());
+        };
+        return match password::verify(rootpw.as_bytes(), password.as_bytes(), state.config.rootpw_cleartext_allowed()) {
+            Verification::Match => Ok(Identity::Root(state.rootdn.clone())),
+            _ => Err(invalid()),
+        };
+    }
+    let Some(entry) = state.dir.get(&dn)? else {
+        return Err(invalid());
+    };
+    if !state.allowed(&Identity::Anonymous, &dn, Target::Attr("userPassword"), AccessLevel::Auth) {
+        return Err(invalid());
+    }
+    let allow_clear = state.config.password.allow_cleartext;
+    for stored in entry.values("userPassword") {
+        match password::verify(stored, password.as_bytes(), allow_clear) {
+            Verification::Match => return Ok(Identity::User(entry.dn.clone())),
+            Verification::Mismatch => {}
+            Verification::UnknownScheme(s) => {
+                tracing::warn!("userPassword of \"{}\" uses unknown scheme {s}", entry.dn)
+            }
+            Verification::Malformed(m) => {
+                tracing::warn!("userPassword of \"{}\" is malformed: {m}", entry.dn)
+            }
+        }
+    }
+    Err(invalid())
+}
