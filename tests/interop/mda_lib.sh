@@ -95,16 +95,25 @@ CONF
     wait_port "$port" 10
 }
 
-# start_mailldap DATA_DIR: mailldap on a free port serving DATA_DIR. Sets MAILLDAP_URI.
+# start_mailldap CONFIG DATA_DIR: mailldap on a free port serving DATA_DIR. Sets
+# MAILLDAP_URI and MAILLDAP_PID; its log is DATA_DIR.log.
 start_mailldap() {
-    local data=$1 port
+    local config=$1 data=$2 port
     port=$(free_port)
     MAILLDAP_URI="ldap://127.0.0.1:$port"
-    "${MAILLDAP_BIN:?MAILLDAP_BIN must name the mailldap binary}" serve \
+    "${MAILLDAP_BIN:?MAILLDAP_BIN must name the mailldap binary}" serve --config "$config" \
         --listen "127.0.0.1:$port" --data "$data" >"$data.log" 2>&1 &
     MAILLDAP_PID=$!
     on_exit stop_pid "$MAILLDAP_PID"
     wait_port "$port" 10
+}
+
+# run_checks LABEL SCRIPT ARGS...: runs another check script, labelling its lines;
+# returns its exit status.
+run_checks() {
+    local label=$1; shift
+    "$@" 2>&1 | sed -u "s/^\(not ok\|ok\) - /\1 - [$label] /"
+    return "${PIPESTATUS[0]}"
 }
 
 # print_config WHAT URI: mailldap's generated client configuration.
