@@ -261,7 +261,9 @@ impl Config {
             }
         }
         if self.listen.is_empty() {
-            return Err(ConfigError::Invalid("listen: at least one URI is needed".into()));
+            return Err(ConfigError::Invalid(
+                "listen: at least one URI is needed".into(),
+            ));
         }
         Ok(())
     }
@@ -273,9 +275,12 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let err = Config::from_toml("listen = [\"ldap://127.0.0.1:1\"]\nlisten_port = 3\n", "t.toml")
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_toml(
+            "listen = [\"ldap://127.0.0.1:1\"]\nlisten_port = 3\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("listen_port"), "{err}");
     }
 

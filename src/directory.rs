@@ -55,8 +55,13 @@ pub struct Directory {
 
 fn store_err(e: StoreError) -> LdapError {
     match e {
-        StoreError::AlreadyExists => LdapError::new(ResultCode::EntryAlreadyExists, "entry already exists"),
-        StoreError::NotLeaf => LdapError::new(ResultCode::NotAllowedOnNonLeaf, "subordinate objects must be deleted first"),
+        StoreError::AlreadyExists => {
+            LdapError::new(ResultCode::EntryAlreadyExists, "entry already exists")
+        }
+        StoreError::NotLeaf => LdapError::new(
+            ResultCode::NotAllowedOnNonLeaf,
+            "subordinate objects must be deleted first",
+        ),
         StoreError::NoSuchEntry => LdapError::no_such_object(""),
         other => LdapError::internal(other),
     }
@@ -125,12 +130,16 @@ impl Directory {
                 .collect();
             indexes.push((name.to_ascii_lowercase(), kinds));
         }
-        let scheme = password::PasswordScheme::from_tag(&config.password.scheme).ok_or_else(|| {
-            LdapError::new(
-                ResultCode::Other,
-                format!("password.scheme: unknown scheme {:?}", config.password.scheme),
-            )
-        })?;
+        let scheme =
+            password::PasswordScheme::from_tag(&config.password.scheme).ok_or_else(|| {
+                LdapError::new(
+                    ResultCode::Other,
+                    format!(
+                        "password.scheme: unknown scheme {:?}",
+                        config.password.scheme
+                    ),
+                )
+            })?;
         let params = password::HashParams {
             scheme,
             argon2_memory_kib: config.password.argon2_memory_kib,
@@ -196,7 +205,9 @@ impl Directory {
     fn index_keys(&self, entry: &Entry) -> Vec<IndexKey> {
         let mut keys = Vec::new();
         for (attr, kinds) in &self.indexes {
-            let Some(at) = self.schema.attribute(attr) else { continue };
+            let Some(at) = self.schema.attribute(attr) else {
+                continue;
+            };
             let Some(a) = entry.get(attr) else { continue };
             let mut values: Vec<Vec<u8>> = Vec::new();
             for v in &a.values {
@@ -280,7 +291,9 @@ impl Directory {
 
     /// RFC 4511 4.7: the RDN's values belong to the entry even when the client left them out.
     fn add_rdn_values(&self, entry: &mut Entry) -> Result<(), LdapError> {
-        let Some(rdn) = entry.dn.rdn().cloned() else { return Ok(()) };
+        let Some(rdn) = entry.dn.rdn().cloned() else {
+            return Ok(());
+        };
         for ava in &rdn.avas {
             let name = self.schema.canonical_attr_name(&ava.attr).ok_or_else(|| {
                 LdapError::new(
@@ -288,7 +301,10 @@ impl Directory {
                     format!("{}: attribute type undefined in the RDN", ava.attr),
                 )
             })?;
-            let at = self.schema.attribute(&name).ok_or_else(|| LdapError::internal("schema"))?;
+            let at = self
+                .schema
+                .attribute(&name)
+                .ok_or_else(|| LdapError::internal("schema"))?;
             let present = entry
                 .values(&name)
                 .iter()
@@ -302,7 +318,9 @@ impl Directory {
 
     fn check_duplicates(&self, entry: &Entry) -> Result<(), LdapError> {
         for a in &entry.attrs {
-            let Some(at) = self.schema.attribute(&a.name) else { continue };
+            let Some(at) = self.schema.attribute(&a.name) else {
+                continue;
+            };
             let mut keys: Vec<Vec<u8>> = a.values.iter().map(|v| at.eq_key(v)).collect();
             keys.sort();
             if keys.windows(2).any(|w| w[0] == w[1]) {
@@ -367,7 +385,9 @@ impl Directory {
 
     fn check_client_managed(&self, entry: &Entry) -> Result<(), LdapError> {
         for a in &entry.attrs {
-            let managed = SERVER_MANAGED.iter().any(|m| m.eq_ignore_ascii_case(&a.name))
+            let managed = SERVER_MANAGED
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&a.name))
                 || self
                     .schema
                     .attribute(&a.name)
@@ -391,7 +411,10 @@ impl Directory {
         if entry.dn.is_root() || !self.in_naming_context(&entry.dn) {
             return Err(LdapError::new(
                 ResultCode::NoSuchObject,
-                format!("no global superior knowledge: {} is outside {}", entry.dn, self.suffix),
+                format!(
+                    "no global superior knowledge: {} is outside {}",
+                    entry.dn, self.suffix
+                ),
             ));
         }
         let mut entry = self.canonicalize(entry)?;
@@ -401,9 +424,15 @@ impl Directory {
         self.add_rdn_values(&mut entry)?;
         self.check_duplicates(&entry)?;
         self.hash_passwords(&mut entry)?;
-        let checked = self.schema.check_entry(&entry, self.mode).map_err(schema_err)?;
+        let checked = self
+            .schema
+            .check_entry(&entry, self.mode)
+            .map_err(schema_err)?;
         self.stamp_create(&mut entry, actor, &checked.structural, origin);
-        let _guard = self.write_lock.lock().map_err(|_| LdapError::internal("lock poisoned"))?;
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| LdapError::internal("lock poisoned"))?;
         if !entry.dn.same_as(&self.suffix) {
             let parent = entry.dn.parent().unwrap_or_default();
             if !self.store.exists(&parent).map_err(store_err)? {
@@ -417,7 +446,10 @@ impl Directory {
 
     /// Apply modifications to an entry (RFC 4511 4.6), all or nothing.
     pub fn modify(&self, dn: &Dn, mods: &[Modification], actor: &str) -> Result<(), LdapError> {
-        let _guard = self.write_lock.lock().map_err(|_| LdapError::internal("lock poisoned"))?;
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| LdapError::internal("lock poisoned"))?;
         let (id, old) = self
             .store
             .get(dn)
@@ -431,7 +463,10 @@ impl Directory {
         // The RDN's values must survive (notAllowedOnRDN).
         if let Some(rdn) = dn.rdn() {
             for ava in &rdn.avas {
-                let name = self.schema.canonical_attr_name(&ava.attr).unwrap_or_default();
+                let name = self
+                    .schema
+                    .canonical_attr_name(&ava.attr)
+                    .unwrap_or_default();
                 let kept = self.schema.attribute(&name).is_some_and(|at| {
                     new.values(&name)
                         .iter()
@@ -445,7 +480,10 @@ impl Directory {
                 }
             }
         }
-        let checked = self.schema.check_entry(&new, self.mode).map_err(schema_err)?;
+        let checked = self
+            .schema
+            .check_entry(&new, self.mode)
+            .map_err(schema_err)?;
         let old_structural = old.first_str("structuralObjectClass").unwrap_or("");
         if !old_structural.is_empty() && !old_structural.eq_ignore_ascii_case(&checked.structural) {
             return Err(LdapError::new(
@@ -584,7 +622,10 @@ impl Directory {
 
     /// Delete a leaf entry (RFC 4511 4.8).
     pub fn delete(&self, dn: &Dn) -> Result<(), LdapError> {
-        let _guard = self.write_lock.lock().map_err(|_| LdapError::internal("lock poisoned"))?;
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| LdapError::internal("lock poisoned"))?;
         let (_, old) = self
             .store
             .get(dn)
@@ -603,7 +644,10 @@ impl Directory {
         new_superior: Option<&Dn>,
         actor: &str,
     ) -> Result<Dn, LdapError> {
-        let _guard = self.write_lock.lock().map_err(|_| LdapError::internal("lock poisoned"))?;
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| LdapError::internal("lock poisoned"))?;
         let (_, old) = self
             .store
             .get(dn)
@@ -630,8 +674,12 @@ impl Directory {
         if delete_old_rdn {
             if let Some(old_rdn) = dn.rdn() {
                 for ava in &old_rdn.avas {
-                    let Some(name) = self.schema.canonical_attr_name(&ava.attr) else { continue };
-                    let Some(at) = self.schema.attribute(&name) else { continue };
+                    let Some(name) = self.schema.canonical_attr_name(&ava.attr) else {
+                        continue;
+                    };
+                    let Some(at) = self.schema.attribute(&name) else {
+                        continue;
+                    };
                     let still_named = new_rdn.avas.iter().any(|n| {
                         self.schema.canonical_attr_name(&n.attr).as_deref() == Some(name.as_str())
                             && at.values_equal(n.value.as_bytes(), ava.value.as_bytes())
@@ -650,7 +698,9 @@ impl Directory {
             }
         }
         self.add_rdn_values(&mut new)?;
-        self.schema.check_entry(&new, self.mode).map_err(schema_err)?;
+        self.schema
+            .check_entry(&new, self.mode)
+            .map_err(schema_err)?;
         self.stamp_modify(&mut new, actor);
         let old_keys = self.index_keys(&old);
         let new_keys = self.index_keys(&new);
@@ -662,17 +712,30 @@ impl Directory {
 
     /// Candidate ids for `filter` from the indexes, or None when they cannot narrow it.
     fn plan(&self, filter: &Filter) -> Result<Option<BTreeSet<EntryId>>, LdapError> {
-        let lookup = |attr: &str, kind: IndexKind, key: Vec<u8>| -> Result<Option<BTreeSet<EntryId>>, LdapError> {
-            let Some(name) = self.schema.canonical_attr_name(attr) else { return Ok(Some(BTreeSet::new())) };
+        let lookup = |attr: &str,
+                      kind: IndexKind,
+                      key: Vec<u8>|
+         -> Result<Option<BTreeSet<EntryId>>, LdapError> {
+            let Some(name) = self.schema.canonical_attr_name(attr) else {
+                return Ok(Some(BTreeSet::new()));
+            };
             let lower = name.to_ascii_lowercase();
-            let indexed = self.indexes.iter().any(|(a, k)| *a == lower && k.contains(&kind));
+            let indexed = self
+                .indexes
+                .iter()
+                .any(|(a, k)| *a == lower && k.contains(&kind));
             if !indexed {
                 return Ok(None);
             }
             let keys = store::index_keys(&lower, &[kind], &[key]);
             let mut acc: Option<BTreeSet<EntryId>> = None;
             for k in keys {
-                let ids: BTreeSet<EntryId> = self.store.index_ids(&k).map_err(store_err)?.into_iter().collect();
+                let ids: BTreeSet<EntryId> = self
+                    .store
+                    .index_ids(&k)
+                    .map_err(store_err)?
+                    .into_iter()
+                    .collect();
                 acc = Some(match acc {
                     None => ids,
                     Some(prev) => prev.intersection(&ids).copied().collect(),
@@ -682,7 +745,9 @@ impl Directory {
         };
         match filter {
             Filter::Equality(attr, value) => {
-                let Some(at) = self.schema.attribute(attr) else { return Ok(Some(BTreeSet::new())) };
+                let Some(at) = self.schema.attribute(attr) else {
+                    return Ok(Some(BTreeSet::new()));
+                };
                 lookup(attr, IndexKind::Equality, at.eq_key(value))
             }
             Filter::Present(attr) => {
@@ -691,8 +756,15 @@ impl Directory {
                 }
                 lookup(attr, IndexKind::Presence, Vec::new())
             }
-            Filter::Substring { attr, initial, any, final_ } => {
-                let Some(at) = self.schema.attribute(attr) else { return Ok(Some(BTreeSet::new())) };
+            Filter::Substring {
+                attr,
+                initial,
+                any,
+                final_,
+            } => {
+                let Some(at) = self.schema.attribute(attr) else {
+                    return Ok(Some(BTreeSet::new()));
+                };
                 // The store's substring keys come from the normalised value, anchored:
                 // pass the pieces through the same normalisation and intersect.
                 let mut acc: Option<BTreeSet<EntryId>> = None;
@@ -772,7 +844,9 @@ impl Directory {
             // Index hits are few: check each one's place instead of listing the scope,
             // so finding one address among 100,000 entries touches only its entry.
             for id in planned {
-                let Some(e) = self.store.get_by_id(id).map_err(store_err)? else { continue };
+                let Some(e) = self.store.get_by_id(id).map_err(store_err)? else {
+                    continue;
+                };
                 if in_scope(&e.dn, base, scope) && !visit(e) {
                     break;
                 }

@@ -40,7 +40,10 @@ pub fn handle(
     }
     let res = ldap_result(&outcome);
     if outcome.is_ok() {
-        log.line(&format!("BIND dn=\"{}\" mech=SIMPLE", session.identity.dn_string()));
+        log.line(&format!(
+            "BIND dn=\"{}\" mech=SIMPLE",
+            session.identity.dn_string()
+        ));
     }
     log.result(&res, None);
     Outcome::Reply(vec![LdapMsg::new(
@@ -101,7 +104,11 @@ fn authenticate(
         let Some(rootpw) = &state.config.rootpw else {
             return Err(invalid());
         };
-        return match password::verify(rootpw.as_bytes(), password.as_bytes(), state.config.rootpw_cleartext_allowed()) {
+        return match password::verify(
+            rootpw.as_bytes(),
+            password.as_bytes(),
+            state.config.rootpw_cleartext_allowed(),
+        ) {
             Verification::Match => Ok(Identity::Root(state.rootdn.clone())),
             _ => Err(invalid()),
         };
@@ -109,7 +116,12 @@ fn authenticate(
     let Some(entry) = state.dir.get(&dn)? else {
         return Err(invalid());
     };
-    if !state.allowed(&Identity::Anonymous, &dn, Target::Attr("userPassword"), AccessLevel::Auth) {
+    if !state.allowed(
+        &Identity::Anonymous,
+        &dn,
+        Target::Attr("userPassword"),
+        AccessLevel::Auth,
+    ) {
         return Err(invalid());
     }
     let allow_clear = state.config.password.allow_cleartext;

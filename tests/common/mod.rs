@@ -172,15 +172,38 @@ impl Server {
     }
 
     /// ldapsearch -x -LLL bound as `dn`/`pw`.
-    pub fn search_as(&self, dn: &str, pw: &str, base: &str, filter: &str, attrs: &[&str]) -> ToolResult {
-        let mut args = vec!["-x", "-LLL", "-o", "ldif-wrap=no", "-D", dn, "-w", pw, "-b", base, filter];
+    pub fn search_as(
+        &self,
+        dn: &str,
+        pw: &str,
+        base: &str,
+        filter: &str,
+        attrs: &[&str],
+    ) -> ToolResult {
+        let mut args = vec![
+            "-x",
+            "-LLL",
+            "-o",
+            "ldif-wrap=no",
+            "-D",
+            dn,
+            "-w",
+            pw,
+            "-b",
+            base,
+            filter,
+        ];
         args.extend_from_slice(attrs);
         self.tool("ldapsearch", &args)
     }
 
     /// ldapmodify -x as the rootdn with the given LDIF.
     pub fn modify_root(&self, ldif: &str) -> ToolResult {
-        self.tool_stdin("ldapmodify", &["-x", "-D", ROOTDN, "-w", ROOTPW], Some(ldif))
+        self.tool_stdin(
+            "ldapmodify",
+            &["-x", "-D", ROOTDN, "-w", ROOTPW],
+            Some(ldif),
+        )
     }
 
     /// ldapadd -x as the rootdn with the given LDIF.
@@ -212,7 +235,11 @@ pub struct ToolResult {
 impl ToolResult {
     /// Panic with the output unless the exit code is `want`.
     pub fn expect_code(&self, want: i32) -> &Self {
-        assert_eq!(self.code, want, "exit {} (wanted {want})\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        assert_eq!(
+            self.code, want,
+            "exit {} (wanted {want})\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
         self
     }
 
@@ -228,11 +255,15 @@ pub fn run_tool(tool: &str, uri: &str, args: &[&str], stdin: Option<&str>) -> To
     cmd.arg("-H").arg(uri).args(args);
     // Keep the user's ~/.ldaprc and /etc/ldap/ldap.conf out of the test.
     cmd.env("LDAPNOINIT", "1");
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {tool} ({e}): install ldap-utils (scripts/install-deps.sh)"));
+    let mut child = cmd.spawn().unwrap_or_else(|e| {
+        panic!("cannot run {tool} ({e}): install ldap-utils (scripts/install-deps.sh)")
+    });
     if let Some(input) = stdin {
         child
             .stdin
@@ -253,12 +284,21 @@ pub fn run_tool(tool: &str, uri: &str, args: &[&str], stdin: Option<&str>) -> To
 pub fn mailldap(args: &[&str], stdin: Option<&str>) -> ToolResult {
     let mut cmd = Command::new(bin());
     cmd.args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run mailldap");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("stdin");
     }
     let out = child.wait_with_output().expect("wait");
     ToolResult {
