@@ -201,7 +201,8 @@ impl Directory {
         self.store.set_index_config(&wanted).map_err(store_err)
     }
 
-    /// The index keys an entry contributes, from its normalised values.
+    /// The index keys an entry contributes, from its normalised values: equality and
+    /// presence keys from the equality rule, substring keys from the substring rule.
     fn index_keys(&self, entry: &Entry) -> Vec<IndexKey> {
         let mut keys = Vec::new();
         for (attr, kinds) in &self.indexes {
@@ -209,19 +210,27 @@ impl Directory {
                 continue;
             };
             let Some(a) = entry.get(attr) else { continue };
-            let mut values: Vec<Vec<u8>> = Vec::new();
+            let mut eq: Vec<Vec<u8>> = Vec::new();
             for v in &a.values {
-                values.push(at.eq_key(v));
+                eq.push(at.eq_key(v));
                 if attr == "objectclass" {
                     // (objectClass=person) must find inetOrgPerson entries too.
-                    for sup in self.superclasses(v) {
-                        values.push(sup.into_bytes());
-                    }
+                    eq.extend(self.superclasses(v).into_iter().map(String::into_bytes));
                 }
             }
-            values.sort();
-            values.dedup();
-            keys.extend(store::index_keys(attr, kinds, &values));
+            eq.sort();
+            eq.dedup();
+            let (sub_kinds, eq_kinds): (Vec<IndexKind>, Vec<IndexKind>) =
+                kinds.iter().partition(|k| **k == IndexKind::Substring);
+            keys.extend(store::index_keys(attr, &eq_kinds, &eq));
+            if !sub_kinds.is_empty() {
+                let sub: Vec<Vec<u8>> = a
+                    .values
+                    .iter()
+                    .filter_map(|v| at.substr_normalize(v).map(String::into_bytes))
+                    .collect();
+                keys.extend(store::index_keys(attr, &sub_kinds, &sub));
+            }
         }
         keys
     }
@@ -765,41 +774,30 @@ impl Directory {
                 let Some(at) = self.schema.attribute(attr) else {
                     return Ok(Some(BTreeSet::new()));
                 };
-                // The store's substring keys come from the normalised value, anchored:
-                // pass the pieces through the same normalisation and intersect.
-                let mut acc: Option<BTreeSet<EntryId>> = None;
-                let mut pieces: Vec<Vec<u8>> = Vec::new();
-                if let Some(i) = initial {
-                    if let Some(n) = at.substr_normalize(i) {
-                        let mut k = b"^".to_vec();
-                        k.extend(n.into_bytes());
-                        pieces.push(k);
-                    }
+                let lower = at.name().to_ascii_lowercase();
+                if !self
+                    .indexes
+                    .iter()
+                    .any(|(a, k)| *a == lower && k.contains(&IndexKind::Substring))
+                {
+                    return Ok(None);
                 }
-                for a in any {
-                    if let Some(n) = at.substr_normalize(a) {
-                        pieces.push(n.into_bytes());
-                    }
-                }
-                if let Some(f) = final_ {
-                    if let Some(n) = at.substr_normalize(f) {
-                        let mut k = n.into_bytes();
-                        k.push(b'$');
-                        pieces.push(k);
-                    }
-                }
-                for p in pieces {
-                    match lookup(attr, IndexKind::Substring, p)? {
-                        None => return Ok(None),
-                        Some(ids) => {
-                            acc = Some(match acc {
-                                None => ids,
-                                Some(prev) => prev.intersection(&ids).copied().collect(),
-                            })
-                        }
-                    }
-                }
-                Ok(acc)
+                // Pieces go through the same normalisation as the indexed values.
+                let norm = |p: &[u8]| at.substr_normalize(p).map(String::into_bytes);
+                let initial = initial.as_deref().and_then(norm);
+                let final_ = final_.as_deref().and_then(norm);
+                let any: Vec<Vec<u8>> = any.iter().filter_map(|p| norm(p)).collect();
+                let keys = store::substring_query_keys(
+                    &lower,
+                    initial.as_deref(),
+                    &any,
+                    final_.as_deref(),
+                );
+                Ok(self
+                    .store
+                    .index_intersection(&keys)
+                    .map_err(store_err)?
+                    .map(|ids| ids.into_iter().collect()))
             }
             Filter::And(parts) => {
                 let mut acc: Option<BTreeSet<EntryId>> = None;

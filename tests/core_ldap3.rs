@@ -7,8 +7,8 @@ use ldap3::exop::{WhoAmI, WhoAmIResp};
 use ldap3::{LdapConn, Mod, Scope, SearchEntry};
 use std::collections::HashSet;
 
-fn set(v: &[&str]) -> HashSet<String> {
-    v.iter().map(|s| s.to_string()).collect()
+fn set<'a>(v: &[&'a str]) -> HashSet<&'a str> {
+    v.iter().copied().collect()
 }
 
 #[test]
