@@ -12,6 +12,7 @@
 # written out here, independent of `mailldap print-config`, so this script judges the
 # server only; e2e.sh uses print-config's files.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/common.sh"
 
 [[ $# == 2 || $# == 4 ]] || die "usage: postfix.sh SERVER_URI BASE [BINDDN BINDPW]"
