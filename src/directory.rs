@@ -411,6 +411,21 @@ impl Directory {
         Ok(())
     }
 
+    /// Schema check; what lenient mode tolerates is logged, not silently accepted.
+    fn check(&self, entry: &Entry) -> Result<crate::schema::CheckedEntry, LdapError> {
+        let checked = self
+            .schema
+            .check_entry(entry, self.mode)
+            .map_err(schema_err)?;
+        for w in &checked.warnings {
+            tracing::warn!(
+                "\"{}\": schema violation tolerated (lenient mode): {w}",
+                entry.dn
+            );
+        }
+        Ok(checked)
+    }
+
     fn in_naming_context(&self, dn: &Dn) -> bool {
         dn.is_within(&self.suffix)
     }
@@ -433,10 +448,7 @@ impl Directory {
         self.add_rdn_values(&mut entry)?;
         self.check_duplicates(&entry)?;
         self.hash_passwords(&mut entry)?;
-        let checked = self
-            .schema
-            .check_entry(&entry, self.mode)
-            .map_err(schema_err)?;
+        let checked = self.check(&entry)?;
         self.stamp_create(&mut entry, actor, &checked.structural, origin);
         let _guard = self
             .write_lock
@@ -489,10 +501,7 @@ impl Directory {
                 }
             }
         }
-        let checked = self
-            .schema
-            .check_entry(&new, self.mode)
-            .map_err(schema_err)?;
+        let checked = self.check(&new)?;
         let old_structural = old.first_str("structuralObjectClass").unwrap_or("");
         if !old_structural.is_empty() && !old_structural.eq_ignore_ascii_case(&checked.structural) {
             return Err(LdapError::new(
@@ -707,9 +716,7 @@ impl Directory {
             }
         }
         self.add_rdn_values(&mut new)?;
-        self.schema
-            .check_entry(&new, self.mode)
-            .map_err(schema_err)?;
+        self.check(&new)?;
         self.stamp_modify(&mut new, actor);
         let old_keys = self.index_keys(&old);
         let new_keys = self.index_keys(&new);

@@ -31,7 +31,12 @@ fn article_ldif_loads_offline_and_serves() {
     assert!(exported.stdout.contains(
         "dn: mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example"
     ));
-    assert!(exported.stdout.contains("roleOccupant: mail=user1@domain1.example,"), "the changetype: modify record applied");
+    assert!(
+        exported
+            .stdout
+            .contains("roleOccupant: mail=user1@domain1.example,"),
+        "the changetype: modify record applied"
+    );
     assert!(exported.stdout.contains("entryUUID: "));
 }
 
