@@ -155,6 +155,10 @@ pub struct Config {
     pub schema_files: Vec<PathBuf>,
     /// Structural object class rule for entries.
     pub schema_check: SchemaCheck,
+    /// Attributes whose values may name one entry only (like slapd's unique overlay).
+    pub unique_attributes: Vec<String>,
+    /// Refuse to give a deleted account's mailbox path to a new account.
+    pub mailbox_guard: bool,
     /// Attribute -> index kinds ("eq", "pres", "sub").
     pub indexes: BTreeMap<String, Vec<String>>,
     /// Resource limits.
@@ -172,6 +176,7 @@ impl Default for Config {
             ("objectClass", vec!["eq", "pres"]),
             ("mail", vec!["eq", "pres", "sub"]),
             ("maildrop", vec!["eq"]),
+            ("mailbox", vec!["eq"]),
             ("uid", vec!["eq"]),
             ("cn", vec!["eq", "sub"]),
             ("roleOccupant", vec!["eq"]),
@@ -192,6 +197,8 @@ impl Default for Config {
             log_level: "info".into(),
             schema_files: Vec::new(),
             schema_check: SchemaCheck::default(),
+            unique_attributes: vec!["mail".into()],
+            mailbox_guard: true,
             indexes,
             limits: Limits::default(),
             password: PasswordConfig::default(),

@@ -67,6 +67,27 @@ enum Command {
         #[arg(long, default_value = "ARGON2")]
         scheme: String,
     },
+    /// Let a retired mailbox path (of a deleted account) be given to a new account
+    /// again, once its old Maildir is archived or removed. Offline, like import.
+    ReleaseMailbox {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The path as reported in the refusal, e.g. /home/vmail/domains/example.com/john/
+        path: String,
+    },
+    /// List the mailbox paths of deleted accounts that no new account may take.
+    RetiredMailboxes {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Print ready-to-use client configuration for the served tree.
     PrintConfig {
         /// postfix, courier or dovecot.
@@ -130,6 +151,26 @@ fn main() -> Result<()> {
                 }
             })?;
             result.context("writing LDIF")
+        }
+        Command::ReleaseMailbox { config, data, path } => {
+            let config = load_config(config.as_deref(), data)?;
+            let dir =
+                Directory::open(&config).context("opening the store (stop the server first)")?;
+            if dir.release_mailbox(&path)? {
+                println!("released {path}");
+                Ok(())
+            } else {
+                bail!("{path} is not a retired mailbox (see `mailldap retired-mailboxes`)")
+            }
+        }
+        Command::RetiredMailboxes { config, data } => {
+            let config = load_config(config.as_deref(), data)?;
+            let dir =
+                Directory::open(&config).context("opening the store (stop the server first)")?;
+            for (path, note) in dir.retired_mailboxes()? {
+                println!("{path}\t{note}");
+            }
+            Ok(())
         }
         Command::Hash { scheme } => {
             let scheme = mailldap::password::PasswordScheme::from_tag(&scheme)

@@ -55,6 +55,9 @@ pub enum Scope {
     Children,
 }
 
+/// Tree of reserved keys with a note each (see [`Store::reserve`]).
+const RESERVATIONS_TREE: &str = "reservations";
+
 /// On-disk layout version kept in `meta`; a store written by another layout is refused.
 const FORMAT: u64 = 1;
 const FORMAT_KEY: &[u8] = b"format";
@@ -464,6 +467,48 @@ impl Store {
     pub fn set_index_config(&self, config: &str) -> Result<(), StoreError> {
         self.meta.insert(INDEX_CONFIG_KEY, config.as_bytes())?;
         self.commits.sync(&self.db)
+    }
+
+    /// Reserve `key` with a note saying why (the directory uses this for the mailbox
+    /// paths of deleted accounts). Durable on return.
+    pub fn reserve(&self, key: &str, note: &str) -> Result<(), StoreError> {
+        self.db
+            .open_tree(RESERVATIONS_TREE)?
+            .insert(key.as_bytes(), note.as_bytes())?;
+        self.commits.sync(&self.db)
+    }
+
+    /// The note of a reservation, if `key` is reserved.
+    pub fn reservation(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .db
+            .open_tree(RESERVATIONS_TREE)?
+            .get(key.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Drop a reservation; true if it existed. Durable on return.
+    pub fn release(&self, key: &str) -> Result<bool, StoreError> {
+        let existed = self
+            .db
+            .open_tree(RESERVATIONS_TREE)?
+            .remove(key.as_bytes())?
+            .is_some();
+        self.commits.sync(&self.db)?;
+        Ok(existed)
+    }
+
+    /// Every reservation as (key, note), in key order.
+    pub fn reservations(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.db.open_tree(RESERVATIONS_TREE)?.iter() {
+            let (k, v) = item?;
+            out.push((
+                String::from_utf8_lossy(&k).into_owned(),
+                String::from_utf8_lossy(&v).into_owned(),
+            ));
+        }
+        Ok(out)
     }
 
     /// Every entry with its id in tree order, parents before children (for export).

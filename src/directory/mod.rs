@@ -13,6 +13,9 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
+mod guard;
+pub use guard::mailbox_path;
+
 /// Operational attributes a client may never write; slapadd-style imports keep them.
 const SERVER_MANAGED: &[&str] = &[
     "entryUUID",
@@ -51,6 +54,8 @@ pub struct Directory {
     hash_cleartext: bool,
     write_lock: Mutex<()>,
     csn_seq: AtomicU32,
+    unique: Vec<String>,
+    mailbox_guard: bool,
 }
 
 fn store_err(e: StoreError) -> LdapError {
@@ -147,6 +152,15 @@ impl Directory {
             argon2_parallelism: config.password.argon2_parallelism,
             ..password::HashParams::default()
         };
+        let mut unique = Vec::new();
+        for a in &config.unique_attributes {
+            unique.push(schema.canonical_attr_name(a).ok_or_else(|| {
+                LdapError::new(
+                    ResultCode::UndefinedAttributeType,
+                    format!("unique_attributes: {a}: attribute type undefined"),
+                )
+            })?);
+        }
         let dir = Directory {
             store,
             schema,
@@ -160,6 +174,8 @@ impl Directory {
             hash_cleartext: config.password.hash_cleartext,
             write_lock: Mutex::new(()),
             csn_seq: AtomicU32::new(0),
+            unique,
+            mailbox_guard: config.mailbox_guard,
         };
         dir.reindex_if_needed()?;
         Ok(dir)
@@ -460,6 +476,7 @@ impl Directory {
                 return Err(self.no_such_object(&entry.dn));
             }
         }
+        self.guard_write(&entry, None)?;
         let keys = self.index_keys(&entry);
         self.store.add(&entry, &keys).map_err(store_err)?;
         Ok(())
@@ -512,9 +529,11 @@ impl Directory {
                 ),
             ));
         }
+        self.guard_write(&new, Some(dn))?;
         self.stamp_modify(&mut new, actor);
         let old_keys = self.index_keys(&old);
         let new_keys = self.index_keys(&new);
+        self.retire_mailbox(&old, Some(&new))?;
         self.store
             .replace(id, &new, &old_keys, &new_keys)
             .map_err(store_err)
@@ -650,6 +669,10 @@ impl Directory {
             .map_err(store_err)?
             .ok_or_else(|| self.no_such_object(dn))?;
         let keys = self.index_keys(&old);
+        if self.has_children(dn)? {
+            return Err(store_err(StoreError::NotLeaf));
+        }
+        self.retire_mailbox(&old, None)?;
         self.store.delete(dn, &keys).map_err(store_err)
     }
 
@@ -717,6 +740,7 @@ impl Directory {
         }
         self.add_rdn_values(&mut new)?;
         self.check(&new)?;
+        self.guard_write(&new, Some(dn))?;
         self.stamp_modify(&mut new, actor);
         let old_keys = self.index_keys(&old);
         let new_keys = self.index_keys(&new);
