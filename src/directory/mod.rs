@@ -865,31 +865,35 @@ impl Directory {
         scope: Scope,
         filter: &Filter,
         visit: &mut dyn FnMut(Entry) -> bool,
-    ) -> Result<(), LdapError> {
+    ) -> Result<CandidateStats, LdapError> {
         if !self.store.exists(base).map_err(store_err)? {
             return Err(self.no_such_object(base));
         }
+        let mut stats = CandidateStats::default();
         if let Some(planned) = self.plan(filter)? {
             // Index hits are few: check each one's place instead of listing the scope,
             // so finding one address among 100,000 entries touches only its entry.
+            stats.indexed = true;
             for id in planned {
                 let Some(e) = self.store.get_by_id(id).map_err(store_err)? else {
                     continue;
                 };
+                stats.examined += 1;
                 if in_scope(&e.dn, base, scope) && !visit(e) {
                     break;
                 }
             }
-            return Ok(());
+            return Ok(stats);
         }
         for id in self.store.scope_ids(base, scope).map_err(store_err)? {
             if let Some(e) = self.store.get_by_id(id).map_err(store_err)? {
+                stats.examined += 1;
                 if !visit(e) {
                     break;
                 }
             }
         }
-        Ok(())
+        Ok(stats)
     }
 
     /// All entries, parents first (export).
@@ -900,6 +904,15 @@ impl Directory {
         }
         Ok(())
     }
+}
+
+/// How a search found its candidates: through an index, and how many entries it read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CandidateStats {
+    /// Whether an index narrowed the candidates.
+    pub indexed: bool,
+    /// Entries read from the store.
+    pub examined: usize,
 }
 
 /// Whether `dn` lies within `scope` of `base`.

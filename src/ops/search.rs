@@ -37,6 +37,7 @@ pub fn handle(
     }
     let mut out = Vec::new();
     let outcome = run(
+        log,
         state,
         session,
         &req,
@@ -82,6 +83,7 @@ fn time_limit(state: &ServerState, who: &Identity, requested: i32) -> Option<Dur
 }
 
 fn run(
+    log: &OpLog,
     state: &ServerState,
     session: &Session,
     req: &LdapSearchRequest,
@@ -124,7 +126,7 @@ fn run(
     if !base_visible {
         return Err(state.dir.no_such_object(&base));
     }
-    state
+    let stats = state
         .dir
         .candidates(&base, scope, filter, &mut |entry: Entry| {
             if deadline.is_some_and(|d| Instant::now() > d) {
@@ -157,6 +159,10 @@ fn run(
             sent += 1;
             true
         })?;
+    log.debug(&format!(
+        "SRCH candidates indexed={} examined={}",
+        stats.indexed, stats.examined
+    ));
     match stop {
         Some(e) => Err(e),
         None => Ok(()),
