@@ -129,13 +129,7 @@ impl Throttle {
         let w = self.window();
         let by_dn = self.owed(self.dns.current(&dn.to_string(), w, now), 0, now);
         let by_addr = ip
-            .map(|ip| {
-                self.owed(
-                    self.addrs.current(&ip, w, now),
-                    self.cfg.address_grace,
-                    now,
-                )
-            })
+            .map(|ip| self.owed(self.addrs.current(&ip, w, now), self.cfg.address_grace, now))
             .unwrap_or_default();
         by_dn.max(by_addr)
     }
