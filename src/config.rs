@@ -134,6 +134,10 @@ pub struct BindBackoff {
     /// delayed: a mail server binds for all its users, so a few typos from it must not
     /// slow everyone down. Failures for one DN are delayed from the first.
     pub address_grace: u32,
+    /// Source networks (CIDR) never delayed per address: the mail servers on this host
+    /// bind for every user, and one user's typos must not slow the others. Binds from
+    /// them are still delayed per DN.
+    pub address_exempt: Vec<String>,
 }
 
 impl Default for BindBackoff {
@@ -143,8 +147,14 @@ impl Default for BindBackoff {
             max_ms: 10_000,
             window_secs: 300,
             address_grace: 10,
+            address_exempt: vec!["127.0.0.0/8".into(), "::1/128".into()],
         }
     }
+}
+
+/// Parse a list of CIDR networks; the error names the first bad one.
+pub fn parse_networks(list: &[String]) -> Result<Vec<Cidr>, CidrError> {
+    list.iter().map(|n| n.parse()).collect()
 }
 
 /// The whole configuration file.
@@ -248,10 +258,7 @@ impl Config {
 
     /// The parsed `plaintext_bind_networks` (validated when the config was loaded).
     pub fn plaintext_networks(&self) -> Result<Vec<Cidr>, CidrError> {
-        self.plaintext_bind_networks
-            .iter()
-            .map(|n| n.parse())
-            .collect()
+        parse_networks(&self.plaintext_bind_networks)
     }
 
     /// Whether an unhashed rootpw may be used.
@@ -282,6 +289,8 @@ impl Config {
         }
         self.plaintext_networks()
             .map_err(|e| ConfigError::Invalid(format!("plaintext_bind_networks: {e}")))?;
+        parse_networks(&self.bind_backoff.address_exempt)
+            .map_err(|e| ConfigError::Invalid(format!("bind_backoff.address_exempt: {e}")))?;
         if self.listen.is_empty() {
             return Err(ConfigError::Invalid(
                 "listen: at least one URI is needed".into(),

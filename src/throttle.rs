@@ -13,6 +13,7 @@
 //! cleared by a success (an attacker holding one valid account could otherwise reset
 //! his address between guesses); they only age out.
 
+use crate::cidr::Cidr;
 use crate::config::BindBackoff;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -80,14 +81,18 @@ impl<K: Hash + Eq + Clone> Ledger<K> {
 /// The server-wide backoff state, shared by every session.
 pub struct Throttle {
     cfg: BindBackoff,
+    exempt: Vec<Cidr>,
     dns: Ledger<String>,
     addrs: Ledger<IpAddr>,
 }
 
 impl Throttle {
     /// A throttle with no failures recorded.
+    /// `address_exempt` was validated with the config; an unparsable list here (a
+    /// config built in code) exempts nobody.
     pub fn new(cfg: BindBackoff) -> Throttle {
         Throttle {
+            exempt: crate::config::parse_networks(&cfg.address_exempt).unwrap_or_default(),
             cfg,
             dns: Ledger::new(),
             addrs: Ledger::new(),
@@ -125,7 +130,13 @@ impl Throttle {
         self.delay_at(dn, ip, Instant::now())
     }
 
+    /// The address to count failures under, unless it is exempt (or a local socket).
+    fn counted(&self, ip: Option<IpAddr>) -> Option<IpAddr> {
+        ip.filter(|ip| !self.exempt.iter().any(|n| n.contains(*ip)))
+    }
+
     fn delay_at(&self, dn: &str, ip: Option<IpAddr>, now: Instant) -> Duration {
+        let ip = self.counted(ip);
         let w = self.window();
         let by_dn = self.owed(self.dns.current(&dn.to_string(), w, now), 0, now);
         let by_addr = ip
@@ -142,7 +153,7 @@ impl Throttle {
     fn failure_at(&self, dn: &str, ip: Option<IpAddr>, now: Instant) -> Duration {
         let w = self.window();
         let n = self.dns.add(&dn.to_string(), w, now);
-        if let Some(ip) = ip {
+        if let Some(ip) = self.counted(ip) {
             self.addrs.add(&ip, w, now);
         }
         self.backoff(n).max(self.delay_at(dn, ip, now))
@@ -164,6 +175,7 @@ mod tests {
             max_ms: 1000,
             window_secs: 60,
             address_grace: grace,
+            address_exempt: vec!["127.0.0.0/8".into()],
         })
     }
 
@@ -218,6 +230,18 @@ mod tests {
         // Another address is unaffected.
         let other = Some(IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 8)));
         assert_eq!(t.delay_at("cn=5", other, now), Duration::ZERO);
+    }
+
+    #[test]
+    fn exempt_addresses_are_only_throttled_per_dn() {
+        let t = throttle(0);
+        let now = Instant::now();
+        let local = Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+        for _ in 0..3 {
+            t.failure_at("cn=a", local, now);
+        }
+        assert_eq!(t.delay_at("cn=a", local, now), ms(400));
+        assert_eq!(t.delay_at("cn=b", local, now), Duration::ZERO);
     }
 
     #[test]
