@@ -318,18 +318,20 @@ fn serve_with(
 ) -> Result<std::process::Child, String> {
     let path = dir.join("own.toml");
     std::fs::write(&path, config).expect("config");
+    // A file, not a pipe: a running server's log could fill a pipe nobody reads.
+    let log_path = dir.join("own.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
     let mut child = Command::new(bin())
         .args(["serve", "--config"])
         .arg(&path)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(log)
         .spawn()
         .expect("start mailldap");
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
-            let out = child.wait_with_output().expect("output");
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+            return Err(std::fs::read_to_string(&log_path).unwrap_or_default());
         }
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return Ok(child);
@@ -337,6 +339,7 @@ fn serve_with(
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("mailldap neither started nor failed");
 }
 
