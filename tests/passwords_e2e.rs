@@ -379,3 +379,17 @@ fn cleartext_rootpw_is_refused_unless_marked() {
     ok.ok();
     bad.expect_code(49);
 }
+
+#[test]
+fn an_unknown_scheme_never_matches_and_is_logged_once() {
+    // With hash_cleartext on, "{NOPE}..." would be hashed as a cleartext password (as
+    // slapd does for a tag it does not know); off, it is stored as written, as a
+    // migrated directory could hold it.
+    let s = Server::start_with("[password]\nhash_cleartext = false\n", true);
+    let dn = add_with_stored(&s, "unknown", "{NOPE}secret");
+    for pw in ["secret", "{NOPE}secret", "secret"] {
+        whoami(&s, &dn, pw).expect_code(49);
+    }
+    let log = s.log();
+    assert_eq!(log.matches("uses unknown scheme NOPE").count(), 1, "{log}");
+}

@@ -82,6 +82,24 @@ pub fn throttled_dn(op: &LdapOp) -> Option<String> {
     }
 }
 
+/// Whether this (entry, problem) pair is reported for the first time: an unreadable
+/// stored value is logged once, not on every bind (a client retrying in a loop would
+/// otherwise flood the log). Bounded: past the cap the set starts over.
+fn first_report(dn: &str, problem: &str) -> bool {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    const CAP: usize = 10_000;
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(|| Mutex::new(HashSet::new()))
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if seen.len() >= CAP {
+        seen.clear();
+    }
+    seen.insert(format!("{dn}\u{0}{problem}"))
+}
+
 fn invalid() -> LdapError {
     LdapError::new(ResultCode::InvalidCredentials, "")
 }
@@ -157,10 +175,14 @@ fn authenticate(
             Verification::Match => return Ok(Identity::User(entry.dn.clone())),
             Verification::Mismatch => {}
             Verification::UnknownScheme(s) => {
-                tracing::warn!("userPassword of \"{}\" uses unknown scheme {s}", entry.dn)
+                if first_report(&entry.dn.normalized(), &s) {
+                    tracing::warn!("userPassword of \"{}\" uses unknown scheme {s}", entry.dn)
+                }
             }
             Verification::Malformed(m) => {
-                tracing::warn!("userPassword of \"{}\" is malformed: {m}", entry.dn)
+                if first_report(&entry.dn.normalized(), &m) {
+                    tracing::warn!("userPassword of \"{}\" is malformed: {m}", entry.dn)
+                }
             }
         }
     }
