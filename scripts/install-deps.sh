@@ -2,7 +2,8 @@
 # Installs the real programs the interop tests drive (tests/interop/): slapd and
 # ldap-utils for the migration side, Postfix with its LDAP map, Courier authlib with its
 # LDAP module, Dovecot IMAP with its LDAP driver, and the password tools the tests use
-# to make hashes. Runs apt only when something is missing, never prompts.
+# to make hashes (python3 for hashlib fixtures; libcrypt-dev to link yescrypt support).
+# Runs apt only when something is missing, never prompts.
 set -euo pipefail
 
 # Debian package -> a file it installs that proves it is there.
@@ -18,6 +19,8 @@ declare -A probe=(
   [argon2]=/usr/bin/argon2
   [whois]=/usr/bin/mkpasswd
   [openssl]=/usr/bin/openssl
+  [python3]=/usr/bin/python3
+  [libcrypt-dev]=/usr/include/crypt.h
 )
 
 missing=()

@@ -172,7 +172,7 @@ async fn accept_tcp(
         );
         let state = state.clone();
         tokio::spawn(async move {
-            let loopback = peer.ip().is_loopback();
+            let peer_ip = Some(peer.ip());
             if tls {
                 let Some(acceptor) = crate::tls::acceptor(&state) else {
                     return;
@@ -184,14 +184,14 @@ async fn accept_tcp(
                 .await;
                 match handshake {
                     Ok(Ok(s)) => {
-                        let sess = session::new_session(conn, format!("IP={peer}"), loopback, true);
+                        let sess = session::new_session(conn, format!("IP={peer}"), peer_ip, true);
                         session::run(Box::new(s), state, sess, 0).await;
                     }
                     Ok(Err(e)) => tracing::warn!("conn={conn} TLS handshake failed: {e}"),
                     Err(_) => tracing::warn!("conn={conn} TLS handshake timed out"),
                 }
             } else {
-                let sess = session::new_session(conn, format!("IP={peer}"), loopback, false);
+                let sess = session::new_session(conn, format!("IP={peer}"), peer_ip, false);
                 session::run(Box::new(stream), state, sess, 0).await;
             }
             drop(permit);
@@ -216,8 +216,8 @@ async fn accept_unix(listener: UnixListener, state: Arc<ServerState>, limit: Arc
         tracing::info!("conn={conn} ACCEPT from PATH=ldapi");
         let state = state.clone();
         tokio::spawn(async move {
-            // A local socket is as private as loopback and needs no TLS.
-            let sess = session::new_session(conn, "PATH=ldapi".into(), true, true);
+            // A local socket never crosses the network: it counts as secure.
+            let sess = session::new_session(conn, "PATH=ldapi".into(), None, true);
             session::run(Box::new(stream), state, sess, 0).await;
             drop(permit);
         });

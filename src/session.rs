@@ -78,6 +78,20 @@ pub fn run(
                 }
                 Ok(Some(Ok(msg))) => msg,
             };
+            if let Some(dn) = ops::bind::throttled_dn(&next.op) {
+                // Failed-bind backoff: an async sleep, so the worker thread serves
+                // other connections meanwhile (see src/throttle.rs).
+                let wait = state.throttle.delay(&dn, session.peer_ip);
+                if !wait.is_zero() {
+                    tracing::info!(
+                        "conn={} bind dn=\"{dn}\" from {} delayed {} ms after failed binds",
+                        session.conn,
+                        session.peer,
+                        wait.as_millis()
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
             let outcome =
                 tokio::task::block_in_place(|| ops::dispatch(&state, &mut session, op_no, next));
             op_no += 1;
@@ -129,12 +143,17 @@ pub fn run(
 }
 
 /// A fresh, anonymous session.
-pub fn new_session(conn: u64, peer: String, loopback: bool, secure: bool) -> Session {
+pub fn new_session(
+    conn: u64,
+    peer: String,
+    peer_ip: Option<std::net::IpAddr>,
+    secure: bool,
+) -> Session {
     Session {
         conn,
         peer,
         identity: Identity::Anonymous,
-        loopback,
+        peer_ip,
         secure,
     }
 }

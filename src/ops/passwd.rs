@@ -36,7 +36,7 @@ fn change(
     session: &Session,
     req: &LdapExtendedRequest,
 ) -> Result<Option<String>, LdapError> {
-    if !session.secure && !state.config.allow_plaintext_binds(session.loopback) {
+    if !state.password_transport_ok(session) {
         return Err(LdapError::new(
             ResultCode::ConfidentialityRequired,
             "confidentiality required to change passwords",

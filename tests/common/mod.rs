@@ -39,6 +39,8 @@ pub struct Server {
     pub uri: String,
     /// Extra config TOML the server was started with.
     pub extra: String,
+    /// Listen URIs besides `uri` (ldaps://, ldapi://).
+    pub more_listen: Vec<String>,
 }
 
 /// Path of the built binary.
@@ -59,7 +61,17 @@ impl Server {
 
     /// Start with extra TOML appended to the test config.
     pub fn start_with(extra: &str, demo: bool) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_in(tempfile::tempdir().expect("tempdir"), &[], extra, demo)
+    }
+
+    /// Start in `dir` (which may already hold certificates) listening on `uri` and
+    /// `more_listen` too.
+    pub fn start_in(
+        dir: tempfile::TempDir,
+        more_listen: &[String],
+        extra: &str,
+        demo: bool,
+    ) -> Server {
         let port = free_port();
         let mut s = Server {
             child: None,
@@ -67,6 +79,7 @@ impl Server {
             port,
             uri: format!("ldap://127.0.0.1:{port}"),
             extra: extra.to_string(),
+            more_listen: more_listen.to_vec(),
         };
         s.write_config();
         s.spawn(demo);
@@ -84,9 +97,13 @@ impl Server {
     }
 
     fn write_config(&self) {
+        let listen: Vec<String> = std::iter::once(&self.uri)
+            .chain(&self.more_listen)
+            .map(|u| format!("{u:?}"))
+            .collect();
         let text = format!(
-            "listen = [\"{}\"]\ndata_dir = \"{}\"\nrootpw = \"{ROOTPW_HASH}\"\nlog_level = \"debug\"\n{}\n",
-            self.uri,
+            "listen = [{}]\ndata_dir = \"{}\"\nrootpw = \"{ROOTPW_HASH}\"\nlog_level = \"debug\"\n{}\n",
+            listen.join(", "),
             self.data_dir().display(),
             self.extra
         );
@@ -147,6 +164,11 @@ impl Server {
     pub fn restart(&mut self) {
         self.kill();
         self.spawn(false);
+    }
+
+    /// The server's process id, for signals (SIGHUP).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// Whether the process is still running.
