@@ -134,7 +134,11 @@ impl Server {
         let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().expect("addr");
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            // Ready when this server says it listens and the port answers (a probe alone
+            // could reach a stranger that held the port a moment ago).
+            let listening = self.log().contains(&format!(":{} ", self.port))
+                || self.log().contains(&format!(":{}\n", self.port));
+            if listening && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return;
             }
             if let Some(c) = self.child.as_mut() {
