@@ -87,9 +87,9 @@ impl ServerState {
         })
     }
 
-    /// noSuchObject for `dn` as `who` may learn it: the matchedDN names the deepest
-    /// existing ancestor only when `who` may see that ancestor (disclose), so the
-    /// error reveals nothing the identity could not find out by searching.
+    /// noSuchObject for `dn` as `who` may learn it: the matchedDN is the deepest
+    /// existing ancestor `who` may see (disclose); invisible ancestors are skipped as
+    /// if missing, so the error reveals nothing a search would not.
     pub fn no_such_object(&self, who: &crate::acl::Identity, dn: &Dn) -> crate::error::LdapError {
         let mut cur = dn.parent();
         while let Some(d) = cur {
@@ -105,7 +105,7 @@ impl ServerState {
                 ) {
                     return crate::error::LdapError::no_such_object(d.to_string());
                 }
-                break;
+                // An invisible ancestor answers as if it did not exist either.
             }
             cur = d.parent();
         }
