@@ -96,16 +96,16 @@ impl ServerState {
             if d.is_root() || !d.is_within(self.dir.suffix()) {
                 break;
             }
-            if matches!(self.dir.get(&d), Ok(Some(_))) {
-                if self.allowed(
+            // An invisible ancestor answers as if it did not exist either.
+            if matches!(self.dir.get(&d), Ok(Some(_)))
+                && self.allowed(
                     who,
                     &d,
                     crate::acl::Target::Entry,
                     crate::acl::AccessLevel::Disclose,
-                ) {
-                    return crate::error::LdapError::no_such_object(d.to_string());
-                }
-                // An invisible ancestor answers as if it did not exist either.
+                )
+            {
+                return crate::error::LdapError::no_such_object(d.to_string());
             }
             cur = d.parent();
         }

@@ -191,7 +191,7 @@ impl Who {
                 let text = b.normalized();
                 match p {
                     PatternWho::Fixed(re) => re.is_match(&text),
-                    PatternWho::Templated(t) => dn_pattern(&t.fill(captures, |v| regex::escape(v)))
+                    PatternWho::Templated(t) => dn_pattern(&t.fill(captures, regex::escape))
                         .is_ok_and(|re| re.is_match(&text)),
                 }
             }
