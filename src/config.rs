@@ -1,5 +1,6 @@
 //! The TOML configuration, with an embedded default so `mailldap serve` needs no file.
 
+use crate::acl::spec::{LimitSpec, RuleSpec};
 use crate::cidr::{Cidr, CidrError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -61,6 +62,8 @@ pub struct Limits {
     pub user_size_limit: usize,
     /// Seconds a search may run for non-root clients.
     pub time_limit_secs: u64,
+    /// Per-identity overrides (`[[limits.by]]`), first match wins; the rootdn is unlimited.
+    pub by: Vec<LimitSpec>,
 }
 
 impl Default for Limits {
@@ -74,6 +77,7 @@ impl Default for Limits {
             anonymous_size_limit: 500,
             user_size_limit: 5000,
             time_limit_secs: 60,
+            by: Vec::new(),
         }
     }
 }
@@ -197,6 +201,38 @@ pub struct Config {
     pub password: PasswordConfig,
     /// TLS certificate and key.
     pub tls: TlsConfig,
+    /// False: anonymous clients may bind but read nothing (every rule's grant to
+    /// anonymous is cut to `auth`); Postfix then needs `bind = yes`.
+    pub anonymous_read: bool,
+    /// The access rules (`[[acl]]`), first match wins; see docs/ACL.md. A file
+    /// without any `[[acl]]` keeps the default policy of config/mailldap.toml.
+    pub acl: Vec<RuleSpec>,
+}
+
+/// The shipped configuration file: the article's access policy with comments.
+/// `Config::default()` takes its rules from this same text, so the documented
+/// example and the built-in policy cannot drift apart.
+pub const DEFAULT_CONFIG: &str = include_str!("../config/mailldap.toml");
+
+/// Only the policy keys of a configuration file (used to read DEFAULT_CONFIG
+/// without recursing into `Config::default()`).
+#[derive(Deserialize)]
+struct PolicyOnly {
+    #[serde(default)]
+    acl: Vec<RuleSpec>,
+    anonymous_read: Option<bool>,
+}
+
+fn default_policy() -> (Vec<RuleSpec>, bool) {
+    match toml::from_str::<PolicyOnly>(DEFAULT_CONFIG) {
+        Ok(p) => (p.acl, p.anonymous_read.unwrap_or(true)),
+        // A broken embedded file is caught by the tests; never panic at run time:
+        // an empty rule list denies everything but the rootdn.
+        Err(e) => {
+            tracing::error!("embedded config/mailldap.toml does not parse: {e}");
+            (Vec::new(), true)
+        }
+    }
 }
 
 impl Default for Config {
@@ -216,6 +252,7 @@ impl Default for Config {
                 kinds.into_iter().map(String::from).collect(),
             );
         }
+        let (acl, anonymous_read) = default_policy();
         Config {
             listen: vec!["ldap://127.0.0.1:3389".into()],
             data_dir: PathBuf::from("./mailldap-data"),
@@ -234,6 +271,8 @@ impl Default for Config {
             limits: Limits::default(),
             password: PasswordConfig::default(),
             tls: TlsConfig::default(),
+            anonymous_read,
+            acl,
         }
     }
 }
@@ -298,6 +337,8 @@ impl Config {
             .map_err(|e| ConfigError::Invalid(format!("plaintext_bind_networks: {e}")))?;
         parse_networks(&self.bind_backoff.address_exempt)
             .map_err(|e| ConfigError::Invalid(format!("bind_backoff.address_exempt: {e}")))?;
+        crate::acl::AccessControl::from_config(self, None)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if self.listen.is_empty() {
             return Err(ConfigError::Invalid(
                 "listen: at least one URI is needed".into(),
@@ -346,6 +387,41 @@ mod tests {
         assert!(err.contains("10.0.0.0/40"), "{err}");
         let old = Config::from_toml("plaintext_binds = \"allow\"\n", "t.toml").unwrap_err();
         assert!(old.to_string().contains("plaintext_binds"));
+    }
+
+    #[test]
+    fn shipped_file_is_the_default() {
+        let shipped = Config::from_toml(DEFAULT_CONFIG, "config/mailldap.toml").unwrap();
+        let builtin = Config::default();
+        assert!(builtin.acl.len() >= 5, "default policy has rules");
+        assert_eq!(shipped.acl, builtin.acl);
+        assert_eq!(shipped.anonymous_read, builtin.anonymous_read);
+        assert_eq!(shipped.suffix, builtin.suffix);
+    }
+
+    #[test]
+    fn acl_errors_name_the_rule() {
+        let cases = [
+            ("[[acl]]\ndn_regex = '(unclosed'\nby = [{ who = \"*\", level = \"read\" }]\n", "dn_regex"),
+            ("[[acl]]\nby = [{ who = \"somebody\", level = \"read\" }]\n", "unknown who"),
+            ("[[acl]]\nby = [{ who = \"*\", level = \"everything\" }]\n", "unknown level"),
+            ("[[acl]]\ndn_subtree = \"dc=example\"\nby = [{ who = \"dn:cn=x,o=${domain}\", level = \"read\" }]\n", "${domain}"),
+            ("[[acl]]\nfilter = \"(mail=\"\nby = [{ who = \"*\", level = \"read\" }]\n", "filter"),
+        ];
+        for (text, want) in cases {
+            let toml = format!("[[acl]]\nby = [{{ who = \"*\", level = \"read\" }}]\n{text}");
+            let err = Config::from_toml(&toml, "t.toml").unwrap_err().to_string();
+            assert!(err.contains("acl rule #2"), "{err}");
+            assert!(err.contains(want), "{err}");
+        }
+        let err = Config::from_toml("[[acl]]\nwhat = 1\nby = []\n", "t.toml").unwrap_err();
+        assert!(err.to_string().contains("what"), "{err}");
+        let err = Config::from_toml(
+            "[limits]\n[[limits.by]]\nwho = \"self\"\nsize = 1\n",
+            "t.toml",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("limits.by #1"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::acl::AccessControl;
 use crate::config::Config;
 use crate::directory::Directory;
 use crate::dn::Dn;
+use crate::entry::Entry;
 
 /// Shared server state, behind an Arc in each session.
 pub struct ServerState {
@@ -25,8 +26,11 @@ pub struct ServerState {
 
 impl ServerState {
     /// Build the state from an opened directory and its configuration.
-    pub fn new(dir: Directory, config: Config) -> Result<ServerState, crate::dn::DnError> {
-        let rootdn = Dn::parse(&config.rootdn)?;
+    /// Fails when the access rules do not compile against the loaded schema (an
+    /// attribute in `attrs` that no schema defines), naming the rule.
+    pub fn new(dir: Directory, config: Config) -> Result<ServerState, crate::acl::AclError> {
+        let acl = AccessControl::from_config(&config, Some(dir.schema()))?;
+        let rootdn = acl.rootdn().clone();
         // Validated when the config was loaded; an unparsable list here (a config built
         // in code) falls back to the strictest policy: TLS everywhere.
         let plaintext_networks = config.plaintext_networks().unwrap_or_default();
@@ -35,7 +39,7 @@ impl ServerState {
             plaintext_networks,
             throttle,
             dir,
-            acl: AccessControl::new(rootdn.clone()),
+            acl,
             config,
             rootdn,
             tls: None,
@@ -77,6 +81,58 @@ impl ServerState {
         target: crate::acl::Target<'_>,
         level: crate::acl::AccessLevel,
     ) -> bool {
-        self.acl.can(who, dn, target, level)
+        self.with_lookup(|l| self.acl.can(who, dn, None, target, level, l))
+    }
+
+    /// Same as `allowed` for an entry the caller holds (a search candidate, an entry
+    /// being added), so rules with a filter test that entry without a fetch.
+    pub fn allowed_entry(
+        &self,
+        who: &crate::acl::Identity,
+        entry: &Entry,
+        target: crate::acl::Target<'_>,
+        level: crate::acl::AccessLevel,
+    ) -> bool {
+        self.with_lookup(|l| self.acl.can(who, &entry.dn, Some(entry), target, level, l))
+    }
+
+    /// The policy's view of the directory: entries fetched without access checks
+    /// (a read error counts as "no such entry", which never grants anything).
+    fn with_lookup<R>(&self, f: impl FnOnce(&crate::acl::Lookup<'_>) -> R) -> R {
+        let get = |dn: &Dn| self.dir.get(dn).ok().flatten();
+        f(&crate::acl::Lookup {
+            schema: Some(self.dir.schema()),
+            get: &get,
+        })
+    }
+
+    /// noSuchObject for `dn` as `who` may learn it: the matchedDN is the deepest
+    /// existing ancestor `who` may see (disclose); invisible ancestors are skipped as
+    /// if missing, so the error reveals nothing a search would not.
+    pub fn no_such_object(&self, who: &crate::acl::Identity, dn: &Dn) -> crate::error::LdapError {
+        let mut cur = dn.parent();
+        while let Some(d) = cur {
+            if d.is_root() || !d.is_within(self.dir.suffix()) {
+                break;
+            }
+            // An invisible ancestor answers as if it did not exist either.
+            if matches!(self.dir.get(&d), Ok(Some(_)))
+                && self.allowed(
+                    who,
+                    &d,
+                    crate::acl::Target::Entry,
+                    crate::acl::AccessLevel::Disclose,
+                )
+            {
+                return crate::error::LdapError::no_such_object(d.to_string());
+            }
+            cur = d.parent();
+        }
+        crate::error::LdapError::no_such_object("")
+    }
+
+    /// Size and time limits for `who`'s searches.
+    pub fn limits_for(&self, who: &crate::acl::Identity) -> crate::acl::IdentityLimits {
+        self.acl.limits_for(who)
     }
 }

@@ -29,27 +29,12 @@ fn run(state: &ServerState, session: &Session, req: LdapAddRequest) -> Result<()
     let who = &session.identity;
     let parent = dn.parent().unwrap_or_default();
     let is_suffix = dn.same_as(state.dir.suffix());
+    // A parent that is missing or invisible gives the same answer.
     if !is_suffix
-        && state.dir.get(&parent)?.is_some()
-        && !state.allowed(who, &parent, Target::Entry, AccessLevel::Disclose)
+        && (state.dir.get(&parent)?.is_none()
+            || !state.allowed(who, &parent, Target::Entry, AccessLevel::Disclose))
     {
-        return Err(state.dir.no_such_object(&dn));
-    }
-    let mut allowed = state.allowed(who, &dn, Target::Entry, AccessLevel::Write)
-        && (is_suffix || state.allowed(who, &parent, Target::Children, AccessLevel::Write));
-    for a in &req.attributes {
-        let name = state
-            .dir
-            .schema()
-            .canonical_attr_name(&a.atype)
-            .unwrap_or_else(|| a.atype.clone());
-        allowed &= state.allowed(who, &dn, Target::Attr(&name), AccessLevel::Write);
-    }
-    if !allowed {
-        return Err(LdapError::new(
-            ResultCode::InsufficientAccessRights,
-            "no write access to parent",
-        ));
+        return Err(state.no_such_object(who, &dn));
     }
     let entry = Entry {
         dn,
@@ -62,5 +47,29 @@ fn run(state: &ServerState, session: &Session, req: LdapAddRequest) -> Result<()
             })
             .collect(),
     };
+    // slapd: write on the new entry's `entry` and on every attribute it brings
+    // (the RDN's too: the directory adds those values when the request omits them),
+    // and write on the parent's `children`. The entry itself is what filtered rules see.
+    let schema = state.dir.schema();
+    let canonical = |a: &str| {
+        schema
+            .canonical_attr_name(a)
+            .unwrap_or_else(|| a.to_string())
+    };
+    let mut names: Vec<String> = entry.attrs.iter().map(|a| canonical(&a.name)).collect();
+    if let Some(rdn) = entry.dn.rdn() {
+        names.extend(rdn.avas.iter().map(|a| canonical(&a.attr)));
+    }
+    let allowed = state.allowed_entry(who, &entry, Target::Entry, AccessLevel::Write)
+        && (is_suffix || state.allowed(who, &parent, Target::Children, AccessLevel::Write))
+        && names
+            .iter()
+            .all(|n| state.allowed_entry(who, &entry, Target::Attr(n), AccessLevel::Write));
+    if !allowed {
+        return Err(LdapError::new(
+            ResultCode::InsufficientAccessRights,
+            "no write access to the new entry or its parent",
+        ));
+    }
     state.dir.add(entry, &who.dn_string(), Origin::Client)
 }

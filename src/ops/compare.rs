@@ -37,7 +37,7 @@ fn run(
     let Some(entry) =
         entry.filter(|_| state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose))
     else {
-        return Err(state.dir.no_such_object(&dn));
+        return Err(state.no_such_object(who, &dn));
     };
     let schema = state.dir.schema();
     let name = schema.canonical_attr_name(&req.atype).ok_or_else(|| {

@@ -27,7 +27,7 @@ fn run(state: &ServerState, session: &Session, dn: &str) -> Result<(), LdapError
     let who = &session.identity;
     let entry = state.dir.get(&dn)?;
     if entry.is_none() || !state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose) {
-        return Err(state.dir.no_such_object(&dn));
+        return Err(state.no_such_object(who, &dn));
     }
     let parent = dn.parent().unwrap_or_default();
     if !state.allowed(who, &dn, Target::Entry, AccessLevel::Write)

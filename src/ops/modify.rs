@@ -35,7 +35,7 @@ fn run(state: &ServerState, session: &Session, req: LdapModifyRequest) -> Result
     if state.dir.get(&dn)?.is_none()
         || !state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose)
     {
-        return Err(state.dir.no_such_object(&dn));
+        return Err(state.no_such_object(who, &dn));
     }
     let mods: Vec<Modification> = req
         .changes
@@ -51,14 +51,15 @@ fn run(state: &ServerState, session: &Session, req: LdapModifyRequest) -> Result
             values: c.modification.vals,
         })
         .collect();
-    let entry_ok = state.allowed(who, &dn, Target::Entry, AccessLevel::Write);
+    // slapd: modify needs write on each attribute touched, not on `entry` (that is
+    // for add, delete and rename), so a postmaster may redirect an entry it may not delete.
     for m in &mods {
         let name = state
             .dir
             .schema()
             .canonical_attr_name(&m.attr)
             .unwrap_or_else(|| m.attr.clone());
-        if !entry_ok || !state.allowed(who, &dn, Target::Attr(&name), AccessLevel::Write) {
+        if !state.allowed(who, &dn, Target::Attr(&name), AccessLevel::Write) {
             return Err(LdapError::new(
                 ResultCode::InsufficientAccessRights,
                 format!("no write access to {name}"),

@@ -41,7 +41,7 @@ fn run(state: &ServerState, session: &Session, req: LdapModifyDNRequest) -> Resu
     if state.dir.get(&dn)?.is_none()
         || !state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose)
     {
-        return Err(state.dir.no_such_object(&dn));
+        return Err(state.no_such_object(who, &dn));
     }
     if state.dir.has_children(&dn)? {
         return Err(LdapError::new(
@@ -51,11 +51,38 @@ fn run(state: &ServerState, session: &Session, req: LdapModifyDNRequest) -> Resu
     }
     let old_parent = dn.parent().unwrap_or_default();
     let new_parent = new_superior.clone().unwrap_or_else(|| old_parent.clone());
+    if new_superior.is_some()
+        && (state.dir.get(&new_parent)?.is_none()
+            || !state.allowed(who, &new_parent, Target::Entry, AccessLevel::Disclose))
+    {
+        return Err(state.no_such_object(who, &new_parent));
+    }
     let new_dn = new_parent.child(new_rdn.clone());
+    // slapd: write on `entry` (old and new name), on `children` of both parents, on
+    // the attributes of the new RDN and, with deleteoldrdn, of the old one.
+    let schema = state.dir.schema();
+    let canonical = |a: &str| {
+        schema
+            .canonical_attr_name(a)
+            .unwrap_or_else(|| a.to_string())
+    };
+    let mut rdn_attrs: Vec<(String, &crate::dn::Dn)> = new_rdn
+        .avas
+        .iter()
+        .map(|a| (canonical(&a.attr), &new_dn))
+        .collect();
+    if req.deleteoldrdn {
+        if let Some(old) = dn.rdn() {
+            rdn_attrs.extend(old.avas.iter().map(|a| (canonical(&a.attr), &dn)));
+        }
+    }
     let allowed = state.allowed(who, &dn, Target::Entry, AccessLevel::Write)
         && state.allowed(who, &old_parent, Target::Children, AccessLevel::Write)
         && state.allowed(who, &new_parent, Target::Children, AccessLevel::Write)
-        && state.allowed(who, &new_dn, Target::Entry, AccessLevel::Write);
+        && state.allowed(who, &new_dn, Target::Entry, AccessLevel::Write)
+        && rdn_attrs
+            .iter()
+            .all(|(a, d)| state.allowed(who, d, Target::Attr(a), AccessLevel::Write));
     if !allowed {
         return Err(LdapError::new(
             ResultCode::InsufficientAccessRights,

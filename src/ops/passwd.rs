@@ -82,7 +82,7 @@ fn change(
     let Some(entry) =
         entry.filter(|_| state.allowed(who, &target, Target::Entry, AccessLevel::Disclose))
     else {
-        return Err(state.dir.no_such_object(&target));
+        return Err(state.no_such_object(who, &target));
     };
     if !state.allowed(
         who,

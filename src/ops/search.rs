@@ -53,11 +53,7 @@ pub fn handle(
 }
 
 fn size_limit(state: &ServerState, who: &Identity, requested: i32) -> usize {
-    let server = match who {
-        Identity::Root(_) => 0,
-        Identity::Anonymous => state.config.limits.anonymous_size_limit,
-        Identity::User(_) => state.config.limits.user_size_limit,
-    };
+    let server = state.limits_for(who).size;
     let client = requested.max(0) as usize;
     match (client, server) {
         (0, s) => s,
@@ -67,11 +63,7 @@ fn size_limit(state: &ServerState, who: &Identity, requested: i32) -> usize {
 }
 
 fn time_limit(state: &ServerState, who: &Identity, requested: i32) -> Option<Duration> {
-    let server = if who.is_root() {
-        0
-    } else {
-        state.config.limits.time_limit_secs
-    };
+    let server = state.limits_for(who).time_secs;
     let client = requested.max(0) as u64;
     let secs = match (client, server) {
         (0, 0) => return None,
@@ -122,9 +114,19 @@ fn run(
     let deadline = time_limit(state, who, req.timelimit).map(|d| Instant::now() + d);
     let mut sent = 0usize;
     let mut stop: Option<LdapError> = None;
-    let base_visible = state.allowed(who, &base, Target::Entry, AccessLevel::Disclose);
-    if !base_visible {
-        return Err(state.dir.no_such_object(&base));
+    // slapd 2.4: the base needs search access on its entry; without even disclose
+    // it does not exist for this identity.
+    let Some(base_entry) = state.dir.get(&base)? else {
+        return Err(state.no_such_object(who, &base));
+    };
+    if !state.allowed_entry(who, &base_entry, Target::Entry, AccessLevel::Disclose) {
+        return Err(state.no_such_object(who, &base));
+    }
+    if !state.allowed_entry(who, &base_entry, Target::Entry, AccessLevel::Search) {
+        return Err(LdapError::new(
+            ResultCode::InsufficientAccessRights,
+            "no search access to the base entry",
+        ));
     }
     let stats = state
         .dir
@@ -136,16 +138,18 @@ fn run(
                 ));
                 return false;
             }
-            let dn = entry.dn.clone();
-            if !state.allowed(who, &dn, Target::Entry, AccessLevel::Search) {
+            if !state.allowed_entry(who, &entry, Target::Entry, AccessLevel::Search) {
                 return true;
             }
-            let may_use =
-                |attr: &str| state.allowed(who, &dn, Target::Attr(attr), AccessLevel::Search);
+            // Attributes without search access are absent for the filter, so
+            // (userPassword=*) matches nothing for those who may not search it.
+            let may_use = |attr: &str| {
+                state.allowed_entry(who, &entry, Target::Attr(attr), AccessLevel::Search)
+            };
             if filter.evaluate(&entry, schema, &may_use) != Tri::True {
                 return true;
             }
-            if !state.allowed(who, &dn, Target::Entry, AccessLevel::Read) {
+            if !state.allowed_entry(who, &entry, Target::Entry, AccessLevel::Read) {
                 return true;
             }
             if limit > 0 && sent >= limit {
@@ -206,7 +210,7 @@ fn select(
         if !wanted(name) {
             return;
         }
-        if check_acl && !state.allowed(who, &entry.dn, Target::Attr(name), AccessLevel::Read) {
+        if check_acl && !state.allowed_entry(who, entry, Target::Attr(name), AccessLevel::Read) {
             return;
         }
         attributes.push(LdapPartialAttribute {

@@ -1,0 +1,230 @@
+//! Compiled rules: the `what` side (DN, filter, attributes) and the `by` clauses.
+
+use super::spec::RuleSpec;
+use super::who::Who;
+use super::{Privileges, Target};
+use crate::dn::Dn;
+use crate::entry::Entry;
+use crate::filter::{Filter, Tri};
+use crate::schema::Schema;
+use regex::Regex;
+
+/// Which entries a rule covers.
+#[derive(Debug, Clone)]
+pub enum What {
+    /// Every entry (slapd `access to *`).
+    All,
+    /// Exactly this entry.
+    Base(Dn),
+    /// This entry and everything below it.
+    Subtree(Dn),
+    /// Entries whose normalised DN matches; captures feed the `by` templates.
+    Regex(Regex),
+}
+
+/// One attribute selector of `attrs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttrSel {
+    /// The `entry` pseudo-attribute.
+    Entry,
+    /// The `children` pseudo-attribute.
+    Children,
+    /// A real attribute (compared case-insensitively, by its canonical name).
+    Attr(String),
+}
+
+/// One `by` clause, compiled.
+#[derive(Debug, Clone)]
+pub struct By {
+    /// Who it names.
+    pub who: Who,
+    /// What they get.
+    pub level: Privileges,
+}
+
+/// One `[[acl]]` rule, compiled.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// 1-based position in the configuration, as logs and errors name it.
+    pub number: usize,
+    /// Entries covered.
+    pub what: What,
+    /// Extra condition on the target entry.
+    pub filter: Option<Filter>,
+    /// Targets covered; None = all.
+    pub attrs: Option<Vec<AttrSel>>,
+    /// The clauses, in order.
+    pub by: Vec<By>,
+}
+
+/// Replace `${suffix}` (escaped for a regex when `for_regex`).
+fn with_suffix(text: &str, suffix: &Dn, for_regex: bool) -> String {
+    let s = suffix.normalized();
+    let s = if for_regex { regex::escape(&s) } else { s };
+    text.replace("${suffix}", &s)
+}
+
+impl Rule {
+    /// Check and compile rule number `number`; errors say what is wrong, and the
+    /// caller prefixes the rule's number.
+    pub fn compile(
+        number: usize,
+        spec: &RuleSpec,
+        suffix: &Dn,
+        schema: Option<&Schema>,
+    ) -> Result<Rule, String> {
+        let whats = [&spec.dn_subtree, &spec.dn_base, &spec.dn_regex]
+            .iter()
+            .filter(|w| w.is_some())
+            .count();
+        if whats > 1 {
+            return Err("give at most one of dn_subtree, dn_base, dn_regex".into());
+        }
+        let parse_dn = |s: &str| {
+            Dn::parse(&with_suffix(s, suffix, false)).map_err(|e| format!("dn {s:?}: {e}"))
+        };
+        let what = if let Some(s) = &spec.dn_subtree {
+            What::Subtree(parse_dn(s)?)
+        } else if let Some(s) = &spec.dn_base {
+            What::Base(parse_dn(s)?)
+        } else if let Some(r) = &spec.dn_regex {
+            let text = with_suffix(r, suffix, true);
+            What::Regex(super::who::dn_pattern(&text).map_err(|e| format!("dn_regex {r:?}: {e}"))?)
+        } else {
+            What::All
+        };
+        let filter = match &spec.filter {
+            Some(f) => Some(Filter::parse(f).map_err(|e| format!("filter {f:?}: {e}"))?),
+            None => None,
+        };
+        let attrs = match &spec.attrs {
+            None => None,
+            Some(list) => {
+                let mut out = Vec::new();
+                for a in list {
+                    out.push(match a.to_ascii_lowercase().as_str() {
+                        "entry" => AttrSel::Entry,
+                        "children" => AttrSel::Children,
+                        _ => AttrSel::Attr(match schema {
+                            Some(s) => s
+                                .canonical_attr_name(a)
+                                .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?,
+                            None => a.clone(),
+                        }),
+                    });
+                }
+                Some(out)
+            }
+        };
+        let names: Vec<String> = match &what {
+            What::Regex(re) => re
+                .capture_names()
+                .enumerate()
+                .flat_map(|(i, n)| {
+                    let mut v = vec![i.to_string()];
+                    v.extend(n.map(String::from));
+                    v
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut by = Vec::new();
+        if spec.by.is_empty() {
+            return Err("no `by` clauses (nobody would get any access)".into());
+        }
+        for b in &spec.by {
+            let who = Who::parse(&with_suffix(
+                &b.who,
+                suffix,
+                b.who.starts_with("dnpattern:"),
+            ))?;
+            for v in who.vars() {
+                if !names.contains(v) {
+                    return Err(format!(
+                        "who {:?} uses ${{{v}}}, which the rule's dn_regex does not capture",
+                        b.who
+                    ));
+                }
+            }
+            let level = Privileges::parse(&b.level).ok_or_else(|| {
+                format!(
+                    "unknown level {:?} (use none, disclose, auth, compare, search, read, write, or =letters from dxcsrw)",
+                    b.level
+                )
+            })?;
+            by.push(By { who, level });
+        }
+        Ok(Rule {
+            number,
+            what,
+            filter,
+            attrs,
+            by,
+        })
+    }
+
+    /// Whether the rule covers `target` of `dn`; on a match, the DN's captures.
+    /// `entry` is fetched only when the rule has a filter.
+    pub fn covers(
+        &self,
+        dn: &Dn,
+        target: Target<'_>,
+        entry: &mut dyn FnMut() -> Option<Entry>,
+        schema: Option<&Schema>,
+    ) -> Option<Vec<(String, String)>> {
+        if let Some(attrs) = &self.attrs {
+            let hit = attrs.iter().any(|a| match (a, target) {
+                (AttrSel::Entry, Target::Entry) => true,
+                (AttrSel::Children, Target::Children) => true,
+                (AttrSel::Attr(n), Target::Attr(t)) => {
+                    // Options (userPassword;x) are covered by the base attribute.
+                    let base = t.split(';').next().unwrap_or(t);
+                    n.eq_ignore_ascii_case(t) || n.eq_ignore_ascii_case(base)
+                }
+                _ => false,
+            });
+            if !hit {
+                return None;
+            }
+        }
+        let captures = match &self.what {
+            What::All => Vec::new(),
+            What::Base(b) => {
+                if !dn.same_as(b) {
+                    return None;
+                }
+                Vec::new()
+            }
+            What::Subtree(b) => {
+                if !dn.is_within(b) {
+                    return None;
+                }
+                Vec::new()
+            }
+            What::Regex(re) => {
+                let text = dn.normalized();
+                let caps = re.captures(&text)?;
+                let mut out = Vec::new();
+                for (i, name) in re.capture_names().enumerate() {
+                    let value = caps
+                        .get(i)
+                        .map(|m| m.as_str().to_string())
+                        .unwrap_or_default();
+                    out.push((i.to_string(), value.clone()));
+                    if let Some(n) = name {
+                        out.push((n.to_string(), value));
+                    }
+                }
+                out
+            }
+        };
+        if let Some(f) = &self.filter {
+            let schema = schema?;
+            let e = entry()?;
+            if f.evaluate(&e, schema, &|_| true) != Tri::True {
+                return None;
+            }
+        }
+        Some(captures)
+    }
+}
