@@ -330,6 +330,8 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let k = knobs();
+    let when = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
+    let machine = report::machine();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let bin = env!("CARGO_BIN_EXE_mailldap");
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -362,8 +364,6 @@ fn run() -> Result<(), String> {
     };
 
     let t = table(&m, &s);
-    let when = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
-    let machine = report::machine();
     let header = format!(
         "{} entries ({} accounts, {} aliases/postmasters, {} domains); {} lookups and {} binds per run, at most {} s each.\n\
          Machine: {machine}. Date: {when}.\nmailldap {} (release build); {}.\n",

@@ -138,10 +138,14 @@ pub fn machine() -> String {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    // Other work on the machine skews every number; the load average says how much.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
     format!(
-        "nproc {nproc}, CPU {model}, RAM {:.1} GiB, Linux {}",
+        "nproc {nproc}, CPU {model}, RAM {:.1} GiB, Linux {}, load average at start {}",
         ram_kib as f64 / 1024.0 / 1024.0,
-        kernel.trim()
+        kernel.trim(),
+        load.join(" ")
     )
 }
 
