@@ -1,5 +1,6 @@
 //! The TOML configuration, with an embedded default so `mailldap serve` needs no file.
 
+use crate::cidr::{Cidr, CidrError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -118,17 +119,42 @@ pub struct TlsConfig {
     pub key: Option<PathBuf>,
 }
 
-/// Whether simple binds with a password may travel without TLS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum PlaintextBinds {
-    /// Only from loopback addresses and ldapi:// (the default).
-    #[default]
-    Loopback,
-    /// From anywhere (trusted networks only).
-    Allow,
-    /// Never: TLS or ldapi:// is required.
-    Deny,
+/// How failed binds slow down the next attempt (see src/throttle.rs).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BindBackoff {
+    /// Delay after the first counted failure, in milliseconds; it doubles with each
+    /// further failure. 0 turns the backoff off.
+    pub base_ms: u64,
+    /// Longest delay, in milliseconds.
+    pub max_ms: u64,
+    /// Failures older than this many seconds are forgotten.
+    pub window_secs: u64,
+    /// Failures one source address may have in the window before its binds are
+    /// delayed: a mail server binds for all its users, so a few typos from it must not
+    /// slow everyone down. Failures for one DN are delayed from the first.
+    pub address_grace: u32,
+    /// Source networks (CIDR) never delayed per address: the mail servers on this host
+    /// bind for every user, and one user's typos must not slow the others. Binds from
+    /// them are still delayed per DN.
+    pub address_exempt: Vec<String>,
+}
+
+impl Default for BindBackoff {
+    fn default() -> Self {
+        BindBackoff {
+            base_ms: 200,
+            max_ms: 10_000,
+            window_secs: 300,
+            address_grace: 10,
+            address_exempt: vec!["127.0.0.0/8".into(), "::1/128".into()],
+        }
+    }
+}
+
+/// Parse a list of CIDR networks; the error names the first bad one.
+pub fn parse_networks(list: &[String]) -> Result<Vec<Cidr>, CidrError> {
+    list.iter().map(|n| n.parse()).collect()
 }
 
 /// The whole configuration file.
@@ -147,14 +173,22 @@ pub struct Config {
     pub rootpw: Option<String>,
     /// Accept a `{CLEARTEXT}` rootpw (refused by default: rootpw should be a hash).
     pub rootpw_cleartext: bool,
-    /// Where password binds may arrive unencrypted (confidentialityRequired otherwise).
-    pub plaintext_binds: PlaintextBinds,
+    /// Source networks (CIDR) whose simple binds with a password, and password
+    /// changes, may travel without TLS; others get confidentialityRequired. ldapi://
+    /// always counts as secure. `[]` requires TLS everywhere.
+    pub plaintext_bind_networks: Vec<String>,
+    /// Delays after failed binds.
+    pub bind_backoff: BindBackoff,
     /// tracing filter, e.g. "info" or "mailldap=debug"; RUST_LOG overrides it.
     pub log_level: String,
     /// Extra OpenLDAP-format .schema files loaded after the built-in ones.
     pub schema_files: Vec<PathBuf>,
     /// Structural object class rule for entries.
     pub schema_check: SchemaCheck,
+    /// Attributes whose values may name one entry only (like slapd's unique overlay).
+    pub unique_attributes: Vec<String>,
+    /// Refuse to give a deleted account's mailbox path to a new account.
+    pub mailbox_guard: bool,
     /// Attribute -> index kinds ("eq", "pres", "sub").
     pub indexes: BTreeMap<String, Vec<String>>,
     /// Resource limits.
@@ -172,6 +206,7 @@ impl Default for Config {
             ("objectClass", vec!["eq", "pres"]),
             ("mail", vec!["eq", "pres", "sub"]),
             ("maildrop", vec!["eq"]),
+            ("mailbox", vec!["eq"]),
             ("uid", vec!["eq"]),
             ("cn", vec!["eq", "sub"]),
             ("roleOccupant", vec!["eq"]),
@@ -188,10 +223,13 @@ impl Default for Config {
             rootdn: "cn=Manager,dc=myhosting,dc=example".into(),
             rootpw: None,
             rootpw_cleartext: false,
-            plaintext_binds: PlaintextBinds::default(),
+            plaintext_bind_networks: vec!["127.0.0.0/8".into(), "::1/128".into()],
+            bind_backoff: BindBackoff::default(),
             log_level: "info".into(),
             schema_files: Vec::new(),
             schema_check: SchemaCheck::default(),
+            unique_attributes: vec!["mail".into()],
+            mailbox_guard: true,
             indexes,
             limits: Limits::default(),
             password: PasswordConfig::default(),
@@ -225,13 +263,9 @@ impl Config {
         }
     }
 
-    /// May a password bind arrive without TLS on this connection?
-    pub fn allow_plaintext_binds(&self, loopback: bool) -> bool {
-        match self.plaintext_binds {
-            PlaintextBinds::Allow => true,
-            PlaintextBinds::Loopback => loopback,
-            PlaintextBinds::Deny => false,
-        }
+    /// The parsed `plaintext_bind_networks` (validated when the config was loaded).
+    pub fn plaintext_networks(&self) -> Result<Vec<Cidr>, CidrError> {
+        parse_networks(&self.plaintext_bind_networks)
     }
 
     /// Whether an unhashed rootpw may be used.
@@ -260,8 +294,14 @@ impl Config {
                 ));
             }
         }
+        self.plaintext_networks()
+            .map_err(|e| ConfigError::Invalid(format!("plaintext_bind_networks: {e}")))?;
+        parse_networks(&self.bind_backoff.address_exempt)
+            .map_err(|e| ConfigError::Invalid(format!("bind_backoff.address_exempt: {e}")))?;
         if self.listen.is_empty() {
-            return Err(ConfigError::Invalid("listen: at least one URI is needed".into()));
+            return Err(ConfigError::Invalid(
+                "listen: at least one URI is needed".into(),
+            ));
         }
         Ok(())
     }
@@ -273,9 +313,12 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let err = Config::from_toml("listen = [\"ldap://127.0.0.1:1\"]\nlisten_port = 3\n", "t.toml")
-            .unwrap_err()
-            .to_string();
+        let err = Config::from_toml(
+            "listen = [\"ldap://127.0.0.1:1\"]\nlisten_port = 3\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("listen_port"), "{err}");
     }
 
@@ -285,6 +328,24 @@ mod tests {
         assert_eq!(c.suffix, "dc=example,dc=org");
         assert_eq!(c.listen, vec!["ldap://127.0.0.1:3389".to_string()]);
         assert!(c.indexes.contains_key("mail"));
+    }
+
+    #[test]
+    fn plaintext_networks_default_to_loopback_and_bad_ones_are_named() {
+        let c = Config::default();
+        let nets = c.plaintext_networks().unwrap();
+        let trusted = |ip: &str| nets.iter().any(|n| n.contains(ip.parse().unwrap()));
+        assert!(trusted("127.0.0.1") && trusted("::1"));
+        assert!(!trusted("192.0.2.1"));
+        let err = Config::from_toml(
+            "plaintext_bind_networks = [\"10.0.0.0/8\", \"10.0.0.0/40\"]\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("10.0.0.0/40"), "{err}");
+        let old = Config::from_toml("plaintext_binds = \"allow\"\n", "t.toml").unwrap_err();
+        assert!(old.to_string().contains("plaintext_binds"));
     }
 
     #[test]

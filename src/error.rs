@@ -82,7 +82,10 @@ impl LdapError {
 
     /// An internal failure (store I/O): the client learns only that it failed.
     pub fn internal(message: impl fmt::Display) -> Self {
-        LdapError::new(ResultCode::OperationsError, format!("internal error: {message}"))
+        LdapError::new(
+            ResultCode::OperationsError,
+            format!("internal error: {message}"),
+        )
     }
 }
 

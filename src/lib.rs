@@ -6,6 +6,7 @@
 //! See docs/ARCHITECTURE.md.
 
 pub mod acl;
+pub mod cidr;
 pub mod config;
 pub mod directory;
 pub mod dn;
@@ -22,4 +23,5 @@ pub mod server;
 pub mod session;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod tls;

@@ -13,7 +13,11 @@ use std::sync::Arc;
 const DEMO_LDIF: &str = include_str!("../ldif/demo.ldif");
 
 #[derive(Parser)]
-#[command(name = "mailldap", version, about = "An LDAPv3 directory server for mail hosting")]
+#[command(
+    name = "mailldap",
+    version,
+    about = "An LDAPv3 directory server for mail hosting"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -63,6 +67,27 @@ enum Command {
         #[arg(long, default_value = "ARGON2")]
         scheme: String,
     },
+    /// Let a retired mailbox path (of a deleted account) be given to a new account
+    /// again, once its old Maildir is archived or removed. Offline, like import.
+    ReleaseMailbox {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The path as reported in the refusal, e.g. /home/vmail/domains/example.com/john/
+        path: String,
+    },
+    /// List the mailbox paths of deleted accounts that no new account may take.
+    RetiredMailboxes {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Print ready-to-use client configuration for the served tree.
     PrintConfig {
         /// postfix, courier or dovecot.
@@ -90,6 +115,7 @@ fn init_logging(level: &str) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }
@@ -97,8 +123,17 @@ fn init_logging(level: &str) {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { config, listen, data, demo } => serve(config.as_deref(), listen, data, demo),
-        Command::Import { config, data, files } => {
+        Command::Serve {
+            config,
+            listen,
+            data,
+            demo,
+        } => serve(config.as_deref(), listen, data, demo),
+        Command::Import {
+            config,
+            data,
+            files,
+        } => {
             let config = load_config(config.as_deref(), data)?;
             let n = import(&config, &files)?;
             eprintln!("imported {n} records into {}", config.data_dir.display());
@@ -117,6 +152,26 @@ fn main() -> Result<()> {
             })?;
             result.context("writing LDIF")
         }
+        Command::ReleaseMailbox { config, data, path } => {
+            let config = load_config(config.as_deref(), data)?;
+            let dir =
+                Directory::open(&config).context("opening the store (stop the server first)")?;
+            if dir.release_mailbox(&path)? {
+                println!("released {path}");
+                Ok(())
+            } else {
+                bail!("{path} is not a retired mailbox (see `mailldap retired-mailboxes`)")
+            }
+        }
+        Command::RetiredMailboxes { config, data } => {
+            let config = load_config(config.as_deref(), data)?;
+            let dir =
+                Directory::open(&config).context("opening the store (stop the server first)")?;
+            for (path, note) in dir.retired_mailboxes()? {
+                println!("{path}\t{note}");
+            }
+            Ok(())
+        }
         Command::Hash { scheme } => {
             let scheme = mailldap::password::PasswordScheme::from_tag(&scheme)
                 .with_context(|| format!("unknown scheme {scheme:?}"))?;
@@ -128,7 +183,10 @@ fn main() -> Result<()> {
                 scheme,
                 ..Default::default()
             };
-            println!("{}", mailldap::password::hash_password(pw.as_bytes(), &params)?);
+            println!(
+                "{}",
+                mailldap::password::hash_password(pw.as_bytes(), &params)?
+            );
             Ok(())
         }
         Command::PrintConfig { kind, uri, config } => {
@@ -160,7 +218,12 @@ fn main() -> Result<()> {
     }
 }
 
-fn serve(config_path: Option<&Path>, listen: Option<String>, data: Option<PathBuf>, demo: bool) -> Result<()> {
+fn serve(
+    config_path: Option<&Path>,
+    listen: Option<String>,
+    data: Option<PathBuf>,
+    demo: bool,
+) -> Result<()> {
     let mut config = load_config(config_path, data)?;
     init_logging(&config.log_level);
     if let Some(l) = listen {
@@ -190,7 +253,10 @@ fn serve(config_path: Option<&Path>, listen: Option<String>, data: Option<PathBu
             config.listen[0], config.suffix
         );
     } else if config.rootpw.is_none() {
-        tracing::warn!("no rootpw configured: binds as {} are refused", config.rootdn);
+        tracing::warn!(
+            "no rootpw configured: binds as {} are refused",
+            config.rootdn
+        );
     }
     let tls = match (&config.tls.cert, &config.tls.key) {
         (Some(c), Some(k)) => Some(mailldap::tls::TlsState::load(c, k)?),
@@ -201,13 +267,20 @@ fn serve(config_path: Option<&Path>, listen: Option<String>, data: Option<PathBu
     let mut state = ServerState::new(dir, config)?;
     state.tls = tls;
     let state = Arc::new(state);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(mailldap::server::serve(state, &uris))?;
     Ok(())
 }
 
 /// Apply parsed LDIF records; the first failure names the file, line and DN.
-fn apply(dir: &Directory, config: &Config, records: Vec<ldif::LocatedRecord>, source: &str) -> Result<usize> {
+fn apply(
+    dir: &Directory,
+    config: &Config,
+    records: Vec<ldif::LocatedRecord>,
+    source: &str,
+) -> Result<usize> {
     let actor = config.rootdn.clone();
     let mut n = 0;
     for rec in records {
@@ -220,9 +293,15 @@ fn apply(dir: &Directory, config: &Config, records: Vec<ldif::LocatedRecord>, so
             LdifRecord::Change(ChangeRecord::Modify { dn, mods }) => {
                 (dn.to_string(), dir.modify(&dn, &mods, &actor))
             }
-            LdifRecord::Change(ChangeRecord::ModRdn { dn, new_rdn, delete_old_rdn, new_superior }) => (
+            LdifRecord::Change(ChangeRecord::ModRdn {
+                dn,
+                new_rdn,
+                delete_old_rdn,
+                new_superior,
+            }) => (
                 dn.to_string(),
-                dir.modrdn(&dn, &new_rdn, delete_old_rdn, new_superior.as_ref(), &actor).map(|_| ()),
+                dir.modrdn(&dn, &new_rdn, delete_old_rdn, new_superior.as_ref(), &actor)
+                    .map(|_| ()),
             ),
         };
         outcome.map_err(|e| anyhow::anyhow!("{source}:{line}: dn: {dn}: {e}"))?;
@@ -263,7 +342,10 @@ fn import(config: &Config, files: &[PathBuf]) -> Result<usize> {
     let _ = std::fs::remove_dir_all(&old);
     if live.exists() {
         // Opening the live store first fails cleanly if a server holds its lock.
-        drop(Directory::open(config).context("the store is in use (stop the server before importing)")?);
+        drop(
+            Directory::open(config)
+                .context("the store is in use (stop the server before importing)")?,
+        );
         copy_dir(&live, &staging)?;
     }
     let n = {

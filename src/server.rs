@@ -59,13 +59,19 @@ pub fn parse_listen(uri: &str) -> Result<ListenAddr, ServerError> {
     let (scheme, rest) = uri.split_once("://").ok_or_else(|| bad("missing scheme"))?;
     let rest = rest.trim_end_matches('/');
     let sock = |default_port: u16| -> Result<SocketAddr, ServerError> {
-        let with_port = if rest.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit())) && !rest.ends_with(']') {
+        let with_port = if rest
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
+            && !rest.ends_with(']')
+        {
             rest.to_string()
         } else {
             format!("{rest}:{default_port}")
         };
         let with_port = with_port.replace("localhost:", "127.0.0.1:");
-        with_port.parse().map_err(|_| bad("expected an IP address and port"))
+        with_port
+            .parse()
+            .map_err(|_| bad("expected an IP address and port"))
     };
     match scheme.to_ascii_lowercase().as_str() {
         "ldap" => Ok(ListenAddr::Ldap(sock(389)?)),
@@ -73,7 +79,9 @@ pub fn parse_listen(uri: &str) -> Result<ListenAddr, ServerError> {
         "ldapi" => {
             let path = percent_decode(rest);
             if path.is_empty() {
-                return Err(bad("ldapi:// needs a socket path, e.g. ldapi://%2Frun%2Fmailldap.sock"));
+                return Err(bad(
+                    "ldapi:// needs a socket path, e.g. ldapi://%2Frun%2Fmailldap.sock",
+                ));
             }
             Ok(ListenAddr::Ldapi(PathBuf::from(path)))
         }
@@ -101,7 +109,11 @@ pub async fn serve(state: Arc<ServerState>, uris: &[String]) -> Result<(), Serve
                 let listener =
                     UnixListener::bind(&path).map_err(|e| ServerError::Bind(uri.clone(), e))?;
                 tracing::info!("listening on {uri}");
-                tasks.push(tokio::spawn(accept_unix(listener, state.clone(), limit.clone())));
+                tasks.push(tokio::spawn(accept_unix(
+                    listener,
+                    state.clone(),
+                    limit.clone(),
+                )));
             }
         }
     }
@@ -126,12 +138,24 @@ async fn start_tcp(
         .await
         .map_err(|e| ServerError::Bind(uri.to_string(), e))?;
     tracing::info!("listening on {uri}");
-    Ok(tokio::spawn(accept_tcp(listener, state.clone(), limit.clone(), tls)))
+    Ok(tokio::spawn(accept_tcp(
+        listener,
+        state.clone(),
+        limit.clone(),
+        tls,
+    )))
 }
 
-async fn accept_tcp(listener: TcpListener, state: Arc<ServerState>, limit: Arc<Semaphore>, tls: bool) {
+async fn accept_tcp(
+    listener: TcpListener,
+    state: Arc<ServerState>,
+    limit: Arc<Semaphore>,
+    tls: bool,
+) {
     loop {
-        let Ok(permit) = limit.clone().acquire_owned().await else { return };
+        let Ok(permit) = limit.clone().acquire_owned().await else {
+            return;
+        };
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
             Err(e) => {
@@ -142,12 +166,17 @@ async fn accept_tcp(listener: TcpListener, state: Arc<ServerState>, limit: Arc<S
         };
         let _ = stream.set_nodelay(true);
         let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-        tracing::info!("conn={conn} ACCEPT from IP={peer}{}", if tls { " (ldaps)" } else { "" });
+        tracing::info!(
+            "conn={conn} ACCEPT from IP={peer}{}",
+            if tls { " (ldaps)" } else { "" }
+        );
         let state = state.clone();
         tokio::spawn(async move {
-            let loopback = peer.ip().is_loopback();
+            let peer_ip = Some(peer.ip());
             if tls {
-                let Some(acceptor) = crate::tls::acceptor(&state) else { return };
+                let Some(acceptor) = crate::tls::acceptor(&state) else {
+                    return;
+                };
                 let handshake = tokio::time::timeout(
                     std::time::Duration::from_secs(state.config.limits.read_timeout_secs.max(1)),
                     acceptor.accept(stream),
@@ -155,15 +184,15 @@ async fn accept_tcp(listener: TcpListener, state: Arc<ServerState>, limit: Arc<S
                 .await;
                 match handshake {
                     Ok(Ok(s)) => {
-                        let sess = session::new_session(conn, format!("IP={peer}"), loopback, true);
-                        session::run(s, state, sess, 0).await;
+                        let sess = session::new_session(conn, format!("IP={peer}"), peer_ip, true);
+                        session::run(Box::new(s), state, sess, 0).await;
                     }
                     Ok(Err(e)) => tracing::warn!("conn={conn} TLS handshake failed: {e}"),
                     Err(_) => tracing::warn!("conn={conn} TLS handshake timed out"),
                 }
             } else {
-                let sess = session::new_session(conn, format!("IP={peer}"), loopback, false);
-                session::run(stream, state, sess, 0).await;
+                let sess = session::new_session(conn, format!("IP={peer}"), peer_ip, false);
+                session::run(Box::new(stream), state, sess, 0).await;
             }
             drop(permit);
         });
@@ -172,7 +201,9 @@ async fn accept_tcp(listener: TcpListener, state: Arc<ServerState>, limit: Arc<S
 
 async fn accept_unix(listener: UnixListener, state: Arc<ServerState>, limit: Arc<Semaphore>) {
     loop {
-        let Ok(permit) = limit.clone().acquire_owned().await else { return };
+        let Ok(permit) = limit.clone().acquire_owned().await else {
+            return;
+        };
         let stream = match listener.accept().await {
             Ok((s, _)) => s,
             Err(e) => {
@@ -185,9 +216,9 @@ async fn accept_unix(listener: UnixListener, state: Arc<ServerState>, limit: Arc
         tracing::info!("conn={conn} ACCEPT from PATH=ldapi");
         let state = state.clone();
         tokio::spawn(async move {
-            // A local socket is as private as loopback and needs no TLS.
-            let sess = session::new_session(conn, "PATH=ldapi".into(), true, true);
-            session::run(stream, state, sess, 0).await;
+            // A local socket never crosses the network: it counts as secure.
+            let sess = session::new_session(conn, "PATH=ldapi".into(), None, true);
+            session::run(Box::new(stream), state, sess, 0).await;
             drop(permit);
         });
     }

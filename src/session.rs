@@ -38,8 +38,8 @@ pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for T {}
 
 /// Serve one connection until the client unbinds, disconnects, idles out or errs.
-pub fn run<S: Transport>(
-    stream: S,
+pub fn run(
+    stream: Box<dyn Transport>,
     state: Arc<ServerState>,
     mut session: Session,
     first_op: u64,
@@ -55,7 +55,10 @@ pub fn run<S: Transport>(
                 Err(_) => {
                     tracing::info!("conn={} closed (idle timeout)", session.conn);
                     let _ = framed
-                        .send(notice_of_disconnection(LdapResultCode::Unavailable, "idle timeout"))
+                        .send(notice_of_disconnection(
+                            LdapResultCode::Unavailable,
+                            "idle timeout",
+                        ))
                         .await;
                     return;
                 }
@@ -66,13 +69,31 @@ pub fn run<S: Transport>(
                 Ok(Some(Err(e))) => {
                     tracing::warn!("conn={} closed: malformed message: {e}", session.conn);
                     let _ = framed
-                        .send(notice_of_disconnection(LdapResultCode::ProtocolError, "malformed message"))
+                        .send(notice_of_disconnection(
+                            LdapResultCode::ProtocolError,
+                            "malformed message",
+                        ))
                         .await;
                     return;
                 }
                 Ok(Some(Ok(msg))) => msg,
             };
-            let outcome = tokio::task::block_in_place(|| ops::dispatch(&state, &mut session, op_no, next));
+            if let Some(dn) = ops::bind::throttled_dn(&next.op) {
+                // Failed-bind backoff: an async sleep, so the worker thread serves
+                // other connections meanwhile (see src/throttle.rs).
+                let wait = state.throttle.delay(&dn, session.peer_ip);
+                if !wait.is_zero() {
+                    tracing::info!(
+                        "conn={} bind dn=\"{dn}\" from {} delayed {} ms after failed binds",
+                        session.conn,
+                        session.peer,
+                        wait.as_millis()
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+            let outcome =
+                tokio::task::block_in_place(|| ops::dispatch(&state, &mut session, op_no, next));
             op_no += 1;
             match outcome {
                 Outcome::Reply(msgs) => {
@@ -100,13 +121,15 @@ pub fn run<S: Transport>(
                         tracing::warn!("conn={} closed: data after StartTLS", session.conn);
                         return;
                     }
-                    let Some(acceptor) = crate::tls::acceptor(&state) else { return };
+                    let Some(acceptor) = crate::tls::acceptor(&state) else {
+                        return;
+                    };
                     match acceptor.accept(parts.io).await {
                         Ok(tls) => {
                             tracing::info!("conn={} TLS established", session.conn);
                             session.secure = true;
                             // RFC 4513 3.1.1: the TLS layer does not change the identity.
-                            return run(tls, state.clone(), session, op_no).await;
+                            return run(Box::new(tls), state.clone(), session, op_no).await;
                         }
                         Err(e) => {
                             tracing::warn!("conn={} TLS handshake failed: {e}", session.conn);
@@ -120,12 +143,17 @@ pub fn run<S: Transport>(
 }
 
 /// A fresh, anonymous session.
-pub fn new_session(conn: u64, peer: String, loopback: bool, secure: bool) -> Session {
+pub fn new_session(
+    conn: u64,
+    peer: String,
+    peer_ip: Option<std::net::IpAddr>,
+    secure: bool,
+) -> Session {
     Session {
         conn,
         peer,
         identity: Identity::Anonymous,
-        loopback,
+        peer_ip,
         secure,
     }
 }

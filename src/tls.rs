@@ -12,10 +12,16 @@ pub fn acceptor(state: &ServerState) -> Option<TlsAcceptor> {
 /// Whether StartTLS may proceed on this connection.
 pub fn starttls_allowed(state: &ServerState, session: &Session) -> Result<(), LdapError> {
     if session.secure {
-        return Err(LdapError::new(ResultCode::OperationsError, "TLS already started"));
+        return Err(LdapError::new(
+            ResultCode::OperationsError,
+            "TLS already started",
+        ));
     }
     if state.tls.is_none() {
-        return Err(LdapError::new(ResultCode::Unavailable, "TLS is not configured"));
+        return Err(LdapError::new(
+            ResultCode::Unavailable,
+            "TLS is not configured",
+        ));
     }
     Ok(())
 }
@@ -51,7 +57,10 @@ fn build(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, TlsError>
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| TlsError::Pem(cert.to_path_buf(), e.to_string()))?;
     if certs.is_empty() {
-        return Err(TlsError::Pem(cert.to_path_buf(), "no certificate found".into()));
+        return Err(TlsError::Pem(
+            cert.to_path_buf(),
+            "no certificate found".into(),
+        ));
     }
     let key_der = rustls_pemfile::private_key(&mut key_pem.as_slice())
         .map_err(|e| TlsError::Pem(key.to_path_buf(), e.to_string()))?

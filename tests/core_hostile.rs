@@ -13,7 +13,8 @@ fn connect(s: &Server) -> TcpStream {
 }
 
 fn server_still_answers(s: &Server) {
-    s.search_anon(HOSTING, "(mail=user1@domain1.example)", &["mailbox"]).ok();
+    s.search_anon(HOSTING, "(mail=user1@domain1.example)", &["mailbox"])
+        .ok();
 }
 
 #[test]
@@ -21,11 +22,15 @@ fn garbage_gets_a_notice_of_disconnection_and_the_server_lives() {
     let mut s = Server::demo();
     let mut c = connect(&s);
     // A SEQUENCE holding an INTEGER then nonsense tags.
-    c.write_all(&[0x30, 0x06, 0x02, 0x01, 0x01, 0xff, 0x01, 0x00]).unwrap();
+    c.write_all(&[0x30, 0x06, 0x02, 0x01, 0x01, 0xff, 0x01, 0x00])
+        .unwrap();
     let mut buf = Vec::new();
     let _ = c.read_to_end(&mut buf);
     let notice = b"1.3.6.1.4.1.1466.20036";
-    assert!(buf.windows(notice.len()).any(|w| w == notice), "notice of disconnection: {buf:?}");
+    assert!(
+        buf.windows(notice.len()).any(|w| w == notice),
+        "notice of disconnection: {buf:?}"
+    );
     assert!(s.alive());
     server_still_answers(&s);
 }
@@ -67,7 +72,10 @@ fn deeply_nested_filter_is_refused() {
 
 #[test]
 fn connections_beyond_the_limit_wait_and_idle_ones_time_out() {
-    let mut s = Server::start_with("[limits]\nmax_connections = 2\nidle_timeout_secs = 1\n", true);
+    let mut s = Server::start_with(
+        "[limits]\nmax_connections = 2\nidle_timeout_secs = 1\n",
+        true,
+    );
     let mut a = connect(&s);
     let _b = connect(&s);
     // Both idle out; afterwards a new client is served.

@@ -7,8 +7,8 @@ use ldap3::exop::{WhoAmI, WhoAmIResp};
 use ldap3::{LdapConn, Mod, Scope, SearchEntry};
 use std::collections::HashSet;
 
-fn set(v: &[&str]) -> HashSet<String> {
-    v.iter().map(|s| s.to_string()).collect()
+fn set<'a>(v: &[&'a str]) -> HashSet<&'a str> {
+    v.iter().copied().collect()
 }
 
 #[test]
@@ -16,9 +16,21 @@ fn one_connection_many_operations() {
     let s = Server::demo();
     let mut c = LdapConn::new(&s.uri).unwrap();
     // Many searches on one anonymous connection with increasing message ids.
-    for addr in ["user1@domain1.example", "user2@domain1.example", "Sales@Domain2.example"] {
+    for addr in [
+        "user1@domain1.example",
+        "user2@domain1.example",
+        "Sales@Domain2.example",
+    ] {
         let (rs, _) = c
-            .search(HOSTING, Scope::Subtree, &format!("(&(mail={})(objectClass=CourierMailAccount))", addr.to_lowercase()), vec!["mailbox"])
+            .search(
+                HOSTING,
+                Scope::Subtree,
+                &format!(
+                    "(&(mail={})(objectClass=CourierMailAccount))",
+                    addr.to_lowercase()
+                ),
+                vec!["mailbox"],
+            )
             .unwrap()
             .success()
             .unwrap();
@@ -52,17 +64,39 @@ fn one_connection_many_operations() {
     .unwrap()
     .success()
     .unwrap();
-    assert_eq!(c.add(&dn, vec![("objectClass", set(&["top"]))]).unwrap().rc, 68);
-    c.modify(&dn, vec![Mod::Replace("mailbox", set(&["domain1.example/crate2/"]))])
+    assert_eq!(
+        c.add(&dn, vec![("objectClass", set(&["top"]))]).unwrap().rc,
+        68
+    );
+    c.modify(
+        &dn,
+        vec![Mod::Replace("mailbox", set(&["domain1.example/crate2/"]))],
+    )
+    .unwrap()
+    .success()
+    .unwrap();
+    assert!(c
+        .compare(&dn, "mailbox", "domain1.example/crate2/")
+        .unwrap()
+        .equal()
+        .unwrap());
+    assert!(!c
+        .compare(&dn, "mailbox", "other/")
+        .unwrap()
+        .equal()
+        .unwrap());
+    c.modifydn(&dn, "mail=crate3@domain1.example", true, None)
         .unwrap()
         .success()
         .unwrap();
-    assert!(c.compare(&dn, "mailbox", "domain1.example/crate2/").unwrap().equal().unwrap());
-    assert!(!c.compare(&dn, "mailbox", "other/").unwrap().equal().unwrap());
-    c.modifydn(&dn, "mail=crate3@domain1.example", true, None).unwrap().success().unwrap();
     let renamed = mail_dn("crate3@domain1.example");
     let (rs, _) = c
-        .search(&renamed, Scope::Base, "(objectClass=*)", vec!["mail", "entryUUID"])
+        .search(
+            &renamed,
+            Scope::Base,
+            "(objectClass=*)",
+            vec!["mail", "entryUUID"],
+        )
         .unwrap()
         .success()
         .unwrap();

@@ -16,7 +16,9 @@ fn postfix_style_lookup_finds_the_mailbox_anonymously() {
     assert_eq!(values(&r.stdout, "mailbox"), vec!["domain1.example/user1/"]);
     // Only what was asked for comes back.
     assert!(values(&r.stdout, "homeDirectory").is_empty());
-    assert!(s.log().contains("SRCH base=\"o=hosting,dc=myhosting,dc=example\" scope=2"));
+    assert!(s
+        .log()
+        .contains("SRCH base=\"o=hosting,dc=myhosting,dc=example\" scope=2"));
     assert!(s.log().contains("SEARCH RESULT tag=101 err=0 nentries=1"));
 }
 
@@ -41,8 +43,14 @@ fn every_filter_type() {
     let accounts = count("(objectClass=CourierMailAccount)");
     assert!(accounts >= 3, "demo has accounts");
     // and / or / not
-    assert_eq!(count("(&(objectClass=CourierMailAccount)(mail=user1@domain1.example))"), 1);
-    assert_eq!(count("(|(mail=user1@domain1.example)(mail=user2@domain1.example))"), 2);
+    assert_eq!(
+        count("(&(objectClass=CourierMailAccount)(mail=user1@domain1.example))"),
+        1
+    );
+    assert_eq!(
+        count("(|(mail=user1@domain1.example)(mail=user2@domain1.example))"),
+        2
+    );
     assert_eq!(
         count("(&(objectClass=CourierMailAccount)(!(mail=user1@domain1.example)))"),
         accounts - 1
@@ -52,10 +60,19 @@ fn every_filter_type() {
     assert!(count("(mail=*@domain2.example)") >= 2);
     assert_eq!(count("(mail=*ser2*)"), 1);
     // ordering
-    assert_eq!(count("(&(objectClass=CourierMailAccount)(uidNumber>=125))"), accounts);
-    assert_eq!(count("(&(objectClass=CourierMailAccount)(uidNumber<=124))"), 0);
+    assert_eq!(
+        count("(&(objectClass=CourierMailAccount)(uidNumber>=125))"),
+        accounts
+    );
+    assert_eq!(
+        count("(&(objectClass=CourierMailAccount)(uidNumber<=124))"),
+        0
+    );
     // presence
-    assert_eq!(count("(&(objectClass=CourierMailAccount)(mailbox=*))"), accounts);
+    assert_eq!(
+        count("(&(objectClass=CourierMailAccount)(mailbox=*))"),
+        accounts
+    );
     assert_eq!(count("(roleOccupant=*)"), 2);
     // approx
     assert_eq!(count("(mail~=user1@domain1.example)"), 1);
@@ -65,16 +82,41 @@ fn every_filter_type() {
     // escaped metacharacters as Postfix sends them match nothing here, but parse.
     assert_eq!(count("(mail=a\\2Ab@domain1.example)"), 0);
     // superclass: inetOrgPerson entries are persons too
-    assert_eq!(count("(&(objectClass=person)(objectClass=CourierMailAccount))"), accounts);
+    assert_eq!(
+        count("(&(objectClass=person)(objectClass=CourierMailAccount))"),
+        accounts
+    );
 }
 
 #[test]
 fn scopes() {
     let s = Server::demo();
     let base = "o=domain1.example,o=hosting,dc=myhosting,dc=example";
-    let r = s.search_as(ROOTDN, ROOTPW, base, "(objectClass=*)", &["-s", "base", "1.1"]);
+    let r = s.search_as(
+        ROOTDN,
+        ROOTPW,
+        base,
+        "(objectClass=*)",
+        &["-s", "base", "1.1"],
+    );
     assert_eq!(dns(&r.stdout), vec![base.to_string()]);
-    let one = s.tool("ldapsearch", &["-x", "-LLL", "-D", ROOTDN, "-w", ROOTPW, "-s", "one", "-b", HOSTING, "(objectClass=*)", "1.1"]);
+    let one = s.tool(
+        "ldapsearch",
+        &[
+            "-x",
+            "-LLL",
+            "-D",
+            ROOTDN,
+            "-w",
+            ROOTPW,
+            "-s",
+            "one",
+            "-b",
+            HOSTING,
+            "(objectClass=*)",
+            "1.1",
+        ],
+    );
     one.ok();
     let got = dns(&one.stdout);
     assert_eq!(got.len(), 2, "{got:?}");
@@ -91,28 +133,91 @@ fn attribute_selection() {
     let all = s.search_as(ROOTDN, ROOTPW, &dn, "(objectClass=*)", &["-s", "base"]);
     all.ok();
     assert!(!values(&all.stdout, "mail").is_empty());
-    assert!(values(&all.stdout, "entryUUID").is_empty(), "operational attrs only on request");
+    assert!(
+        values(&all.stdout, "entryUUID").is_empty(),
+        "operational attrs only on request"
+    );
     let ops = s.search_as(ROOTDN, ROOTPW, &dn, "(objectClass=*)", &["-s", "base", "+"]);
-    for a in ["entryUUID", "createTimestamp", "modifyTimestamp", "creatorsName", "modifiersName", "structuralObjectClass", "subschemaSubentry", "hasSubordinates", "entryDN", "entryCSN"] {
+    for a in [
+        "entryUUID",
+        "createTimestamp",
+        "modifyTimestamp",
+        "creatorsName",
+        "modifiersName",
+        "structuralObjectClass",
+        "subschemaSubentry",
+        "hasSubordinates",
+        "entryDN",
+        "entryCSN",
+    ] {
         assert_eq!(values(&ops.stdout, a).len(), 1, "{a} in {}", ops.stdout);
     }
     assert!(values(&ops.stdout, "mail").is_empty());
     assert_eq!(values(&ops.stdout, "hasSubordinates"), vec!["FALSE"]);
-    let none = s.search_as(ROOTDN, ROOTPW, &dn, "(objectClass=*)", &["-s", "base", "1.1"]);
+    let none = s.search_as(
+        ROOTDN,
+        ROOTPW,
+        &dn,
+        "(objectClass=*)",
+        &["-s", "base", "1.1"],
+    );
     assert_eq!(none.stdout.lines().filter(|l| !l.is_empty()).count(), 1);
-    let named = s.search_as(ROOTDN, ROOTPW, &dn, "(objectClass=*)", &["-s", "base", "commonName", "mailbox"]);
+    let named = s.search_as(
+        ROOTDN,
+        ROOTPW,
+        &dn,
+        "(objectClass=*)",
+        &["-s", "base", "commonName", "mailbox"],
+    );
     assert!(!values(&named.stdout, "cn").is_empty());
     assert_eq!(values(&named.stdout, "mailbox").len(), 1);
     assert!(values(&named.stdout, "mail").is_empty());
     // typesOnly (-A): names without values
-    let types = s.tool("ldapsearch", &["-x", "-LLL", "-A", "-D", ROOTDN, "-w", ROOTPW, "-s", "base", "-b", &dn, "(objectClass=*)", "mail"]);
-    assert!(types.stdout.lines().any(|l| l.trim() == "mail:"), "{}", types.stdout);
+    let types = s.tool(
+        "ldapsearch",
+        &[
+            "-x",
+            "-LLL",
+            "-A",
+            "-D",
+            ROOTDN,
+            "-w",
+            ROOTPW,
+            "-s",
+            "base",
+            "-b",
+            &dn,
+            "(objectClass=*)",
+            "mail",
+        ],
+    );
+    assert!(
+        types.stdout.lines().any(|l| l.trim() == "mail:"),
+        "{}",
+        types.stdout
+    );
 }
 
 #[test]
 fn size_limit_gives_size_limit_exceeded() {
     let s = Server::demo();
-    let r = s.tool("ldapsearch", &["-x", "-LLL", "-z", "2", "-D", ROOTDN, "-w", ROOTPW, "-b", HOSTING, "(objectClass=*)", "1.1"]);
+    let r = s.tool(
+        "ldapsearch",
+        &[
+            "-x",
+            "-LLL",
+            "-z",
+            "2",
+            "-D",
+            ROOTDN,
+            "-w",
+            ROOTPW,
+            "-b",
+            HOSTING,
+            "(objectClass=*)",
+            "1.1",
+        ],
+    );
     r.expect_code(4);
     assert_eq!(dns(&r.stdout).len(), 2);
     // An anonymous server-side limit applies without the client asking.
@@ -125,9 +230,18 @@ fn size_limit_gives_size_limit_exceeded() {
 #[test]
 fn missing_base_gives_no_such_object_with_matched_dn() {
     let s = Server::demo();
-    let r = s.search_anon("mail=nobody@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example", "(objectClass=*)", &[]);
+    let r = s.search_anon(
+        "mail=nobody@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example",
+        "(objectClass=*)",
+        &[],
+    );
     r.expect_code(32);
-    assert!(r.stdout.contains("Matched DN: o=domain1.example,o=hosting,dc=myhosting,dc=example") || r.stderr.contains("o=domain1.example,o=hosting"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("Matched DN: o=domain1.example,o=hosting,dc=myhosting,dc=example")
+            || r.stderr.contains("o=domain1.example,o=hosting"),
+        "{r:?}"
+    );
     let r = s.search_anon("not a dn", "(objectClass=*)", &[]);
     r.expect_code(34);
 }
@@ -135,20 +249,49 @@ fn missing_base_gives_no_such_object_with_matched_dn() {
 #[test]
 fn root_dse_and_subschema_are_readable() {
     let s = Server::demo();
-    let r = s.tool("ldapsearch", &["-x", "-LLL", "-s", "base", "-b", "", "(objectClass=*)", "+"]);
+    let r = s.tool(
+        "ldapsearch",
+        &["-x", "-LLL", "-s", "base", "-b", "", "(objectClass=*)", "+"],
+    );
     r.ok();
-    assert_eq!(values(&r.stdout, "namingContexts"), vec!["dc=myhosting,dc=example"]);
+    assert_eq!(
+        values(&r.stdout, "namingContexts"),
+        vec!["dc=myhosting,dc=example"]
+    );
     assert_eq!(values(&r.stdout, "supportedLDAPVersion"), vec!["3"]);
     let ext = values(&r.stdout, "supportedExtension");
     assert!(ext.contains(&"1.3.6.1.4.1.4203.1.11.3".to_string()));
     assert!(ext.contains(&"1.3.6.1.4.1.4203.1.11.1".to_string()));
     assert_eq!(values(&r.stdout, "subschemaSubentry"), vec!["cn=Subschema"]);
     assert_eq!(values(&r.stdout, "vendorName"), vec!["mailldap"]);
-    let sch = s.tool("ldapsearch", &["-x", "-LLL", "-o", "ldif-wrap=no", "-s", "base", "-b", "cn=Subschema", "(objectClass=subschema)", "attributeTypes", "objectClasses", "ldapSyntaxes", "matchingRules"]);
+    let sch = s.tool(
+        "ldapsearch",
+        &[
+            "-x",
+            "-LLL",
+            "-o",
+            "ldif-wrap=no",
+            "-s",
+            "base",
+            "-b",
+            "cn=Subschema",
+            "(objectClass=subschema)",
+            "attributeTypes",
+            "objectClasses",
+            "ldapSyntaxes",
+            "matchingRules",
+        ],
+    );
     sch.ok();
     let ocs = values(&sch.stdout, "objectClasses");
-    assert!(ocs.iter().any(|v| v.contains("'CourierMailAccount'") && v.contains("AUXILIARY")), "courier class");
-    assert!(values(&sch.stdout, "attributeTypes").iter().any(|v| v.contains("'maildrop'")));
+    assert!(
+        ocs.iter()
+            .any(|v| v.contains("'CourierMailAccount'") && v.contains("AUXILIARY")),
+        "courier class"
+    );
+    assert!(values(&sch.stdout, "attributeTypes")
+        .iter()
+        .any(|v| v.contains("'maildrop'")));
     assert!(!values(&sch.stdout, "ldapSyntaxes").is_empty());
     assert!(!values(&sch.stdout, "matchingRules").is_empty());
 }

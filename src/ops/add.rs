@@ -62,7 +62,5 @@ fn run(state: &ServerState, session: &Session, req: LdapAddRequest) -> Result<()
             })
             .collect(),
     };
-    state
-        .dir
-        .add(entry, &who.dn_string(), Origin::Client)
+    state.dir.add(entry, &who.dn_string(), Origin::Client)
 }

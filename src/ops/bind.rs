@@ -28,19 +28,28 @@ pub fn handle(
     let outcome = authenticate(state, session, &req).map(|id| {
         session.identity = id;
     });
-    if let Err(e) = &outcome {
-        if e.code == ResultCode::InvalidCredentials {
+    match &outcome {
+        Err(e) if e.code == ResultCode::InvalidCredentials => {
+            let next = state
+                .throttle
+                .failure(&throttle_key(&req.dn), session.peer_ip);
             tracing::warn!(
-                "conn={} failed bind dn=\"{}\" from {}",
+                "conn={} failed bind dn=\"{}\" from {}; next bind for this DN waits {} ms",
                 session.conn,
                 req.dn,
-                session.peer
+                session.peer,
+                next.as_millis()
             );
         }
+        Ok(()) if !req.dn.is_empty() => state.throttle.success(&throttle_key(&req.dn)),
+        _ => {}
     }
     let res = ldap_result(&outcome);
     if outcome.is_ok() {
-        log.line(&format!("BIND dn=\"{}\" mech=SIMPLE", session.identity.dn_string()));
+        log.line(&format!(
+            "BIND dn=\"{}\" mech=SIMPLE",
+            session.identity.dn_string()
+        ));
     }
     log.result(&res, None);
     Outcome::Reply(vec![LdapMsg::new(
@@ -50,6 +59,45 @@ pub fn handle(
             saslcreds: None,
         }),
     )])
+}
+
+/// The key failed binds are counted under: the normalised DN, so spelling variants of
+/// one DN share a record (an unparsable DN is counted as written, lowercased).
+pub fn throttle_key(dn: &str) -> String {
+    Dn::parse(dn)
+        .map(|d| d.normalized())
+        .unwrap_or_else(|_| dn.to_ascii_lowercase())
+}
+
+/// The DN a request would be throttled under: simple binds with a DN and a password
+/// (anonymous binds, which Dovecot sends after each failure, never wait).
+pub fn throttled_dn(op: &LdapOp) -> Option<String> {
+    match op {
+        LdapOp::BindRequest(LdapBindRequest {
+            dn,
+            cred: LdapBindCred::Simple(pw),
+            ..
+        }) if !dn.is_empty() && !pw.is_empty() => Some(throttle_key(dn)),
+        _ => None,
+    }
+}
+
+/// Whether this (entry, problem) pair is reported for the first time: an unreadable
+/// stored value is logged once, not on every bind (a client retrying in a loop would
+/// otherwise flood the log). Bounded: past the cap the set starts over.
+fn first_report(dn: &str, problem: &str) -> bool {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    const CAP: usize = 10_000;
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(|| Mutex::new(HashSet::new()))
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if seen.len() >= CAP {
+        seen.clear();
+    }
+    seen.insert(format!("{dn}\u{0}{problem}"))
 }
 
 fn invalid() -> LdapError {
@@ -91,7 +139,7 @@ fn authenticate(
     }
     let dn = Dn::parse(&req.dn)
         .map_err(|e| LdapError::new(ResultCode::InvalidDnSyntax, e.to_string()))?;
-    if !session.secure && !state.config.allow_plaintext_binds(session.loopback) {
+    if !state.password_transport_ok(session) {
         return Err(LdapError::new(
             ResultCode::ConfidentialityRequired,
             "confidentiality required: use StartTLS, ldaps:// or ldapi://",
@@ -101,7 +149,11 @@ fn authenticate(
         let Some(rootpw) = &state.config.rootpw else {
             return Err(invalid());
         };
-        return match password::verify(rootpw.as_bytes(), password.as_bytes(), state.config.rootpw_cleartext_allowed()) {
+        return match password::verify(
+            rootpw.as_bytes(),
+            password.as_bytes(),
+            state.config.rootpw_cleartext_allowed(),
+        ) {
             Verification::Match => Ok(Identity::Root(state.rootdn.clone())),
             _ => Err(invalid()),
         };
@@ -109,7 +161,12 @@ fn authenticate(
     let Some(entry) = state.dir.get(&dn)? else {
         return Err(invalid());
     };
-    if !state.allowed(&Identity::Anonymous, &dn, Target::Attr("userPassword"), AccessLevel::Auth) {
+    if !state.allowed(
+        &Identity::Anonymous,
+        &dn,
+        Target::Attr("userPassword"),
+        AccessLevel::Auth,
+    ) {
         return Err(invalid());
     }
     let allow_clear = state.config.password.allow_cleartext;
@@ -118,10 +175,14 @@ fn authenticate(
             Verification::Match => return Ok(Identity::User(entry.dn.clone())),
             Verification::Mismatch => {}
             Verification::UnknownScheme(s) => {
-                tracing::warn!("userPassword of \"{}\" uses unknown scheme {s}", entry.dn)
+                if first_report(&entry.dn.normalized(), &s) {
+                    tracing::warn!("userPassword of \"{}\" uses unknown scheme {s}", entry.dn)
+                }
             }
             Verification::Malformed(m) => {
-                tracing::warn!("userPassword of \"{}\" is malformed: {m}", entry.dn)
+                if first_report(&entry.dn.normalized(), &m) {
+                    tracing::warn!("userPassword of \"{}\" is malformed: {m}", entry.dn)
+                }
             }
         }
     }

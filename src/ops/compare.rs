@@ -26,11 +26,17 @@ pub fn handle(
     Outcome::Reply(vec![LdapMsg::new(msgid, LdapOp::CompareResult(res))])
 }
 
-fn run(state: &ServerState, session: &Session, req: &LdapCompareRequest) -> Result<bool, LdapError> {
+fn run(
+    state: &ServerState,
+    session: &Session,
+    req: &LdapCompareRequest,
+) -> Result<bool, LdapError> {
     let dn = parse_dn(&req.dn)?;
     let who = &session.identity;
     let entry = state.dir.get(&dn)?;
-    let Some(entry) = entry.filter(|_| state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose)) else {
+    let Some(entry) =
+        entry.filter(|_| state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose))
+    else {
         return Err(state.dir.no_such_object(&dn));
     };
     let schema = state.dir.schema();

@@ -8,7 +8,13 @@ use crate::state::{ServerState, Session};
 use ldap3_proto::proto::{LdapMsg, LdapOp};
 
 /// Handle a DelRequest.
-pub fn handle(state: &ServerState, session: &Session, log: &OpLog, msgid: i32, dn: &str) -> Outcome {
+pub fn handle(
+    state: &ServerState,
+    session: &Session,
+    log: &OpLog,
+    msgid: i32,
+    dn: &str,
+) -> Outcome {
     log.line(&format!("DEL dn=\"{dn}\""));
     let outcome = run(state, session, dn);
     let res = ldap_result(&outcome);

@@ -34,7 +34,11 @@ pub fn handle(
     match req.name.as_str() {
         OID_WHOAMI => {
             let id = session.identity.dn_string();
-            let authz = if id.is_empty() { String::new() } else { format!("dn:{id}") };
+            let authz = if id.is_empty() {
+                String::new()
+            } else {
+                format!("dn:{id}")
+            };
             Outcome::Reply(vec![reply(Ok(()), None, Some(authz.into_bytes()))])
         }
         OID_STARTTLS => match crate::tls::starttls_allowed(state, session) {

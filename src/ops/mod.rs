@@ -124,13 +124,27 @@ pub fn response_for(msgid: i32, op: &LdapOp, result: LdapResult) -> Option<LdapM
 /// A control the server does not implement and the client marked critical (RFC 4511 4.1.11).
 fn unsupported_critical(ctrls: &[LdapControl]) -> Option<String> {
     ctrls.iter().find_map(|c| match c {
-        LdapControl::Unknown { oid, criticality: true, .. } => Some(oid.clone()),
-        LdapControl::SyncRequest { criticality: true, .. } => Some("1.3.6.1.4.1.4203.1.9.1.1 (sync)".into()),
-        LdapControl::PasswordPolicyRequest { criticality: true } => Some("1.3.6.1.4.1.42.2.27.8.5.1 (ppolicy)".into()),
-        LdapControl::SearchOptions { criticality: true, .. }
+        LdapControl::Unknown {
+            oid,
+            criticality: true,
+            ..
+        } => Some(oid.clone()),
+        LdapControl::SyncRequest {
+            criticality: true, ..
+        } => Some("1.3.6.1.4.1.4203.1.9.1.1 (sync)".into()),
+        LdapControl::PasswordPolicyRequest { criticality: true } => {
+            Some("1.3.6.1.4.1.42.2.27.8.5.1 (ppolicy)".into())
+        }
+        LdapControl::SearchOptions {
+            criticality: true, ..
+        }
         | LdapControl::ShowDeleted { criticality: true }
-        | LdapControl::SdFlags { criticality: true, .. }
-        | LdapControl::ExtendedDn { criticality: true, .. } => Some("an Active Directory control".into()),
+        | LdapControl::SdFlags {
+            criticality: true, ..
+        }
+        | LdapControl::ExtendedDn {
+            criticality: true, ..
+        } => Some("an Active Directory control".into()),
         _ => None,
     })
 }

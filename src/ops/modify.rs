@@ -17,7 +17,11 @@ pub fn handle(
     req: LdapModifyRequest,
 ) -> Outcome {
     log.line(&format!("MOD dn=\"{}\"", req.dn));
-    let attrs: Vec<&str> = req.changes.iter().map(|c| c.modification.atype.as_str()).collect();
+    let attrs: Vec<&str> = req
+        .changes
+        .iter()
+        .map(|c| c.modification.atype.as_str())
+        .collect();
     log.line(&format!("MOD attr={}", attrs.join(" ")));
     let outcome = run(state, session, req);
     let res = ldap_result(&outcome);
@@ -28,7 +32,9 @@ pub fn handle(
 fn run(state: &ServerState, session: &Session, req: LdapModifyRequest) -> Result<(), LdapError> {
     let dn = parse_dn(&req.dn)?;
     let who = &session.identity;
-    if state.dir.get(&dn)?.is_none() || !state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose) {
+    if state.dir.get(&dn)?.is_none()
+        || !state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose)
+    {
         return Err(state.dir.no_such_object(&dn));
     }
     let mods: Vec<Modification> = req

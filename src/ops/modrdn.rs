@@ -38,7 +38,9 @@ fn run(state: &ServerState, session: &Session, req: LdapModifyDNRequest) -> Resu
         None => None,
     };
     let who = &session.identity;
-    if state.dir.get(&dn)?.is_none() || !state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose) {
+    if state.dir.get(&dn)?.is_none()
+        || !state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose)
+    {
         return Err(state.dir.no_such_object(&dn));
     }
     if state.dir.has_children(&dn)? {
@@ -62,6 +64,12 @@ fn run(state: &ServerState, session: &Session, req: LdapModifyDNRequest) -> Resu
     }
     state
         .dir
-        .modrdn(&dn, &new_rdn, req.deleteoldrdn, new_superior.as_ref(), &who.dn_string())
+        .modrdn(
+            &dn,
+            &new_rdn,
+            req.deleteoldrdn,
+            new_superior.as_ref(),
+            &who.dn_string(),
+        )
         .map(|_| ())
 }

@@ -7,7 +7,8 @@ use crate::error::{LdapError, ResultCode};
 use crate::password::{self, Verification};
 use crate::state::{ServerState, Session};
 use ldap3_proto::proto::{
-    LdapExtendedRequest, LdapExtendedResponse, LdapPasswordModifyRequest, LdapPasswordModifyResponse,
+    LdapExtendedRequest, LdapExtendedResponse, LdapPasswordModifyRequest,
+    LdapPasswordModifyResponse,
 };
 
 /// Change a password; on success the value carries the generated password, if any.
@@ -30,18 +31,29 @@ pub fn run(
     }
 }
 
-fn change(state: &ServerState, session: &Session, req: &LdapExtendedRequest) -> Result<Option<String>, LdapError> {
-    if !session.secure && !state.config.allow_plaintext_binds(session.loopback) {
+fn change(
+    state: &ServerState,
+    session: &Session,
+    req: &LdapExtendedRequest,
+) -> Result<Option<String>, LdapError> {
+    if !state.password_transport_ok(session) {
         return Err(LdapError::new(
             ResultCode::ConfidentialityRequired,
             "confidentiality required to change passwords",
         ));
     }
     let pm = if req.value.is_none() {
-        LdapPasswordModifyRequest { user_identity: None, old_password: None, new_password: None }
+        LdapPasswordModifyRequest {
+            user_identity: None,
+            old_password: None,
+            new_password: None,
+        }
     } else {
         LdapPasswordModifyRequest::try_from(req).map_err(|_| {
-            LdapError::new(ResultCode::ProtocolError, "malformed password modify request")
+            LdapError::new(
+                ResultCode::ProtocolError,
+                "malformed password modify request",
+            )
         })?
     };
     let who = &session.identity;
@@ -67,10 +79,17 @@ fn change(state: &ServerState, session: &Session, req: &LdapExtendedRequest) -> 
         },
     };
     let entry = state.dir.get(&target)?;
-    let Some(entry) = entry.filter(|_| state.allowed(who, &target, Target::Entry, AccessLevel::Disclose)) else {
+    let Some(entry) =
+        entry.filter(|_| state.allowed(who, &target, Target::Entry, AccessLevel::Disclose))
+    else {
         return Err(state.dir.no_such_object(&target));
     };
-    if !state.allowed(who, &target, Target::Attr("userPassword"), AccessLevel::Write) {
+    if !state.allowed(
+        who,
+        &target,
+        Target::Attr("userPassword"),
+        AccessLevel::Write,
+    ) {
         return Err(LdapError::new(
             ResultCode::InsufficientAccessRights,
             "no write access to userPassword",
@@ -84,7 +103,10 @@ fn change(state: &ServerState, session: &Session, req: &LdapExtendedRequest) -> 
             )
         });
         if !ok {
-            return Err(LdapError::new(ResultCode::InvalidCredentials, "old password does not match"));
+            return Err(LdapError::new(
+                ResultCode::InvalidCredentials,
+                "old password does not match",
+            ));
         }
     }
     let (new_password, generated) = match pm.new_password {

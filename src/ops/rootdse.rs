@@ -16,7 +16,11 @@ pub const SUPPORTED_EXTENSIONS: &[&str] = &[
 pub const SUPPORTED_CONTROLS: &[&str] = &["2.16.840.1.113730.3.4.2"];
 
 /// Features: all operational attributes (`+`), absolute true/false filters, modify-increment.
-pub const SUPPORTED_FEATURES: &[&str] = &["1.3.6.1.4.1.4203.1.5.1", "1.3.6.1.4.1.4203.1.5.3", "1.3.6.1.1.14"];
+pub const SUPPORTED_FEATURES: &[&str] = &[
+    "1.3.6.1.4.1.4203.1.5.1",
+    "1.3.6.1.4.1.4203.1.5.3",
+    "1.3.6.1.1.14",
+];
 
 fn text(values: &[&str]) -> Vec<Vec<u8>> {
     values.iter().map(|v| v.as_bytes().to_vec()).collect()
@@ -26,7 +30,10 @@ fn text(values: &[&str]) -> Vec<Vec<u8>> {
 pub fn root_dse(state: &ServerState) -> Entry {
     let mut e = Entry::new(Dn::root());
     e.add_values("objectClass", text(&["top", "extensibleObject"]));
-    e.add_values("namingContexts", vec![state.dir.suffix().to_string().into_bytes()]);
+    e.add_values(
+        "namingContexts",
+        vec![state.dir.suffix().to_string().into_bytes()],
+    );
     e.add_values("supportedLDAPVersion", text(&["3"]));
     e.add_values("supportedExtension", text(SUPPORTED_EXTENSIONS));
     e.add_values("supportedControl", text(SUPPORTED_CONTROLS));
@@ -44,7 +51,10 @@ pub fn root_dse(state: &ServerState) -> Entry {
 pub fn subschema(state: &ServerState) -> Entry {
     let dn = Dn::parse(SUBSCHEMA_DN).unwrap_or_default();
     let mut e = Entry::new(dn);
-    e.add_values("objectClass", text(&["top", "subentry", "subschema", "extensibleObject"]));
+    e.add_values(
+        "objectClass",
+        text(&["top", "subentry", "subschema", "extensibleObject"]),
+    );
     e.add_values("cn", text(&["Subschema"]));
     for (name, values) in state.dir.schema().subschema_values() {
         e.add_values(name, values);

@@ -11,7 +11,8 @@ use crate::log::OpLog;
 use crate::state::{ServerState, Session};
 use crate::store::Scope;
 use ldap3_proto::proto::{
-    LdapMsg, LdapOp, LdapPartialAttribute, LdapSearchRequest, LdapSearchResultEntry, LdapSearchScope,
+    LdapMsg, LdapOp, LdapPartialAttribute, LdapSearchRequest, LdapSearchResultEntry,
+    LdapSearchScope,
 };
 use std::time::{Duration, Instant};
 
@@ -26,15 +27,25 @@ pub fn handle(
     let filter = Filter::from_ldap(&req.filter);
     log.line(&format!(
         "SRCH base=\"{}\" scope={} deref={} filter=\"{}\"",
-        req.base, req.scope.clone() as i64, req.aliases.clone() as i64, filter
+        req.base,
+        req.scope.clone() as i64,
+        req.aliases.clone() as i64,
+        filter
     ));
     if !req.attrs.is_empty() {
         log.line(&format!("SRCH attr={}", req.attrs.join(" ")));
     }
     let mut out = Vec::new();
-    let outcome = run(state, session, &req, &filter, &mut |e: LdapSearchResultEntry| {
-        out.push(LdapMsg::new(msgid, LdapOp::SearchResultEntry(e)));
-    });
+    let outcome = run(
+        log,
+        state,
+        session,
+        &req,
+        &filter,
+        &mut |e: LdapSearchResultEntry| {
+            out.push(LdapMsg::new(msgid, LdapOp::SearchResultEntry(e)));
+        },
+    );
     let res = ldap_result(&outcome);
     log.result(&res, Some(out.len()));
     out.push(LdapMsg::new(msgid, LdapOp::SearchResultDone(res)));
@@ -56,7 +67,11 @@ fn size_limit(state: &ServerState, who: &Identity, requested: i32) -> usize {
 }
 
 fn time_limit(state: &ServerState, who: &Identity, requested: i32) -> Option<Duration> {
-    let server = if who.is_root() { 0 } else { state.config.limits.time_limit_secs };
+    let server = if who.is_root() {
+        0
+    } else {
+        state.config.limits.time_limit_secs
+    };
     let client = requested.max(0) as u64;
     let secs = match (client, server) {
         (0, 0) => return None,
@@ -68,6 +83,7 @@ fn time_limit(state: &ServerState, who: &Identity, requested: i32) -> Option<Dur
 }
 
 fn run(
+    log: &OpLog,
     state: &ServerState,
     session: &Session,
     req: &LdapSearchRequest,
@@ -110,30 +126,43 @@ fn run(
     if !base_visible {
         return Err(state.dir.no_such_object(&base));
     }
-    state.dir.candidates(&base, scope, filter, &mut |entry: Entry| {
-        if deadline.is_some_and(|d| Instant::now() > d) {
-            stop = Some(LdapError::new(ResultCode::TimeLimitExceeded, "time limit exceeded"));
-            return false;
-        }
-        let dn = entry.dn.clone();
-        if !state.allowed(who, &dn, Target::Entry, AccessLevel::Search) {
-            return true;
-        }
-        let may_use = |attr: &str| state.allowed(who, &dn, Target::Attr(attr), AccessLevel::Search);
-        if filter.evaluate(&entry, schema, &may_use) != Tri::True {
-            return true;
-        }
-        if !state.allowed(who, &dn, Target::Entry, AccessLevel::Read) {
-            return true;
-        }
-        if limit > 0 && sent >= limit {
-            stop = Some(LdapError::new(ResultCode::SizeLimitExceeded, "size limit exceeded"));
-            return false;
-        }
-        emit(select(state, who, &entry, &req.attrs, req.typesonly, true));
-        sent += 1;
-        true
-    })?;
+    let stats = state
+        .dir
+        .candidates(&base, scope, filter, &mut |entry: Entry| {
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                stop = Some(LdapError::new(
+                    ResultCode::TimeLimitExceeded,
+                    "time limit exceeded",
+                ));
+                return false;
+            }
+            let dn = entry.dn.clone();
+            if !state.allowed(who, &dn, Target::Entry, AccessLevel::Search) {
+                return true;
+            }
+            let may_use =
+                |attr: &str| state.allowed(who, &dn, Target::Attr(attr), AccessLevel::Search);
+            if filter.evaluate(&entry, schema, &may_use) != Tri::True {
+                return true;
+            }
+            if !state.allowed(who, &dn, Target::Entry, AccessLevel::Read) {
+                return true;
+            }
+            if limit > 0 && sent >= limit {
+                stop = Some(LdapError::new(
+                    ResultCode::SizeLimitExceeded,
+                    "size limit exceeded",
+                ));
+                return false;
+            }
+            emit(select(state, who, &entry, &req.attrs, req.typesonly, true));
+            sent += 1;
+            true
+        })?;
+    log.debug(&format!(
+        "SRCH candidates indexed={} examined={}",
+        stats.indexed, stats.examined
+    ));
     match stop {
         Some(e) => Err(e),
         None => Ok(()),
@@ -182,7 +211,11 @@ fn select(
         }
         attributes.push(LdapPartialAttribute {
             atype: name.to_string(),
-            vals: if types_only { Vec::new() } else { vals.to_vec() },
+            vals: if types_only {
+                Vec::new()
+            } else {
+                vals.to_vec()
+            },
         });
     };
     for a in &entry.attrs {

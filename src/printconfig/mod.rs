@@ -18,8 +18,12 @@ pub struct PrintParams {
     pub vmail_base: String,
 }
 
+/// Courier authlib's authdaemonrc and authldaprc.
 pub mod courier;
+/// Dovecot's ldap passdb/userdb.
 pub mod dovecot;
+/// Postfix ldap_table files and main.cf lines.
+pub mod postfix;
 
 /// The configuration text for `kind` (postfix, courier, dovecot), if known.
 pub fn render(kind: &str, params: &PrintParams) -> Option<String> {

@@ -39,6 +39,8 @@ pub struct Server {
     pub uri: String,
     /// Extra config TOML the server was started with.
     pub extra: String,
+    /// Listen URIs besides `uri` (ldaps://, ldapi://).
+    pub more_listen: Vec<String>,
 }
 
 /// Path of the built binary.
@@ -59,7 +61,17 @@ impl Server {
 
     /// Start with extra TOML appended to the test config.
     pub fn start_with(extra: &str, demo: bool) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
+        Self::start_in(tempfile::tempdir().expect("tempdir"), &[], extra, demo)
+    }
+
+    /// Start in `dir` (which may already hold certificates) listening on `uri` and
+    /// `more_listen` too.
+    pub fn start_in(
+        dir: tempfile::TempDir,
+        more_listen: &[String],
+        extra: &str,
+        demo: bool,
+    ) -> Server {
         let port = free_port();
         let mut s = Server {
             child: None,
@@ -67,6 +79,7 @@ impl Server {
             port,
             uri: format!("ldap://127.0.0.1:{port}"),
             extra: extra.to_string(),
+            more_listen: more_listen.to_vec(),
         };
         s.write_config();
         s.spawn(demo);
@@ -84,9 +97,13 @@ impl Server {
     }
 
     fn write_config(&self) {
+        let listen: Vec<String> = std::iter::once(&self.uri)
+            .chain(&self.more_listen)
+            .map(|u| format!("{u:?}"))
+            .collect();
         let text = format!(
-            "listen = [\"{}\"]\ndata_dir = \"{}\"\nrootpw = \"{ROOTPW_HASH}\"\nlog_level = \"debug\"\n{}\n",
-            self.uri,
+            "listen = [{}]\ndata_dir = \"{}\"\nrootpw = \"{ROOTPW_HASH}\"\nlog_level = \"debug\"\n{}\n",
+            listen.join(", "),
             self.data_dir().display(),
             self.extra
         );
@@ -117,7 +134,11 @@ impl Server {
         let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().expect("addr");
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            // Ready when this server says it listens and the port answers (a probe alone
+            // could reach a stranger that held the port a moment ago).
+            let listening = self.log().contains(&format!(":{} ", self.port))
+                || self.log().contains(&format!(":{}\n", self.port));
+            if listening && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return;
             }
             if let Some(c) = self.child.as_mut() {
@@ -149,6 +170,11 @@ impl Server {
         self.spawn(false);
     }
 
+    /// The server's process id, for signals (SIGHUP).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
@@ -172,15 +198,38 @@ impl Server {
     }
 
     /// ldapsearch -x -LLL bound as `dn`/`pw`.
-    pub fn search_as(&self, dn: &str, pw: &str, base: &str, filter: &str, attrs: &[&str]) -> ToolResult {
-        let mut args = vec!["-x", "-LLL", "-o", "ldif-wrap=no", "-D", dn, "-w", pw, "-b", base, filter];
+    pub fn search_as(
+        &self,
+        dn: &str,
+        pw: &str,
+        base: &str,
+        filter: &str,
+        attrs: &[&str],
+    ) -> ToolResult {
+        let mut args = vec![
+            "-x",
+            "-LLL",
+            "-o",
+            "ldif-wrap=no",
+            "-D",
+            dn,
+            "-w",
+            pw,
+            "-b",
+            base,
+            filter,
+        ];
         args.extend_from_slice(attrs);
         self.tool("ldapsearch", &args)
     }
 
     /// ldapmodify -x as the rootdn with the given LDIF.
     pub fn modify_root(&self, ldif: &str) -> ToolResult {
-        self.tool_stdin("ldapmodify", &["-x", "-D", ROOTDN, "-w", ROOTPW], Some(ldif))
+        self.tool_stdin(
+            "ldapmodify",
+            &["-x", "-D", ROOTDN, "-w", ROOTPW],
+            Some(ldif),
+        )
     }
 
     /// ldapadd -x as the rootdn with the given LDIF.
@@ -212,7 +261,11 @@ pub struct ToolResult {
 impl ToolResult {
     /// Panic with the output unless the exit code is `want`.
     pub fn expect_code(&self, want: i32) -> &Self {
-        assert_eq!(self.code, want, "exit {} (wanted {want})\nstdout:\n{}\nstderr:\n{}", self.code, self.stdout, self.stderr);
+        assert_eq!(
+            self.code, want,
+            "exit {} (wanted {want})\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
         self
     }
 
@@ -228,11 +281,15 @@ pub fn run_tool(tool: &str, uri: &str, args: &[&str], stdin: Option<&str>) -> To
     cmd.arg("-H").arg(uri).args(args);
     // Keep the user's ~/.ldaprc and /etc/ldap/ldap.conf out of the test.
     cmd.env("LDAPNOINIT", "1");
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {tool} ({e}): install ldap-utils (scripts/install-deps.sh)"));
+    let mut child = cmd.spawn().unwrap_or_else(|e| {
+        panic!("cannot run {tool} ({e}): install ldap-utils (scripts/install-deps.sh)")
+    });
     if let Some(input) = stdin {
         child
             .stdin
@@ -253,12 +310,21 @@ pub fn run_tool(tool: &str, uri: &str, args: &[&str], stdin: Option<&str>) -> To
 pub fn mailldap(args: &[&str], stdin: Option<&str>) -> ToolResult {
     let mut cmd = Command::new(bin());
     cmd.args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run mailldap");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("stdin");
     }
     let out = child.wait_with_output().expect("wait");
     ToolResult {

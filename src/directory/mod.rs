@@ -13,6 +13,9 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
+mod guard;
+pub use guard::mailbox_path;
+
 /// Operational attributes a client may never write; slapadd-style imports keep them.
 const SERVER_MANAGED: &[&str] = &[
     "entryUUID",
@@ -51,12 +54,19 @@ pub struct Directory {
     hash_cleartext: bool,
     write_lock: Mutex<()>,
     csn_seq: AtomicU32,
+    unique: Vec<String>,
+    mailbox_guard: bool,
 }
 
 fn store_err(e: StoreError) -> LdapError {
     match e {
-        StoreError::AlreadyExists => LdapError::new(ResultCode::EntryAlreadyExists, "entry already exists"),
-        StoreError::NotLeaf => LdapError::new(ResultCode::NotAllowedOnNonLeaf, "subordinate objects must be deleted first"),
+        StoreError::AlreadyExists => {
+            LdapError::new(ResultCode::EntryAlreadyExists, "entry already exists")
+        }
+        StoreError::NotLeaf => LdapError::new(
+            ResultCode::NotAllowedOnNonLeaf,
+            "subordinate objects must be deleted first",
+        ),
         StoreError::NoSuchEntry => LdapError::no_such_object(""),
         other => LdapError::internal(other),
     }
@@ -125,12 +135,16 @@ impl Directory {
                 .collect();
             indexes.push((name.to_ascii_lowercase(), kinds));
         }
-        let scheme = password::PasswordScheme::from_tag(&config.password.scheme).ok_or_else(|| {
-            LdapError::new(
-                ResultCode::Other,
-                format!("password.scheme: unknown scheme {:?}", config.password.scheme),
-            )
-        })?;
+        let scheme =
+            password::PasswordScheme::from_tag(&config.password.scheme).ok_or_else(|| {
+                LdapError::new(
+                    ResultCode::Other,
+                    format!(
+                        "password.scheme: unknown scheme {:?}",
+                        config.password.scheme
+                    ),
+                )
+            })?;
         let params = password::HashParams {
             scheme,
             argon2_memory_kib: config.password.argon2_memory_kib,
@@ -138,6 +152,15 @@ impl Directory {
             argon2_parallelism: config.password.argon2_parallelism,
             ..password::HashParams::default()
         };
+        let mut unique = Vec::new();
+        for a in &config.unique_attributes {
+            unique.push(schema.canonical_attr_name(a).ok_or_else(|| {
+                LdapError::new(
+                    ResultCode::UndefinedAttributeType,
+                    format!("unique_attributes: {a}: attribute type undefined"),
+                )
+            })?);
+        }
         let dir = Directory {
             store,
             schema,
@@ -151,6 +174,8 @@ impl Directory {
             hash_cleartext: config.password.hash_cleartext,
             write_lock: Mutex::new(()),
             csn_seq: AtomicU32::new(0),
+            unique,
+            mailbox_guard: config.mailbox_guard,
         };
         dir.reindex_if_needed()?;
         Ok(dir)
@@ -192,25 +217,36 @@ impl Directory {
         self.store.set_index_config(&wanted).map_err(store_err)
     }
 
-    /// The index keys an entry contributes, from its normalised values.
+    /// The index keys an entry contributes, from its normalised values: equality and
+    /// presence keys from the equality rule, substring keys from the substring rule.
     fn index_keys(&self, entry: &Entry) -> Vec<IndexKey> {
         let mut keys = Vec::new();
         for (attr, kinds) in &self.indexes {
-            let Some(at) = self.schema.attribute(attr) else { continue };
+            let Some(at) = self.schema.attribute(attr) else {
+                continue;
+            };
             let Some(a) = entry.get(attr) else { continue };
-            let mut values: Vec<Vec<u8>> = Vec::new();
+            let mut eq: Vec<Vec<u8>> = Vec::new();
             for v in &a.values {
-                values.push(at.eq_key(v));
+                eq.push(at.eq_key(v));
                 if attr == "objectclass" {
                     // (objectClass=person) must find inetOrgPerson entries too.
-                    for sup in self.superclasses(v) {
-                        values.push(sup.into_bytes());
-                    }
+                    eq.extend(self.superclasses(v).into_iter().map(String::into_bytes));
                 }
             }
-            values.sort();
-            values.dedup();
-            keys.extend(store::index_keys(attr, kinds, &values));
+            eq.sort();
+            eq.dedup();
+            let (sub_kinds, eq_kinds): (Vec<IndexKind>, Vec<IndexKind>) =
+                kinds.iter().partition(|k| **k == IndexKind::Substring);
+            keys.extend(store::index_keys(attr, &eq_kinds, &eq));
+            if !sub_kinds.is_empty() {
+                let sub: Vec<Vec<u8>> = a
+                    .values
+                    .iter()
+                    .filter_map(|v| at.substr_normalize(v).map(String::into_bytes))
+                    .collect();
+                keys.extend(store::index_keys(attr, &sub_kinds, &sub));
+            }
         }
         keys
     }
@@ -280,7 +316,9 @@ impl Directory {
 
     /// RFC 4511 4.7: the RDN's values belong to the entry even when the client left them out.
     fn add_rdn_values(&self, entry: &mut Entry) -> Result<(), LdapError> {
-        let Some(rdn) = entry.dn.rdn().cloned() else { return Ok(()) };
+        let Some(rdn) = entry.dn.rdn().cloned() else {
+            return Ok(());
+        };
         for ava in &rdn.avas {
             let name = self.schema.canonical_attr_name(&ava.attr).ok_or_else(|| {
                 LdapError::new(
@@ -288,7 +326,10 @@ impl Directory {
                     format!("{}: attribute type undefined in the RDN", ava.attr),
                 )
             })?;
-            let at = self.schema.attribute(&name).ok_or_else(|| LdapError::internal("schema"))?;
+            let at = self
+                .schema
+                .attribute(&name)
+                .ok_or_else(|| LdapError::internal("schema"))?;
             let present = entry
                 .values(&name)
                 .iter()
@@ -302,7 +343,9 @@ impl Directory {
 
     fn check_duplicates(&self, entry: &Entry) -> Result<(), LdapError> {
         for a in &entry.attrs {
-            let Some(at) = self.schema.attribute(&a.name) else { continue };
+            let Some(at) = self.schema.attribute(&a.name) else {
+                continue;
+            };
             let mut keys: Vec<Vec<u8>> = a.values.iter().map(|v| at.eq_key(v)).collect();
             keys.sort();
             if keys.windows(2).any(|w| w[0] == w[1]) {
@@ -367,7 +410,9 @@ impl Directory {
 
     fn check_client_managed(&self, entry: &Entry) -> Result<(), LdapError> {
         for a in &entry.attrs {
-            let managed = SERVER_MANAGED.iter().any(|m| m.eq_ignore_ascii_case(&a.name))
+            let managed = SERVER_MANAGED
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(&a.name))
                 || self
                     .schema
                     .attribute(&a.name)
@@ -382,6 +427,21 @@ impl Directory {
         Ok(())
     }
 
+    /// Schema check; what lenient mode tolerates is logged, not silently accepted.
+    fn check(&self, entry: &Entry) -> Result<crate::schema::CheckedEntry, LdapError> {
+        let checked = self
+            .schema
+            .check_entry(entry, self.mode)
+            .map_err(schema_err)?;
+        for w in &checked.warnings {
+            tracing::warn!(
+                "\"{}\": schema violation tolerated (lenient mode): {w}",
+                entry.dn
+            );
+        }
+        Ok(checked)
+    }
+
     fn in_naming_context(&self, dn: &Dn) -> bool {
         dn.is_within(&self.suffix)
     }
@@ -391,7 +451,10 @@ impl Directory {
         if entry.dn.is_root() || !self.in_naming_context(&entry.dn) {
             return Err(LdapError::new(
                 ResultCode::NoSuchObject,
-                format!("no global superior knowledge: {} is outside {}", entry.dn, self.suffix),
+                format!(
+                    "no global superior knowledge: {} is outside {}",
+                    entry.dn, self.suffix
+                ),
             ));
         }
         let mut entry = self.canonicalize(entry)?;
@@ -401,15 +464,19 @@ impl Directory {
         self.add_rdn_values(&mut entry)?;
         self.check_duplicates(&entry)?;
         self.hash_passwords(&mut entry)?;
-        let checked = self.schema.check_entry(&entry, self.mode).map_err(schema_err)?;
+        let checked = self.check(&entry)?;
         self.stamp_create(&mut entry, actor, &checked.structural, origin);
-        let _guard = self.write_lock.lock().map_err(|_| LdapError::internal("lock poisoned"))?;
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| LdapError::internal("lock poisoned"))?;
         if !entry.dn.same_as(&self.suffix) {
             let parent = entry.dn.parent().unwrap_or_default();
             if !self.store.exists(&parent).map_err(store_err)? {
                 return Err(self.no_such_object(&entry.dn));
             }
         }
+        self.guard_write(&entry, None)?;
         let keys = self.index_keys(&entry);
         self.store.add(&entry, &keys).map_err(store_err)?;
         Ok(())
@@ -417,7 +484,10 @@ impl Directory {
 
     /// Apply modifications to an entry (RFC 4511 4.6), all or nothing.
     pub fn modify(&self, dn: &Dn, mods: &[Modification], actor: &str) -> Result<(), LdapError> {
-        let _guard = self.write_lock.lock().map_err(|_| LdapError::internal("lock poisoned"))?;
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| LdapError::internal("lock poisoned"))?;
         let (id, old) = self
             .store
             .get(dn)
@@ -431,7 +501,10 @@ impl Directory {
         // The RDN's values must survive (notAllowedOnRDN).
         if let Some(rdn) = dn.rdn() {
             for ava in &rdn.avas {
-                let name = self.schema.canonical_attr_name(&ava.attr).unwrap_or_default();
+                let name = self
+                    .schema
+                    .canonical_attr_name(&ava.attr)
+                    .unwrap_or_default();
                 let kept = self.schema.attribute(&name).is_some_and(|at| {
                     new.values(&name)
                         .iter()
@@ -445,7 +518,7 @@ impl Directory {
                 }
             }
         }
-        let checked = self.schema.check_entry(&new, self.mode).map_err(schema_err)?;
+        let checked = self.check(&new)?;
         let old_structural = old.first_str("structuralObjectClass").unwrap_or("");
         if !old_structural.is_empty() && !old_structural.eq_ignore_ascii_case(&checked.structural) {
             return Err(LdapError::new(
@@ -456,9 +529,11 @@ impl Directory {
                 ),
             ));
         }
+        self.guard_write(&new, Some(dn))?;
         self.stamp_modify(&mut new, actor);
         let old_keys = self.index_keys(&old);
         let new_keys = self.index_keys(&new);
+        self.retire_mailbox(&old, Some(&new))?;
         self.store
             .replace(id, &new, &old_keys, &new_keys)
             .map_err(store_err)
@@ -584,13 +659,20 @@ impl Directory {
 
     /// Delete a leaf entry (RFC 4511 4.8).
     pub fn delete(&self, dn: &Dn) -> Result<(), LdapError> {
-        let _guard = self.write_lock.lock().map_err(|_| LdapError::internal("lock poisoned"))?;
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| LdapError::internal("lock poisoned"))?;
         let (_, old) = self
             .store
             .get(dn)
             .map_err(store_err)?
             .ok_or_else(|| self.no_such_object(dn))?;
         let keys = self.index_keys(&old);
+        if self.has_children(dn)? {
+            return Err(store_err(StoreError::NotLeaf));
+        }
+        self.retire_mailbox(&old, None)?;
         self.store.delete(dn, &keys).map_err(store_err)
     }
 
@@ -603,7 +685,10 @@ impl Directory {
         new_superior: Option<&Dn>,
         actor: &str,
     ) -> Result<Dn, LdapError> {
-        let _guard = self.write_lock.lock().map_err(|_| LdapError::internal("lock poisoned"))?;
+        let _guard = self
+            .write_lock
+            .lock()
+            .map_err(|_| LdapError::internal("lock poisoned"))?;
         let (_, old) = self
             .store
             .get(dn)
@@ -630,8 +715,12 @@ impl Directory {
         if delete_old_rdn {
             if let Some(old_rdn) = dn.rdn() {
                 for ava in &old_rdn.avas {
-                    let Some(name) = self.schema.canonical_attr_name(&ava.attr) else { continue };
-                    let Some(at) = self.schema.attribute(&name) else { continue };
+                    let Some(name) = self.schema.canonical_attr_name(&ava.attr) else {
+                        continue;
+                    };
+                    let Some(at) = self.schema.attribute(&name) else {
+                        continue;
+                    };
                     let still_named = new_rdn.avas.iter().any(|n| {
                         self.schema.canonical_attr_name(&n.attr).as_deref() == Some(name.as_str())
                             && at.values_equal(n.value.as_bytes(), ava.value.as_bytes())
@@ -650,7 +739,8 @@ impl Directory {
             }
         }
         self.add_rdn_values(&mut new)?;
-        self.schema.check_entry(&new, self.mode).map_err(schema_err)?;
+        self.check(&new)?;
+        self.guard_write(&new, Some(dn))?;
         self.stamp_modify(&mut new, actor);
         let old_keys = self.index_keys(&old);
         let new_keys = self.index_keys(&new);
@@ -662,17 +752,30 @@ impl Directory {
 
     /// Candidate ids for `filter` from the indexes, or None when they cannot narrow it.
     fn plan(&self, filter: &Filter) -> Result<Option<BTreeSet<EntryId>>, LdapError> {
-        let lookup = |attr: &str, kind: IndexKind, key: Vec<u8>| -> Result<Option<BTreeSet<EntryId>>, LdapError> {
-            let Some(name) = self.schema.canonical_attr_name(attr) else { return Ok(Some(BTreeSet::new())) };
+        let lookup = |attr: &str,
+                      kind: IndexKind,
+                      key: Vec<u8>|
+         -> Result<Option<BTreeSet<EntryId>>, LdapError> {
+            let Some(name) = self.schema.canonical_attr_name(attr) else {
+                return Ok(Some(BTreeSet::new()));
+            };
             let lower = name.to_ascii_lowercase();
-            let indexed = self.indexes.iter().any(|(a, k)| *a == lower && k.contains(&kind));
+            let indexed = self
+                .indexes
+                .iter()
+                .any(|(a, k)| *a == lower && k.contains(&kind));
             if !indexed {
                 return Ok(None);
             }
             let keys = store::index_keys(&lower, &[kind], &[key]);
             let mut acc: Option<BTreeSet<EntryId>> = None;
             for k in keys {
-                let ids: BTreeSet<EntryId> = self.store.index_ids(&k).map_err(store_err)?.into_iter().collect();
+                let ids: BTreeSet<EntryId> = self
+                    .store
+                    .index_ids(&k)
+                    .map_err(store_err)?
+                    .into_iter()
+                    .collect();
                 acc = Some(match acc {
                     None => ids,
                     Some(prev) => prev.intersection(&ids).copied().collect(),
@@ -682,7 +785,9 @@ impl Directory {
         };
         match filter {
             Filter::Equality(attr, value) => {
-                let Some(at) = self.schema.attribute(attr) else { return Ok(Some(BTreeSet::new())) };
+                let Some(at) = self.schema.attribute(attr) else {
+                    return Ok(Some(BTreeSet::new()));
+                };
                 lookup(attr, IndexKind::Equality, at.eq_key(value))
             }
             Filter::Present(attr) => {
@@ -691,43 +796,39 @@ impl Directory {
                 }
                 lookup(attr, IndexKind::Presence, Vec::new())
             }
-            Filter::Substring { attr, initial, any, final_ } => {
-                let Some(at) = self.schema.attribute(attr) else { return Ok(Some(BTreeSet::new())) };
-                // The store's substring keys come from the normalised value, anchored:
-                // pass the pieces through the same normalisation and intersect.
-                let mut acc: Option<BTreeSet<EntryId>> = None;
-                let mut pieces: Vec<Vec<u8>> = Vec::new();
-                if let Some(i) = initial {
-                    if let Some(n) = at.substr_normalize(i) {
-                        let mut k = b"^".to_vec();
-                        k.extend(n.into_bytes());
-                        pieces.push(k);
-                    }
+            Filter::Substring {
+                attr,
+                initial,
+                any,
+                final_,
+            } => {
+                let Some(at) = self.schema.attribute(attr) else {
+                    return Ok(Some(BTreeSet::new()));
+                };
+                let lower = at.name().to_ascii_lowercase();
+                if !self
+                    .indexes
+                    .iter()
+                    .any(|(a, k)| *a == lower && k.contains(&IndexKind::Substring))
+                {
+                    return Ok(None);
                 }
-                for a in any {
-                    if let Some(n) = at.substr_normalize(a) {
-                        pieces.push(n.into_bytes());
-                    }
-                }
-                if let Some(f) = final_ {
-                    if let Some(n) = at.substr_normalize(f) {
-                        let mut k = n.into_bytes();
-                        k.push(b'$');
-                        pieces.push(k);
-                    }
-                }
-                for p in pieces {
-                    match lookup(attr, IndexKind::Substring, p)? {
-                        None => return Ok(None),
-                        Some(ids) => {
-                            acc = Some(match acc {
-                                None => ids,
-                                Some(prev) => prev.intersection(&ids).copied().collect(),
-                            })
-                        }
-                    }
-                }
-                Ok(acc)
+                // Pieces go through the same normalisation as the indexed values.
+                let norm = |p: &[u8]| at.substr_normalize(p).map(String::into_bytes);
+                let initial = initial.as_deref().and_then(norm);
+                let final_ = final_.as_deref().and_then(norm);
+                let any: Vec<Vec<u8>> = any.iter().filter_map(|p| norm(p)).collect();
+                let keys = store::substring_query_keys(
+                    &lower,
+                    initial.as_deref(),
+                    &any,
+                    final_.as_deref(),
+                );
+                Ok(self
+                    .store
+                    .index_intersection(&keys)
+                    .map_err(store_err)?
+                    .map(|ids| ids.into_iter().collect()))
             }
             Filter::And(parts) => {
                 let mut acc: Option<BTreeSet<EntryId>> = None;
@@ -764,29 +865,35 @@ impl Directory {
         scope: Scope,
         filter: &Filter,
         visit: &mut dyn FnMut(Entry) -> bool,
-    ) -> Result<(), LdapError> {
+    ) -> Result<CandidateStats, LdapError> {
         if !self.store.exists(base).map_err(store_err)? {
             return Err(self.no_such_object(base));
         }
+        let mut stats = CandidateStats::default();
         if let Some(planned) = self.plan(filter)? {
             // Index hits are few: check each one's place instead of listing the scope,
             // so finding one address among 100,000 entries touches only its entry.
+            stats.indexed = true;
             for id in planned {
-                let Some(e) = self.store.get_by_id(id).map_err(store_err)? else { continue };
+                let Some(e) = self.store.get_by_id(id).map_err(store_err)? else {
+                    continue;
+                };
+                stats.examined += 1;
                 if in_scope(&e.dn, base, scope) && !visit(e) {
                     break;
                 }
             }
-            return Ok(());
+            return Ok(stats);
         }
         for id in self.store.scope_ids(base, scope).map_err(store_err)? {
             if let Some(e) = self.store.get_by_id(id).map_err(store_err)? {
+                stats.examined += 1;
                 if !visit(e) {
                     break;
                 }
             }
         }
-        Ok(())
+        Ok(stats)
     }
 
     /// All entries, parents first (export).
@@ -797,6 +904,15 @@ impl Directory {
         }
         Ok(())
     }
+}
+
+/// How a search found its candidates: through an index, and how many entries it read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CandidateStats {
+    /// Whether an index narrowed the candidates.
+    pub indexed: bool,
+    /// Entries read from the store.
+    pub examined: usize,
 }
 
 /// Whether `dn` lies within `scope` of `base`.

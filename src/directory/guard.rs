@@ -1,0 +1,214 @@
+//! Mail-hosting integrity rules the generic LDAP model lacks:
+//! - a mail address names one entry only (slapd's unique overlay, on by default), so a
+//!   Postfix lookup never gets two answers;
+//! - a Maildir path is never handed to a second account. Deleting an account leaves its
+//!   Maildir on disk (the article's privacy problem): the path is reserved, and a later
+//!   account that would inherit the old mail is refused until an admin releases it.
+
+use super::Directory;
+use crate::dn::Dn;
+use crate::entry::Entry;
+use crate::error::{LdapError, ResultCode};
+use crate::filter::Filter;
+use crate::store::{Scope, StoreError};
+
+/// Prefix of mailbox reservations in the store.
+const MAILBOX_KEY: &str = "mailbox:";
+
+/// The filesystem path an account's mail lives in: `mailbox` when absolute, else
+/// `homeDirectory/mailbox`, with doubled slashes folded and a trailing slash.
+pub fn mailbox_path(entry: &Entry) -> Option<String> {
+    let mailbox = entry.first_str("mailbox")?.trim();
+    if mailbox.is_empty() {
+        return None;
+    }
+    let joined = if mailbox.starts_with('/') {
+        mailbox.to_string()
+    } else {
+        let home = entry.first_str("homeDirectory").unwrap_or("").trim();
+        format!("{home}/{mailbox}")
+    };
+    let mut path = String::with_capacity(joined.len() + 1);
+    for c in joined.chars() {
+        if !(c == '/' && path.ends_with('/')) {
+            path.push(c);
+        }
+    }
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    Some(path)
+}
+
+fn io(e: StoreError) -> LdapError {
+    LdapError::internal(e)
+}
+
+impl Directory {
+    /// Refuse `entry` when it reuses a unique value or a reserved or live mailbox path.
+    /// `self_dn` is the entry's DN before the change (None for an add).
+    pub(super) fn guard_write(&self, entry: &Entry, self_dn: Option<&Dn>) -> Result<(), LdapError> {
+        for attr in &self.unique {
+            for v in entry.values(attr) {
+                let filter = Filter::Equality(attr.clone(), v.clone());
+                if let Some(other) = self.other_match(&filter, entry, self_dn)? {
+                    return Err(LdapError::new(
+                        ResultCode::ConstraintViolation,
+                        format!(
+                            "{attr}: value {:?} is already used by {other}",
+                            String::from_utf8_lossy(v)
+                        ),
+                    ));
+                }
+            }
+        }
+        if !self.mailbox_guard {
+            return Ok(());
+        }
+        let Some(path) = mailbox_path(entry) else {
+            return Ok(());
+        };
+        let unchanged = match self_dn {
+            Some(dn) => self
+                .store
+                .get(dn)
+                .map_err(io)?
+                .and_then(|(_, old)| mailbox_path(&old))
+                .is_some_and(|old| old == path),
+            None => false,
+        };
+        if unchanged {
+            return Ok(());
+        }
+        if let Some(note) = self
+            .store
+            .reservation(&format!("{MAILBOX_KEY}{path}"))
+            .map_err(io)?
+        {
+            return Err(LdapError::new(
+                ResultCode::ConstraintViolation,
+                format!(
+                    "mailbox {path} belonged to {note}; its old mail would become readable by this account. \
+                     Choose another mailbox, or archive the old Maildir and run `mailldap release-mailbox {path}`"
+                ),
+            ));
+        }
+        if let Some(mailbox) = entry.values("mailbox").first() {
+            let filter = Filter::Equality("mailbox".into(), mailbox.clone());
+            let same_path = |e: &Entry| mailbox_path(e).as_deref() == Some(path.as_str());
+            if let Some(other) = self.other_match_where(&filter, entry, self_dn, &same_path)? {
+                return Err(LdapError::new(
+                    ResultCode::ConstraintViolation,
+                    format!("mailbox {path} is already used by {other}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reserve the mailbox path of an account that is deleted or moved elsewhere.
+    pub(super) fn retire_mailbox(&self, old: &Entry, new: Option<&Entry>) -> Result<(), LdapError> {
+        if !self.mailbox_guard {
+            return Ok(());
+        }
+        let Some(path) = mailbox_path(old) else {
+            return Ok(());
+        };
+        if new.and_then(mailbox_path).is_some_and(|p| p == path) {
+            return Ok(());
+        }
+        let uuid = old.first_str("entryUUID").unwrap_or("-");
+        let note = format!(
+            "{} (entryUUID {uuid}, retired {})",
+            old.dn,
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        self.store
+            .reserve(&format!("{MAILBOX_KEY}{path}"), &note)
+            .map_err(io)
+    }
+
+    /// Allow a retired mailbox path to be used again; true if it was reserved.
+    pub fn release_mailbox(&self, path: &str) -> Result<bool, LdapError> {
+        let mut probe = Entry::new(Dn::root());
+        probe.set_values("mailbox", vec![path.as_bytes().to_vec()]);
+        let path = mailbox_path(&probe).unwrap_or_else(|| path.to_string());
+        self.store
+            .release(&format!("{MAILBOX_KEY}{path}"))
+            .map_err(io)
+    }
+
+    /// Retired mailbox paths with the account each belonged to.
+    pub fn retired_mailboxes(&self) -> Result<Vec<(String, String)>, LdapError> {
+        Ok(self
+            .store
+            .reservations()
+            .map_err(io)?
+            .into_iter()
+            .filter_map(|(k, v)| k.strip_prefix(MAILBOX_KEY).map(|p| (p.to_string(), v)))
+            .collect())
+    }
+
+    fn other_match(
+        &self,
+        filter: &Filter,
+        entry: &Entry,
+        self_dn: Option<&Dn>,
+    ) -> Result<Option<String>, LdapError> {
+        self.other_match_where(filter, entry, self_dn, &|_| true)
+    }
+
+    /// The DN of another entry in the naming context matching `filter` and `extra`.
+    fn other_match_where(
+        &self,
+        filter: &Filter,
+        entry: &Entry,
+        self_dn: Option<&Dn>,
+        extra: &dyn Fn(&Entry) -> bool,
+    ) -> Result<Option<String>, LdapError> {
+        let mut found = None;
+        let suffix = self.suffix.clone();
+        if !self.store.exists(&suffix).map_err(io)? {
+            return Ok(None);
+        }
+        self.candidates(&suffix, Scope::Subtree, filter, &mut |e: Entry| {
+            let is_self = e.dn.same_as(&entry.dn) || self_dn.is_some_and(|d| e.dn.same_as(d));
+            let matches = filter.evaluate(&e, &self.schema, &|_| true).is_true();
+            if !is_self && matches && extra(&e) {
+                found = Some(e.dn.to_string());
+                return false;
+            }
+            true
+        })?;
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(home: &str, mailbox: &str) -> Entry {
+        let mut e = Entry::new(Dn::root());
+        e.set_values("homeDirectory", vec![home.as_bytes().to_vec()]);
+        e.set_values("mailbox", vec![mailbox.as_bytes().to_vec()]);
+        e
+    }
+
+    #[test]
+    fn paths_join_home_and_mailbox() {
+        assert_eq!(
+            mailbox_path(&account("/home/vmail/domains", "domain1.example/user1/")).unwrap(),
+            "/home/vmail/domains/domain1.example/user1/"
+        );
+        assert_eq!(
+            mailbox_path(&account("/home/vmail/domains/", "domain1.example//user1")).unwrap(),
+            "/home/vmail/domains/domain1.example/user1/"
+        );
+        assert_eq!(
+            mailbox_path(&account("/x", "/abs/box/")).unwrap(),
+            "/abs/box/"
+        );
+        assert!(mailbox_path(&Entry::new(Dn::root())).is_none());
+    }
+}

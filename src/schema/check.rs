@@ -1,0 +1,280 @@
+//! Entry checking against the schema (RFC 4512 section 2.4 and 3.3): object
+//! classes, MUST / MAY, SINGLE-VALUE, value syntax and naming.
+
+use super::{AttributeType, ClassKind, ObjectClass, Schema};
+use crate::entry::Entry;
+use thiserror::Error;
+
+/// How strictly entries are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaMode {
+    /// RFC 4512: every entry has exactly one structural object class chain and
+    /// all MUST attributes of all its classes.
+    Strict,
+    /// For directories written under OpenLDAP 2.0, like the 2003 article's LDIF:
+    /// an entry may name no structural class (then any attribute the schema
+    /// defines is allowed), and a missing MUST attribute of an AUXILIARY class
+    /// is only reported in [`CheckedEntry::warnings`] (the article's
+    /// `cn=postmaster` entry is a CourierMailAlias without `mail`). Unknown
+    /// classes and attributes, bad syntax and SINGLE-VALUE are still errors.
+    Lenient,
+}
+
+/// A schema rule an entry breaks; each maps to the LDAP result code of its name.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum SchemaViolation {
+    /// objectClassViolation (65).
+    #[error("{0}")]
+    ObjectClassViolation(String),
+    /// undefinedAttributeType (17).
+    #[error("{0}")]
+    UndefinedAttributeType(String),
+    /// invalidAttributeSyntax (21).
+    #[error("{0}")]
+    InvalidAttributeSyntax(String),
+    /// constraintViolation (19), e.g. two values of a SINGLE-VALUE attribute.
+    #[error("{0}")]
+    ConstraintViolation(String),
+    /// namingViolation (64): an RDN value is not in the entry.
+    #[error("{0}")]
+    NamingViolation(String),
+    /// attributeOrValueExists (20): the same value twice in one attribute.
+    #[error("{0}")]
+    AttributeOrValueExists(String),
+}
+
+/// What checking learned about a valid entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedEntry {
+    /// The structuralObjectClass value: the most specific structural class; in
+    /// lenient mode with none, the first auxiliary class named, else `top`.
+    pub structural: String,
+    /// Every class of the entry with its superclasses (schema spelling), in
+    /// the order first met.
+    pub classes: Vec<String>,
+    /// Problems tolerated in lenient mode, for the caller to log.
+    pub warnings: Vec<String>,
+}
+
+/// Attributes of an entry grouped by type and options, so that `cn` and
+/// `commonName` count as one attribute.
+struct Group<'a> {
+    at: &'a AttributeType,
+    shown: &'a str,
+    values: Vec<&'a [u8]>,
+}
+
+impl Schema {
+    /// Check an entry against the schema. The caller adds the RDN values first
+    /// (RFC 4511 4.7); the naming check here is a safety net. Operational
+    /// attributes are checked for syntax but not against MUST/MAY.
+    pub fn check_entry(
+        &self,
+        entry: &Entry,
+        mode: SchemaMode,
+    ) -> Result<CheckedEntry, SchemaViolation> {
+        use SchemaViolation::*;
+        let mut warnings = Vec::new();
+
+        // Object classes: all known, superclasses implied.
+        let oc_values = entry
+            .attrs
+            .iter()
+            .filter(|a| self.attribute(&a.name).is_some_and(|t| t.oid == "2.5.4.0"))
+            .flat_map(|a| a.values.iter())
+            .collect::<Vec<_>>();
+        if oc_values.is_empty() {
+            return Err(ObjectClassViolation("no objectClass attribute".into()));
+        }
+        let mut named: Vec<&ObjectClass> = Vec::new();
+        for v in &oc_values {
+            let name = String::from_utf8_lossy(v);
+            let oc = self.object_class(name.trim()).ok_or_else(|| {
+                ObjectClassViolation(format!("unrecognized objectClass '{name}'"))
+            })?;
+            if !named.iter().any(|c| c.oid == oc.oid) {
+                named.push(oc);
+            }
+        }
+        let mut all: Vec<&ObjectClass> = Vec::new();
+        for oc in &named {
+            for c in self.class_with_superclasses(oc) {
+                if !all.iter().any(|x| x.oid == c.oid) {
+                    all.push(c);
+                }
+            }
+        }
+
+        // Attribute types, syntax, SINGLE-VALUE and duplicate values.
+        let mut groups: Vec<Group> = Vec::new();
+        for attr in &entry.attrs {
+            let at = self.attribute(&attr.name).ok_or_else(|| {
+                UndefinedAttributeType(format!("{}: attribute type undefined", attr.name))
+            })?;
+            let options: Vec<String> = attr
+                .name
+                .split(';')
+                .skip(1)
+                .map(|o| o.to_ascii_lowercase())
+                .collect();
+            for (i, v) in attr.values.iter().enumerate() {
+                at.validate(v).map_err(|why| {
+                    InvalidAttributeSyntax(format!(
+                        "{}: value #{i} invalid per syntax ({why})",
+                        attr.name
+                    ))
+                })?;
+            }
+            let same = |g: &Group| {
+                g.at.oid == at.oid && {
+                    let mut o: Vec<String> = g
+                        .shown
+                        .split(';')
+                        .skip(1)
+                        .map(|o| o.to_ascii_lowercase())
+                        .collect();
+                    let mut mine = options.clone();
+                    o.sort();
+                    mine.sort();
+                    o == mine
+                }
+            };
+            match groups.iter_mut().find(|g| same(g)) {
+                Some(g) => g.values.extend(attr.values.iter().map(Vec::as_slice)),
+                None => groups.push(Group {
+                    at,
+                    shown: &attr.name,
+                    values: attr.values.iter().map(Vec::as_slice).collect(),
+                }),
+            }
+        }
+        for g in &groups {
+            if g.at.single_value && g.values.len() > 1 {
+                return Err(ConstraintViolation(format!(
+                    "attribute '{}' cannot have multiple values",
+                    g.shown
+                )));
+            }
+            let mut keys: Vec<Vec<u8>> = Vec::with_capacity(g.values.len());
+            for (i, v) in g.values.iter().enumerate() {
+                let k = g.at.eq_key(v);
+                if keys.contains(&k) {
+                    return Err(AttributeOrValueExists(format!(
+                        "{}: value #{i} provided more than once",
+                        g.shown
+                    )));
+                }
+                keys.push(k);
+            }
+        }
+
+        // Exactly one structural chain: one class every other structural one
+        // is an ancestor of.
+        let structurals: Vec<&ObjectClass> = all
+            .iter()
+            .copied()
+            .filter(|c| c.kind == ClassKind::Structural)
+            .collect();
+        let most_specific = structurals
+            .iter()
+            .copied()
+            .find(|cand| structurals.iter().all(|o| self.class_is_a(cand, o)));
+        let structural = match (most_specific, structurals.is_empty()) {
+            (Some(c), _) => Some(c),
+            (None, false) => {
+                let names: Vec<&str> = structurals.iter().map(|c| c.name()).collect();
+                return Err(ObjectClassViolation(format!(
+                    "invalid structural object class chain ({})",
+                    names.join("/")
+                )));
+            }
+            (None, true) if mode == SchemaMode::Strict => {
+                return Err(ObjectClassViolation(
+                    "no structural object class provided".into(),
+                ))
+            }
+            (None, true) => {
+                warnings.push("no structural object class provided".into());
+                None
+            }
+        };
+
+        // MAY/MUST: operational attributes are the server's, not the classes'.
+        let extensible = all.iter().any(|c| c.oid == "1.3.6.1.4.1.1466.101.120.111");
+        let free = extensible || structural.is_none();
+        let listed = |list: &dyn Fn(&ObjectClass) -> &Vec<String>, at: &AttributeType| {
+            all.iter().any(|c| {
+                list(c)
+                    .iter()
+                    .any(|n| self.attribute(n).is_some_and(|x| x.oid == at.oid))
+            })
+        };
+        if !free {
+            for g in &groups {
+                if g.at.is_operational() {
+                    continue;
+                }
+                if !listed(&|c| &c.must, g.at) && !listed(&|c| &c.may, g.at) {
+                    return Err(ObjectClassViolation(format!(
+                        "attribute '{}' not allowed",
+                        g.shown
+                    )));
+                }
+            }
+        }
+        for c in &all {
+            for m in &c.must {
+                let Some(at) = self.attribute(m) else {
+                    continue;
+                };
+                if groups.iter().any(|g| g.at.oid == at.oid) {
+                    continue;
+                }
+                let msg = format!(
+                    "object class '{}' requires attribute '{}'",
+                    c.name(),
+                    at.name()
+                );
+                if mode == SchemaMode::Lenient && c.kind == ClassKind::Auxiliary {
+                    warnings.push(msg);
+                } else {
+                    return Err(ObjectClassViolation(msg));
+                }
+            }
+        }
+
+        // Naming: each RDN value must be a value of the entry.
+        if let Some(rdn) = entry.dn.rdn() {
+            for ava in &rdn.avas {
+                let at = self.attribute(&ava.attr).ok_or_else(|| {
+                    UndefinedAttributeType(format!("{}: naming attribute type undefined", ava.attr))
+                })?;
+                let key = at.eq_key(ava.value.as_bytes());
+                let present = groups
+                    .iter()
+                    .filter(|g| g.at.oid == at.oid)
+                    .flat_map(|g| g.values.iter())
+                    .any(|v| at.eq_key(v) == key);
+                if !present {
+                    return Err(NamingViolation(format!(
+                        "value of naming attribute '{}' is not present in entry",
+                        ava.attr
+                    )));
+                }
+            }
+        }
+
+        let structural = match structural {
+            Some(c) => c.name().to_string(),
+            None => named
+                .iter()
+                .find(|c| c.kind == ClassKind::Auxiliary)
+                .map_or("top".to_string(), |c| c.name().to_string()),
+        };
+        Ok(CheckedEntry {
+            structural,
+            classes: all.iter().map(|c| c.name().to_string()).collect(),
+            warnings,
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! The on-disk form of an entry: a version byte, then the DN structurally (RDNs and
+//! AVAs, so no reparsing is needed and any value survives) and the attributes.
+//! Every length and count is a big-endian u32 in front of what it measures:
+//!
+//! ```text
+//! u8 version (1)
+//! u32 rdns   { u32 avas { str attr, str value } }
+//! u32 attrs  { str name, u32 values { bytes value } }
+//! ```
+//!
+//! Decoding never trusts a count for allocation and reports damage as [`DecodeError`].
+
+use crate::dn::{Ava, Dn, Rdn};
+use crate::entry::{Attribute, Entry};
+use thiserror::Error;
+
+/// The only version written so far; a different first byte is refused, not guessed at.
+const VERSION: u8 = 1;
+
+/// Why stored entry bytes could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DecodeError {
+    /// The input ended inside a field.
+    #[error("truncated entry record")]
+    Truncated,
+    /// The version byte is not one this build writes.
+    #[error("unknown entry format version {0}")]
+    UnknownVersion(u8),
+    /// A DN component or attribute name is not UTF-8.
+    #[error("text field is not UTF-8")]
+    BadUtf8,
+    /// Bytes remain after the last attribute.
+    #[error("{0} trailing bytes after entry record")]
+    TrailingBytes(usize),
+}
+
+/// Encode an entry for `id2entry`.
+pub fn encode(entry: &Entry) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.push(VERSION);
+    put_len(&mut out, entry.dn.rdns.len());
+    for rdn in &entry.dn.rdns {
+        put_len(&mut out, rdn.avas.len());
+        for ava in &rdn.avas {
+            put_bytes(&mut out, ava.attr.as_bytes());
+            put_bytes(&mut out, ava.value.as_bytes());
+        }
+    }
+    put_len(&mut out, entry.attrs.len());
+    for attr in &entry.attrs {
+        put_bytes(&mut out, attr.name.as_bytes());
+        put_len(&mut out, attr.values.len());
+        for v in &attr.values {
+            put_bytes(&mut out, v);
+        }
+    }
+    out
+}
+
+/// Decode what [`encode`] wrote.
+pub fn decode(bytes: &[u8]) -> Result<Entry, DecodeError> {
+    let mut r = Reader { bytes, pos: 0 };
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(DecodeError::UnknownVersion(version));
+    }
+    let n_rdns = r.count()?;
+    let mut rdns = Vec::with_capacity(n_rdns);
+    for _ in 0..n_rdns {
+        let n_avas = r.count()?;
+        let mut avas = Vec::with_capacity(n_avas);
+        for _ in 0..n_avas {
+            let attr = r.string()?;
+            let value = r.string()?;
+            avas.push(Ava { attr, value });
+        }
+        rdns.push(Rdn { avas });
+    }
+    let n_attrs = r.count()?;
+    let mut attrs = Vec::with_capacity(n_attrs);
+    for _ in 0..n_attrs {
+        let name = r.string()?;
+        let n_values = r.count()?;
+        let mut values = Vec::with_capacity(n_values);
+        for _ in 0..n_values {
+            values.push(r.bytes()?.to_vec());
+        }
+        attrs.push(Attribute { name, values });
+    }
+    let rest = bytes.len() - r.pos;
+    if rest != 0 {
+        return Err(DecodeError::TrailingBytes(rest));
+    }
+    Ok(Entry {
+        dn: Dn { rdns },
+        attrs,
+    })
+}
+
+fn put_len(out: &mut Vec<u8>, n: usize) {
+    // Entries come from LDAP messages capped far below 4 GiB, so u32 always holds n.
+    out.extend_from_slice(&(n as u32).to_be_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_len(out, b.len());
+    out.extend_from_slice(b);
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let end = self.pos.checked_add(n).ok_or(DecodeError::Truncated)?;
+        let s = self
+            .bytes
+            .get(self.pos..end)
+            .ok_or(DecodeError::Truncated)?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u32(&mut self) -> Result<usize, DecodeError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
+    /// A count of items that each take at least 4 bytes: one larger than the rest of
+    /// the input allows is damage, and refusing it keeps allocation bounded by input.
+    fn count(&mut self) -> Result<usize, DecodeError> {
+        let n = self.u32()?;
+        if n > (self.bytes.len() - self.pos) / 4 {
+            return Err(DecodeError::Truncated);
+        }
+        Ok(n)
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {
+        let n = self.u32()?;
+        self.take(n)
+    }
+
+    fn string(&mut self) -> Result<String, DecodeError> {
+        let b = self.bytes()?;
+        String::from_utf8(b.to_vec()).map_err(|_| DecodeError::BadUtf8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Entry {
+        let mut e = Entry::new(Dn::parse("cn=a+sn=b\\, c,o=hosting,dc=example").unwrap());
+        e.add_values("objectClass", vec![b"top".to_vec(), b"person".to_vec()]);
+        // Binary values (a JPEG header, NULs, invalid UTF-8) must come back byte for byte.
+        e.add_values("jpegPhoto;binary", vec![vec![0xff, 0xd8, 0x00, 0x00, 0xfe]]);
+        e.add_values("description", vec![Vec::new()]);
+        e
+    }
+
+    #[test]
+    fn round_trips_binary_values_and_multi_valued_rdns() {
+        let e = sample();
+        assert_eq!(decode(&encode(&e)).unwrap(), e);
+        let root = Entry::new(Dn::root());
+        assert_eq!(decode(&encode(&root)).unwrap(), root);
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let bytes = encode(&sample());
+        for n in 0..bytes.len() {
+            assert!(decode(&bytes[..n]).is_err(), "prefix of {n} bytes decoded");
+        }
+    }
+
+    #[test]
+    fn rejects_damage_with_typed_errors() {
+        let mut bytes = encode(&sample());
+        bytes.push(0);
+        assert_eq!(decode(&bytes), Err(DecodeError::TrailingBytes(1)));
+        assert_eq!(decode(&[9, 0, 0]), Err(DecodeError::UnknownVersion(9)));
+        // A count claiming 4 billion RDNs must fail fast instead of allocating.
+        assert_eq!(
+            decode(&[1, 0xff, 0xff, 0xff, 0xff]),
+            Err(DecodeError::Truncated)
+        );
+        // One RDN, one AVA, attr of length 1 that is not UTF-8.
+        let bad = [
+            1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        assert_eq!(decode(&bad), Err(DecodeError::BadUtf8));
+    }
+
+    #[test]
+    fn flipped_bytes_never_panic() {
+        let bytes = encode(&sample());
+        for i in 0..bytes.len() {
+            for x in [0x01u8, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] ^= x;
+                let _ = decode(&b);
+            }
+        }
+    }
+}

@@ -1,0 +1,699 @@
+//! The persistent store, laid out after OpenLDAP back-mdb on sled trees:
+//!
+//! - `id2entry`: big-endian u64 id -> entry encoded by `codec` (version byte first);
+//! - `dn2id`: [`Dn::tree_key`] (normalised RDNs root-first, each NUL-terminated) -> id,
+//!   so a subtree is one prefix range and key order puts parents before children;
+//! - `index`: one sled key per (index key, id) pair, see `index` for why;
+//! - `meta`: format version, entry count, and the caller's index configuration string.
+//!
+//! The store knows nothing of schema, ACLs or BER: callers pass entries and the index
+//! keys they computed with [`index_keys`]. Every sled type stays in this module so the
+//! engine can be swapped here alone.
+//!
+//! Concurrency and durability: writes take one short mutex around "check, then commit
+//! one multi-tree transaction" (sled transactions cannot range-scan, so checks such as
+//! "has no children" are only sound while no other writer runs). The fsync happens after
+//! the mutex is released and is shared: writers that commit while a flush runs are
+//! covered by the next single flush (group commit). Every write method returns only
+//! once its write is durable.
+
+mod codec;
+mod error;
+mod index;
+#[cfg(test)]
+mod tests;
+
+pub use error::StoreError;
+pub use index::{
+    index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
+};
+
+use crate::dn::Dn;
+use crate::entry::Entry;
+use sled::transaction::{
+    abort, ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
+};
+use sled::Transactional;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// Identifier of a stored entry; stable across modify and rename, never reused.
+pub type EntryId = u64;
+
+/// Which entries a search covers relative to its base (RFC 4511 plus `Children`,
+/// the subordinate scope of draft-sermersheim-ldap-subordinate-scope).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Scope {
+    /// The base entry alone.
+    Base,
+    /// The direct children of the base.
+    OneLevel,
+    /// The base and everything below it.
+    Subtree,
+    /// Everything below the base, without the base.
+    Children,
+}
+
+/// Tree of reserved keys with a note each (see [`Store::reserve`]).
+const RESERVATIONS_TREE: &str = "reservations";
+
+/// On-disk layout version kept in `meta`; a store written by another layout is refused.
+const FORMAT: u64 = 1;
+const FORMAT_KEY: &[u8] = b"format";
+const COUNT_KEY: &[u8] = b"entry_count";
+const INDEX_CONFIG_KEY: &[u8] = b"index_config";
+/// Index keys written per sled batch during [`Store::reindex`].
+const REINDEX_BATCH: usize = 10_000;
+
+/// The directory's persistent store.
+pub struct Store {
+    db: sled::Db,
+    id2entry: sled::Tree,
+    dn2id: sled::Tree,
+    index: sled::Tree,
+    meta: sled::Tree,
+    /// Lower-case attribute -> index kinds configured (see [`Store::set_indexed`]).
+    indexed: HashMap<String, Vec<IndexKind>>,
+    /// Serialises check-then-commit sequences of writers; guards no data itself.
+    write_lock: Mutex<()>,
+    /// Cached copy of `meta/entry_count`, updated under `write_lock`.
+    count: AtomicU64,
+    commits: GroupCommit,
+}
+
+impl Store {
+    /// Open (or create) the store in the directory `path`. Fails with `Io` when another
+    /// process holds it, `Corrupt` when it was written with another layout.
+    pub fn open(path: &std::path::Path) -> Result<Store, StoreError> {
+        Store::from_db(sled::Config::new().path(path).open()?)
+    }
+
+    /// A store that lives in a temporary directory removed on drop (tests).
+    pub fn open_temporary() -> Result<Store, StoreError> {
+        Store::from_db(sled::Config::new().temporary(true).open()?)
+    }
+
+    fn from_db(db: sled::Db) -> Result<Store, StoreError> {
+        let id2entry = db.open_tree("id2entry")?;
+        let dn2id = db.open_tree("dn2id")?;
+        let index = db.open_tree("index")?;
+        let meta = db.open_tree("meta")?;
+        match meta.get(FORMAT_KEY)? {
+            Some(v) if be_u64(&v)? == FORMAT => {}
+            Some(v) => {
+                return Err(StoreError::Corrupt(format!(
+                    "store format {} (this build reads {FORMAT})",
+                    be_u64(&v)?
+                )))
+            }
+            None if id2entry.is_empty() && dn2id.is_empty() => {
+                meta.insert(FORMAT_KEY, &FORMAT.to_be_bytes())?;
+            }
+            None => return Err(StoreError::Corrupt("store has no format marker".into())),
+        }
+        let count = match meta.get(COUNT_KEY)? {
+            Some(v) => be_u64(&v)?,
+            None => {
+                let n = id2entry.len() as u64;
+                meta.insert(COUNT_KEY, &n.to_be_bytes())?;
+                n
+            }
+        };
+        db.flush()?;
+        Ok(Store {
+            db,
+            id2entry,
+            dn2id,
+            index,
+            meta,
+            indexed: HashMap::new(),
+            write_lock: Mutex::new(()),
+            count: AtomicU64::new(count),
+            commits: GroupCommit::default(),
+        })
+    }
+
+    /// Declare which indexes exist (attribute, kinds), e.g. from the config's index
+    /// list; [`Store::is_indexed`] answers from this. It does not touch stored data:
+    /// when the list differs from [`Store::index_config`], call [`Store::reindex`]
+    /// then [`Store::set_index_config`].
+    pub fn set_indexed(&mut self, specs: &[(String, Vec<IndexKind>)]) {
+        self.indexed = specs
+            .iter()
+            .map(|(attr, kinds)| (attr.to_ascii_lowercase(), kinds.clone()))
+            .collect();
+    }
+
+    /// Whether an index of `kind` is kept for `attr` (case-insensitive).
+    pub fn is_indexed(&self, attr: &str, kind: IndexKind) -> bool {
+        self.index_kinds(attr).contains(&kind)
+    }
+
+    /// The index kinds kept for `attr` (empty when none): what to pass to [`index_keys`].
+    pub fn index_kinds(&self, attr: &str) -> &[IndexKind] {
+        self.indexed
+            .get(&attr.to_ascii_lowercase())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The entry named `dn` and its id.
+    pub fn get(&self, dn: &Dn) -> Result<Option<(EntryId, Entry)>, StoreError> {
+        let Some(v) = self.dn2id.get(dn.tree_key())? else {
+            return Ok(None);
+        };
+        let id = be_u64(&v)?;
+        // Missing here means a delete committed between the two reads: absent, not corrupt.
+        Ok(self.get_by_id(id)?.map(|e| (id, e)))
+    }
+
+    /// The entry with id `id`.
+    pub fn get_by_id(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
+        match self.id2entry.get(id.to_be_bytes())? {
+            Some(bytes) => Ok(Some(decode_entry(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether an entry named `dn` exists.
+    pub fn exists(&self, dn: &Dn) -> Result<bool, StoreError> {
+        Ok(self.dn2id.contains_key(dn.tree_key())?)
+    }
+
+    /// Whether any entry lies below `dn`.
+    pub fn has_children(&self, dn: &Dn) -> Result<bool, StoreError> {
+        self.has_children_key(&dn.tree_key())
+    }
+
+    fn has_children_key(&self, key: &[u8]) -> Result<bool, StoreError> {
+        // The key itself sorts first, so at most two items are read.
+        for item in self.dn2id.scan_prefix(key) {
+            let (k, _) = item?;
+            if k.len() > key.len() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The ids `scope` covers below (or at) `base`, in tree order (parents before
+    /// children), not sorted by id. `NoSuchEntry` when `base` is not stored, except for
+    /// the root DN, whose subtree is the whole store.
+    pub fn scope_ids(&self, base: &Dn, scope: Scope) -> Result<Vec<EntryId>, StoreError> {
+        let key = base.tree_key();
+        let base_id = match self.dn2id.get(&key)? {
+            Some(v) => Some(be_u64(&v)?),
+            None if base.is_root() => None,
+            None => return Err(StoreError::NoSuchEntry),
+        };
+        match scope {
+            Scope::Base => Ok(base_id.into_iter().collect()),
+            Scope::Subtree | Scope::Children => {
+                let mut ids = Vec::new();
+                for item in self.dn2id.scan_prefix(&key) {
+                    let (k, v) = item?;
+                    if scope == Scope::Children && k.len() == key.len() {
+                        continue;
+                    }
+                    ids.push(be_u64(&v)?);
+                }
+                Ok(ids)
+            }
+            Scope::OneLevel => self.one_level(&key),
+        }
+    }
+
+    /// Direct children of the entry with tree key `base`. Rather than scanning the
+    /// whole subtree (all accounts of all domains under o=hosting), jump over each
+    /// child's own subtree: every key below child `c` starts with `base c \0`, so the
+    /// next sibling is the first key at or after `base c \x01`.
+    fn one_level(&self, base: &[u8]) -> Result<Vec<EntryId>, StoreError> {
+        let mut ids = Vec::new();
+        let mut from = base.to_vec();
+        while let Some(item) = self.dn2id.range(from.as_slice()..).next() {
+            let (k, v) = item?;
+            let Some(rest) = k.strip_prefix(base) else {
+                break;
+            };
+            if rest.is_empty() {
+                // The base itself: continue just after it.
+                from.push(0);
+                continue;
+            }
+            let nul = rest
+                .iter()
+                .position(|b| *b == 0)
+                .ok_or_else(|| StoreError::Corrupt("dn2id key without terminator".into()))?;
+            if nul + 1 == rest.len() {
+                ids.push(be_u64(&v)?);
+            }
+            from.truncate(base.len());
+            from.extend_from_slice(&rest[..nul]);
+            from.push(1);
+        }
+        Ok(ids)
+    }
+
+    /// The ids filed under `key`, sorted ascending.
+    pub fn index_ids(&self, key: &IndexKey) -> Result<Vec<EntryId>, StoreError> {
+        let prefix = index::tree_prefix(key);
+        let mut ids = Vec::new();
+        for item in self.index.scan_prefix(&prefix) {
+            let (k, _) = item?;
+            ids.push(filed_id(&k, prefix.len())?);
+        }
+        Ok(ids)
+    }
+
+    /// The ids filed under every one of `keys`, sorted: the candidates for an AND of
+    /// indexed assertions or for a substring filter's grams. `None` when `keys` is
+    /// empty (nothing narrows the search). Common keys (`objectclass=courierMailAccount`,
+    /// the gram `exa` of every `.example` address) can hold every entry, so rather than
+    /// read each list this steps all scans in turn until the shortest ends, then probes
+    /// the others for just those ids: cost about (keys x shortest list), not the sum.
+    pub fn index_intersection(
+        &self,
+        keys: &[IndexKey],
+    ) -> Result<Option<Vec<EntryId>>, StoreError> {
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let prefixes: Vec<Vec<u8>> = keys.iter().map(index::tree_prefix).collect();
+        let mut scans: Vec<_> = prefixes.iter().map(|p| self.index.scan_prefix(p)).collect();
+        let mut lists = vec![Vec::new(); keys.len()];
+        let shortest = 'race: loop {
+            for (i, scan) in scans.iter_mut().enumerate() {
+                match scan.next() {
+                    None => break 'race i,
+                    Some(item) => lists[i].push(filed_id(&item?.0, prefixes[i].len())?),
+                }
+            }
+        };
+        drop(scans);
+        let mut ids = std::mem::take(&mut lists[shortest]);
+        for (i, prefix) in prefixes.iter().enumerate() {
+            if i == shortest || ids.is_empty() {
+                continue;
+            }
+            let mut kept = Vec::with_capacity(ids.len());
+            let mut probe = prefix.clone();
+            for id in ids {
+                probe.truncate(prefix.len());
+                probe.extend_from_slice(&id.to_be_bytes());
+                if self.index.contains_key(&probe)? {
+                    kept.push(id);
+                }
+            }
+            ids = kept;
+        }
+        Ok(Some(ids))
+    }
+
+    /// Store a new entry filed under `keys`, and return its id. `AlreadyExists` when the
+    /// DN is taken; `NoSuchEntry` when its parent is missing while some higher ancestor
+    /// exists (a concurrently deleted parent). An entry none of whose ancestors is stored
+    /// is accepted: that is how suffix entries arrive, and only the caller knows suffixes.
+    pub fn add(&self, entry: &Entry, keys: &[IndexKey]) -> Result<EntryId, StoreError> {
+        let dn_key = entry.dn.tree_key();
+        let record = codec::encode(entry);
+        let guard = self.lock();
+        self.check_parent(&entry.dn)?;
+        let id = self.db.generate_id()?;
+        let id_bytes = id.to_be_bytes();
+        let count = self.transact(|tx| {
+            if tx.dns.get(&dn_key)?.is_some() {
+                return abort(StoreError::AlreadyExists);
+            }
+            tx.entries.insert(&id_bytes, record.as_slice())?;
+            tx.dns.insert(dn_key.as_slice(), &id_bytes)?;
+            tx.file(keys, id)?;
+            tx.add_count(1)
+        })?;
+        self.count.store(count, Ordering::SeqCst);
+        drop(guard);
+        self.commits.sync(&self.db)?;
+        Ok(id)
+    }
+
+    /// Replace entry `id` with `new_entry` (same DN: a modify), moving it from
+    /// `old_keys` to `new_keys`. `NoSuchEntry` when `id` is gone or is not the entry
+    /// named `new_entry.dn`.
+    pub fn replace(
+        &self,
+        id: EntryId,
+        new_entry: &Entry,
+        old_keys: &[IndexKey],
+        new_keys: &[IndexKey],
+    ) -> Result<(), StoreError> {
+        let dn_key = new_entry.dn.tree_key();
+        let record = codec::encode(new_entry);
+        let (gone, fresh) = key_diff(old_keys, new_keys);
+        let id_bytes = id.to_be_bytes();
+        let guard = self.lock();
+        self.transact(|tx| {
+            let same = match tx.dns.get(&dn_key)? {
+                Some(v) => be_u64(&v).map_err(ConflictableTransactionError::Abort)? == id,
+                None => false,
+            };
+            if !same || tx.entries.get(id_bytes)?.is_none() {
+                return abort(StoreError::NoSuchEntry);
+            }
+            tx.entries.insert(&id_bytes, record.as_slice())?;
+            tx.unfile(gone.iter().copied(), id)?;
+            tx.file(fresh.iter().copied(), id)
+        })?;
+        drop(guard);
+        self.commits.sync(&self.db)
+    }
+
+    /// Remove the leaf entry `dn` and its `keys`. `NoSuchEntry` if absent, `NotLeaf`
+    /// if it has children.
+    pub fn delete(&self, dn: &Dn, keys: &[IndexKey]) -> Result<(), StoreError> {
+        let dn_key = dn.tree_key();
+        let guard = self.lock();
+        let id = self.id_of_key(&dn_key)?;
+        if self.has_children_key(&dn_key)? {
+            return Err(StoreError::NotLeaf);
+        }
+        let id_bytes = id.to_be_bytes();
+        let count = self.transact(|tx| {
+            tx.dns.remove(dn_key.as_slice())?;
+            tx.entries.remove(&id_bytes)?;
+            tx.unfile(keys, id)?;
+            tx.add_count(-1)
+        })?;
+        self.count.store(count, Ordering::SeqCst);
+        drop(guard);
+        self.commits.sync(&self.db)
+    }
+
+    /// Move the leaf entry `old_dn` to `new_entry.dn` (modrdn, possibly to a new
+    /// parent), keeping its id and storing `new_entry` (whose RDN attribute values the
+    /// caller has updated). `NoSuchEntry` if `old_dn` is absent or the new parent is
+    /// missing, `NotLeaf` if it has children, `AlreadyExists` if the target is taken.
+    /// A rename to the same normalised DN (a case change) just rewrites the entry.
+    pub fn rename(
+        &self,
+        old_dn: &Dn,
+        new_entry: &Entry,
+        old_keys: &[IndexKey],
+        new_keys: &[IndexKey],
+    ) -> Result<(), StoreError> {
+        let old_key = old_dn.tree_key();
+        let new_key = new_entry.dn.tree_key();
+        let record = codec::encode(new_entry);
+        let (gone, fresh) = key_diff(old_keys, new_keys);
+        let guard = self.lock();
+        let id = self.id_of_key(&old_key)?;
+        if self.has_children_key(&old_key)? {
+            return Err(StoreError::NotLeaf);
+        }
+        if new_key != old_key {
+            if self.dn2id.contains_key(&new_key)? {
+                return Err(StoreError::AlreadyExists);
+            }
+            self.check_parent(&new_entry.dn)?;
+        }
+        let id_bytes = id.to_be_bytes();
+        self.transact(|tx| {
+            tx.dns.remove(old_key.as_slice())?;
+            tx.dns.insert(new_key.as_slice(), &id_bytes)?;
+            tx.entries.insert(&id_bytes, record.as_slice())?;
+            tx.unfile(gone.iter().copied(), id)?;
+            tx.file(fresh.iter().copied(), id)
+        })?;
+        drop(guard);
+        self.commits.sync(&self.db)
+    }
+
+    /// Throw away every index key and file each entry again under `keys_of(entry)`.
+    /// Writers wait meanwhile. Not atomic: call [`Store::set_index_config`] only after
+    /// it returns, so that a crash midway leaves the old config and a rerun redoes it.
+    pub fn reindex(&self, keys_of: &dyn Fn(&Entry) -> Vec<IndexKey>) -> Result<(), StoreError> {
+        let guard = self.lock();
+        self.index.clear()?;
+        let mut batch = sled::Batch::default();
+        let mut pending = 0;
+        for item in self.id2entry.iter() {
+            let (k, v) = item?;
+            let id = be_u64(&k)?;
+            for key in keys_of(&decode_entry(&v)?) {
+                batch.insert(index::tree_key(&key, id), &[]);
+                pending += 1;
+            }
+            if pending >= REINDEX_BATCH {
+                self.index.apply_batch(std::mem::take(&mut batch))?;
+                pending = 0;
+            }
+        }
+        self.index.apply_batch(batch)?;
+        drop(guard);
+        self.commits.sync(&self.db)
+    }
+
+    /// The index configuration recorded by the last [`Store::set_index_config`].
+    pub fn index_config(&self) -> Result<Option<String>, StoreError> {
+        match self.meta.get(INDEX_CONFIG_KEY)? {
+            Some(v) => String::from_utf8(v.to_vec())
+                .map(Some)
+                .map_err(|_| StoreError::Corrupt("index config is not UTF-8".into())),
+            None => Ok(None),
+        }
+    }
+
+    /// Record the index configuration the stored indexes were built from (any string
+    /// the caller can compare, e.g. the sorted index lines of the config).
+    pub fn set_index_config(&self, config: &str) -> Result<(), StoreError> {
+        self.meta.insert(INDEX_CONFIG_KEY, config.as_bytes())?;
+        self.commits.sync(&self.db)
+    }
+
+    /// Reserve `key` with a note saying why (the directory uses this for the mailbox
+    /// paths of deleted accounts). Durable on return.
+    pub fn reserve(&self, key: &str, note: &str) -> Result<(), StoreError> {
+        self.db
+            .open_tree(RESERVATIONS_TREE)?
+            .insert(key.as_bytes(), note.as_bytes())?;
+        self.commits.sync(&self.db)
+    }
+
+    /// The note of a reservation, if `key` is reserved.
+    pub fn reservation(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .db
+            .open_tree(RESERVATIONS_TREE)?
+            .get(key.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Drop a reservation; true if it existed. Durable on return.
+    pub fn release(&self, key: &str) -> Result<bool, StoreError> {
+        let existed = self
+            .db
+            .open_tree(RESERVATIONS_TREE)?
+            .remove(key.as_bytes())?
+            .is_some();
+        self.commits.sync(&self.db)?;
+        Ok(existed)
+    }
+
+    /// Every reservation as (key, note), in key order.
+    pub fn reservations(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.db.open_tree(RESERVATIONS_TREE)?.iter() {
+            let (k, v) = item?;
+            out.push((
+                String::from_utf8_lossy(&k).into_owned(),
+                String::from_utf8_lossy(&v).into_owned(),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Every entry with its id in tree order, parents before children (for export).
+    /// Entries deleted while iterating are skipped.
+    pub fn iter_entries(&self) -> impl Iterator<Item = Result<(EntryId, Entry), StoreError>> {
+        let entries = self.id2entry.clone();
+        self.dn2id
+            .iter()
+            .filter_map(move |item| load_listed(&entries, item).transpose())
+    }
+
+    /// Number of stored entries.
+    pub fn len(&self) -> usize {
+        self.count.load(Ordering::SeqCst) as usize
+    }
+
+    /// Whether the store holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Make everything written so far durable (write methods already do this).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.commits.sync(&self.db)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        // The mutex guards no data, so a panic elsewhere leaves nothing inconsistent.
+        self.write_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn id_of_key(&self, dn_key: &[u8]) -> Result<EntryId, StoreError> {
+        match self.dn2id.get(dn_key)? {
+            Some(v) => be_u64(&v),
+            None => Err(StoreError::NoSuchEntry),
+        }
+    }
+
+    /// See [`Store::add`]: a missing parent is an error only under a stored ancestor.
+    fn check_parent(&self, dn: &Dn) -> Result<(), StoreError> {
+        let mut ancestor = dn.parent();
+        let mut is_parent = true;
+        while let Some(a) = ancestor {
+            if a.is_root() {
+                break;
+            }
+            if self.dn2id.contains_key(a.tree_key())? {
+                return if is_parent {
+                    Ok(())
+                } else {
+                    Err(StoreError::NoSuchEntry)
+                };
+            }
+            is_parent = false;
+            ancestor = a.parent();
+        }
+        Ok(())
+    }
+
+    /// Run `f` as one transaction over all four trees. Callers hold `write_lock`.
+    fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
+        let trees = (&self.id2entry, &self.dn2id, &self.index, &self.meta);
+        Ok(trees.transaction(|(entries, dns, index, meta)| {
+            f(&Tx {
+                entries,
+                dns,
+                index,
+                meta,
+            })
+        })?)
+    }
+}
+
+type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
+
+/// The four trees inside one transaction.
+struct Tx<'a> {
+    entries: &'a TransactionalTree,
+    dns: &'a TransactionalTree,
+    index: &'a TransactionalTree,
+    meta: &'a TransactionalTree,
+}
+
+impl Tx<'_> {
+    fn file<'k>(&self, keys: impl IntoIterator<Item = &'k IndexKey>, id: EntryId) -> TxResult<()> {
+        for key in keys {
+            self.index.insert(index::tree_key(key, id), &[])?;
+        }
+        Ok(())
+    }
+
+    fn unfile<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k IndexKey>,
+        id: EntryId,
+    ) -> TxResult<()> {
+        for key in keys {
+            self.index.remove(index::tree_key(key, id))?;
+        }
+        Ok(())
+    }
+
+    /// Adjust the persistent entry count; returns the new count.
+    fn add_count(&self, delta: i64) -> TxResult<u64> {
+        let n = match self.meta.get(COUNT_KEY)? {
+            Some(v) => be_u64(&v).map_err(ConflictableTransactionError::Abort)?,
+            None => 0,
+        };
+        let n = n.saturating_add_signed(delta);
+        self.meta.insert(COUNT_KEY, &n.to_be_bytes())?;
+        Ok(n)
+    }
+}
+
+/// Group commit: one fsync covers every write committed before it started.
+#[derive(Default)]
+struct GroupCommit {
+    /// Tickets handed out, one per committed write (taken after the commit).
+    committed: AtomicU64,
+    /// Highest ticket known durable; its mutex also lets one flush run at a time.
+    durable: Mutex<u64>,
+}
+
+impl GroupCommit {
+    /// Return once everything committed before this call is on disk. A writer that
+    /// waited for the mutex usually finds a flush started after its commit already
+    /// covered it, and returns without an fsync of its own.
+    fn sync(&self, db: &sled::Db) -> Result<(), StoreError> {
+        let ticket = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut durable = self.durable.lock().unwrap_or_else(PoisonError::into_inner);
+        if *durable >= ticket {
+            return Ok(());
+        }
+        // Every ticket up to `upto` was taken after its commit, hence before this flush.
+        let upto = self.committed.load(Ordering::SeqCst);
+        db.flush()?;
+        *durable = upto;
+        Ok(())
+    }
+}
+
+/// Keys only in `old` (to remove) and only in `new` (to add): a modify that leaves an
+/// attribute alone rewrites none of its keys.
+fn key_diff<'a>(
+    old: &'a [IndexKey],
+    new: &'a [IndexKey],
+) -> (Vec<&'a IndexKey>, Vec<&'a IndexKey>) {
+    let old_set: HashSet<&IndexKey> = old.iter().collect();
+    let new_set: HashSet<&IndexKey> = new.iter().collect();
+    (
+        old.iter().filter(|k| !new_set.contains(k)).collect(),
+        new.iter().filter(|k| !old_set.contains(k)).collect(),
+    )
+}
+
+fn be_u64(bytes: &[u8]) -> Result<u64, StoreError> {
+    let arr: [u8; 8] = bytes.try_into().map_err(|_| {
+        StoreError::Corrupt(format!("expected 8-byte id, found {} bytes", bytes.len()))
+    })?;
+    Ok(u64::from_be_bytes(arr))
+}
+
+/// The id at the end of an `index` tree key whose prefix is `prefix_len` bytes.
+fn filed_id(key: &[u8], prefix_len: usize) -> Result<EntryId, StoreError> {
+    key.get(prefix_len..)
+        .filter(|rest| rest.len() == 8)
+        .ok_or_else(|| StoreError::Corrupt("malformed index key".into()))
+        .and_then(be_u64)
+}
+
+fn decode_entry(bytes: &[u8]) -> Result<Entry, StoreError> {
+    codec::decode(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The entry a `dn2id` item points to; `None` when deleted since the item was read.
+fn load_listed(
+    entries: &sled::Tree,
+    item: sled::Result<(sled::IVec, sled::IVec)>,
+) -> Result<Option<(EntryId, Entry)>, StoreError> {
+    let (_, v) = item?;
+    let id = be_u64(&v)?;
+    match entries.get(id.to_be_bytes())? {
+        Some(bytes) => Ok(Some((id, decode_entry(&bytes)?))),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,219 @@
+# Shared helpers for the interop scripts (sourced, not run).
+#
+# Every script prints TAP-like lines, `ok - <what>` / `not ok - <what>`, and ends with
+# `finish`, which exits 1 if any check failed. Every process started here is recorded and
+# killed on exit, every temporary directory removed (set KEEP_TMP=1 to keep them for a
+# post-mortem). Every wait is bounded.
+#
+# Variables the helpers set:
+#   SLAPD_URI, SLAPD_PID, SLAPD_DIR          after start_slapd
+#   MAILLDAP_URI, MAILLDAP_PID               after start_mailldap
+#   ROOTDN, ROOTPW                           the rootdn both servers are given
+# Variables they read:
+#   MAILLDAP_BIN                             the mailldap binary (cargo sets it in tests)
+
+INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+INTEROP_DATA=$INTEROP_DIR/data
+SUFFIX=${SUFFIX:-dc=myhosting,dc=example}
+ROOTDN=${ROOTDN:-cn=Manager,$SUFFIX}
+ROOTPW=${ROOTPW:-secret}
+
+_pids=()
+_tmpdirs=()
+_failures=0
+_checks=0
+
+# Prints `ok - WHAT`.
+ok() {
+  _checks=$((_checks + 1))
+  echo "ok - $*"
+}
+
+# Prints `not ok - WHAT` and remembers the failure.
+not_ok() {
+  _checks=$((_checks + 1))
+  _failures=$((_failures + 1))
+  echo "not ok - $*"
+}
+
+# Prints a diagnostic line (TAP comment) on stdout so it lands next to the checks.
+diag() {
+  local line
+  while IFS= read -r line; do echo "# $line"; done <<<"$*"
+}
+
+# Fails the whole script at once: for missing programs and broken setups (never skip).
+die() {
+  echo "not ok - $*"
+  exit 1
+}
+
+# Dies unless every named program is on PATH (or is an existing path).
+require() {
+  local prog
+  for prog in "$@"; do
+    command -v "$prog" >/dev/null 2>&1 || [[ -x $prog ]] || die "required program missing: $prog (run scripts/install-deps.sh)"
+  done
+}
+
+# Ends the script: a summary and exit 1 when anything failed.
+finish() {
+  echo "# $_checks checks, $_failures failed"
+  ((_failures == 0))
+}
+
+# new_tmpdir VAR: a fresh directory under $TMPDIR, removed on exit, its path put in
+# VAR (not printed: a command substitution would record it in a subshell and leak it).
+new_tmpdir() {
+  local d
+  d=$(mktemp -d "${TMPDIR:-/tmp}/mailldap-interop.XXXXXX")
+  _tmpdirs+=("$d")
+  printf -v "$1" '%s' "$d"
+}
+
+# Remembers a pid to kill on exit.
+track_pid() {
+  _pids+=("$1")
+}
+
+_cleanup() {
+  local rc=$? pid i
+  # Newest first: clients before the servers they talk to.
+  for ((i = ${#_pids[@]} - 1; i >= 0; i--)); do
+    pid=${_pids[i]}
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      # Bounded wait, then the hard way.
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+  for hook in "${_cleanup_hooks[@]}"; do "$hook" || true; done
+  if [[ ${KEEP_TMP:-0} == 1 ]]; then
+    ((${#_tmpdirs[@]})) && echo "# kept: ${_tmpdirs[*]}"
+  else
+    for d in "${_tmpdirs[@]}"; do rm -rf "$d"; done
+  fi
+  exit "$rc"
+}
+_cleanup_hooks=()
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Registers a function to run on exit, before the temporary directories go (for daemons
+# that must be stopped with their own command, like `postfix stop`).
+on_exit() {
+  _cleanup_hooks+=("$1")
+}
+
+# Prints a free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_port HOST PORT [SECONDS]: waits until something accepts TCP connections there.
+wait_port() {
+  local host=$1 port=$2 secs=${3:-20} i
+  for ((i = 0; i < secs * 10; i++)); do
+    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# wait_ldap URI [SECONDS]: waits until the server answers a root DSE search, which
+# proves it speaks LDAP and not only accepts connections.
+wait_ldap() {
+  local uri=$1 secs=${2:-20} i
+  for ((i = 0; i < secs * 10; i++)); do
+    if ldapsearch -x -H "$uri" -b '' -s base -o nettimeout=2 '(objectClass=*)' >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_slapd [LDIF]: a private OpenLDAP slapd (Debian's /usr/sbin/slapd) on a free
+# loopback port with the article's schema (core, cosine, nis, inetorgperson, Courier's)
+# and LDIF (default: data/tree.ldif) loaded with slapadd. rootdn $ROOTDN / $ROOTPW;
+# anonymous may read everything but userPassword, which it may only bind with (the
+# article's needs). Log (stats level) in $SLAPD_DIR/slapd.log.
+start_slapd() {
+  local ldif=${1:-$INTEROP_DATA/tree.ldif} port hash
+  require /usr/sbin/slapd slapadd slappasswd ldapsearch
+  new_tmpdir SLAPD_DIR
+  mkdir -p "$SLAPD_DIR/db"
+  port=$(free_port)
+  hash=$(slappasswd -s "$ROOTPW")
+  cat >"$SLAPD_DIR/slapd.conf" <<EOF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/nis.schema
+include /etc/ldap/schema/inetorgperson.schema
+include $INTEROP_DATA/courier.schema
+pidfile $SLAPD_DIR/slapd.pid
+argsfile $SLAPD_DIR/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+maxsize 67108864
+suffix "$SUFFIX"
+rootdn "$ROOTDN"
+rootpw $hash
+directory $SLAPD_DIR/db
+index objectClass eq
+index mail eq
+access to attrs=userPassword
+  by self write
+  by anonymous auth
+  by * none
+access to *
+  by * read
+EOF
+  if ! slapadd -f "$SLAPD_DIR/slapd.conf" -l "$ldif" >"$SLAPD_DIR/slapadd.log" 2>&1; then
+    diag "$(cat "$SLAPD_DIR/slapadd.log")"
+    die "slapadd of $ldif"
+  fi
+  SLAPD_URI=ldap://127.0.0.1:$port
+  # -d keeps it in the foreground (so the pid is ours to kill); 256 = stats: every
+  # connection, bind and search with its filter, the record clients.md was made from.
+  /usr/sbin/slapd -f "$SLAPD_DIR/slapd.conf" -h "$SLAPD_URI/" -d 256 >"$SLAPD_DIR/slapd.log" 2>&1 &
+  SLAPD_PID=$!
+  track_pid "$SLAPD_PID"
+  if ! wait_ldap "$SLAPD_URI" 20; then
+    diag "$(tail -n 30 "$SLAPD_DIR/slapd.log")"
+    die "slapd did not answer on $SLAPD_URI"
+  fi
+}
+
+# start_mailldap DATA_DIR [ARGS...]: `mailldap serve --data DATA_DIR --listen
+# 127.0.0.1:PORT ARGS...` (e.g. --demo, --config FILE) on a free port; waits until it
+# answers LDAP. Log in DATA_DIR/../mailldap.log.
+start_mailldap() {
+  local data=$1 port log
+  shift
+  [[ -n ${MAILLDAP_BIN:-} && -x $MAILLDAP_BIN ]] || die "MAILLDAP_BIN is not set to the mailldap binary"
+  require ldapsearch
+  port=$(free_port)
+  log=$(dirname "$data")/mailldap.log
+  MAILLDAP_URI=ldap://127.0.0.1:$port
+  "$MAILLDAP_BIN" serve --data "$data" --listen "127.0.0.1:$port" "$@" >"$log" 2>&1 &
+  MAILLDAP_PID=$!
+  track_pid "$MAILLDAP_PID"
+  if ! wait_ldap "$MAILLDAP_URI" 30; then
+    diag "$(tail -n 30 "$log")"
+    die "mailldap did not answer on $MAILLDAP_URI"
+  fi
+}
+
+# mailldap_config FILE: writes a mailldap config with the same suffix/rootdn/rootpw
+# as start_slapd uses, so checks that bind as the rootdn run against both servers.
+mailldap_config() {
+  local file=$1
+  cat >"$file" <<EOF
+suffix = "$SUFFIX"
+rootdn = "$ROOTDN"
+rootpw = "$(slappasswd -s "$ROOTPW")"
+EOF
+}
