@@ -45,6 +45,8 @@ write_conf() {
         echo "auth_mechanisms = plain"
         echo "auth_verbose = yes"
         echo "auth_debug = yes"
+        # Wrong-password checks would each wait 2 s by default.
+        echo "auth_failure_delay = 0"
         section /etc/dovecot/conf.d/10-auth.conf <"$T/print-config.out" \
             | sed "s|/etc/dovecot/dovecot-ldap.conf.ext|$ldapconf|"
         section /etc/dovecot/conf.d/10-mail.conf <"$T/print-config.out"
