@@ -240,12 +240,11 @@ impl Default for Config {
         let mut indexes = BTreeMap::new();
         for (attr, kinds) in [
             ("objectClass", vec!["eq", "pres"]),
-            ("mail", vec!["eq", "pres", "sub"]),
+            ("mail", vec!["eq"]),
             ("maildrop", vec!["eq"]),
             ("mailbox", vec!["eq"]),
             ("uid", vec!["eq"]),
-            ("cn", vec!["eq", "sub"]),
-            ("roleOccupant", vec!["eq"]),
+            ("cn", vec!["eq"]),
         ] {
             indexes.insert(
                 attr.to_string(),

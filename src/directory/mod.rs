@@ -750,6 +750,37 @@ impl Directory {
         Ok(new_dn)
     }
 
+    /// The single index key that answers an indexed equality or presence assertion.
+    fn simple_index_key(&self, filter: &Filter) -> Option<IndexKey> {
+        let (attr, kind, key) = match filter {
+            Filter::Equality(attr, value) => {
+                let at = self.schema.attribute(attr)?;
+                (
+                    at.name().to_ascii_lowercase(),
+                    IndexKind::Equality,
+                    at.eq_key(value),
+                )
+            }
+            Filter::Present(attr) if !attr.eq_ignore_ascii_case("objectClass") => {
+                let at = self.schema.attribute(attr)?;
+                (
+                    at.name().to_ascii_lowercase(),
+                    IndexKind::Presence,
+                    Vec::new(),
+                )
+            }
+            _ => return None,
+        };
+        if !self
+            .indexes
+            .iter()
+            .any(|(a, k)| *a == attr && k.contains(&kind))
+        {
+            return None;
+        }
+        store::index_keys(&attr, &[kind], &[key]).pop()
+    }
+
     /// Candidate ids for `filter` from the indexes, or None when they cannot narrow it.
     fn plan(&self, filter: &Filter) -> Result<Option<BTreeSet<EntryId>>, LdapError> {
         let lookup = |attr: &str,
@@ -831,8 +862,31 @@ impl Directory {
                     .map(|ids| ids.into_iter().collect()))
             }
             Filter::And(parts) => {
-                let mut acc: Option<BTreeSet<EntryId>> = None;
+                // Indexed equality and presence parts go to the store together: it walks
+                // the shortest id list and probes the others, so a class every account
+                // has costs nothing next to the one address being looked up.
+                let mut keys = Vec::new();
+                let mut rest = Vec::new();
                 for p in parts {
+                    match self.simple_index_key(p) {
+                        Some(k) => keys.push(k),
+                        None => rest.push(p),
+                    }
+                }
+                let mut acc: Option<BTreeSet<EntryId>> = if keys.is_empty() {
+                    None
+                } else {
+                    self.store
+                        .index_intersection(&keys)
+                        .map_err(store_err)?
+                        .map(|ids| ids.into_iter().collect())
+                };
+                for p in rest {
+                    // Every candidate is checked against the whole filter anyway: once
+                    // few are left, narrowing further costs more than it saves.
+                    if acc.as_ref().is_some_and(|a| a.len() <= 64) {
+                        break;
+                    }
                     if let Some(ids) = self.plan(p)? {
                         acc = Some(match acc {
                             None => ids,

@@ -55,6 +55,9 @@ pub enum Scope {
     Children,
 }
 
+/// sled's in-process cache size.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Tree of reserved keys with a note each (see [`Store::reserve`]).
 const RESERVATIONS_TREE: &str = "reservations";
 
@@ -86,7 +89,14 @@ impl Store {
     /// Open (or create) the store in the directory `path`. Fails with `Io` when another
     /// process holds it, `Corrupt` when it was written with another layout.
     pub fn open(path: &std::path::Path) -> Result<Store, StoreError> {
-        Store::from_db(sled::Config::new().path(path).open()?)
+        // sled's page cache grows to 1 GiB by default; a mail directory's working set
+        // is far smaller, and the OS page cache still holds the files.
+        Store::from_db(
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(CACHE_BYTES)
+                .open()?,
+        )
     }
 
     /// A store that lives in a temporary directory removed on drop (tests).
