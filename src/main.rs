@@ -199,14 +199,7 @@ fn main() -> Result<()> {
                     .cloned()
                     .unwrap_or_else(|| "ldap://127.0.0.1:3389".into())
             });
-            let params = mailldap::printconfig::PrintParams {
-                uri,
-                hosting_base: format!("o=hosting,{}", config.suffix),
-                suffix: config.suffix.clone(),
-                vmail_uid: 125,
-                vmail_gid: 120,
-                vmail_base: "/home/vmail/domains".into(),
-            };
+            let params = mailldap::printconfig::PrintParams::article(&uri, &config.suffix);
             match mailldap::printconfig::render(&kind, &params) {
                 Some(text) => {
                     print!("{text}");

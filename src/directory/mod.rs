@@ -217,6 +217,21 @@ impl Directory {
         self.store.set_index_config(&wanted).map_err(store_err)
     }
 
+    /// Serialise writers: parent checks and index upkeep then need no retries.
+    fn lock_writes(&self) -> Result<std::sync::MutexGuard<'_, ()>, LdapError> {
+        self.write_lock
+            .lock()
+            .map_err(|_| LdapError::internal("lock poisoned"))
+    }
+
+    /// The stored entry and its id, or noSuchObject with the matchedDN.
+    fn fetch(&self, dn: &Dn) -> Result<(crate::store::EntryId, Entry), LdapError> {
+        self.store
+            .get(dn)
+            .map_err(store_err)?
+            .ok_or_else(|| self.no_such_object(dn))
+    }
+
     /// Fetch an entry by DN (stored attributes only).
     pub fn get(&self, dn: &Dn) -> Result<Option<Entry>, LdapError> {
         Ok(self.store.get(dn).map_err(store_err)?.map(|(_, e)| e))
@@ -415,10 +430,7 @@ impl Directory {
         self.hash_passwords(&mut entry)?;
         let checked = self.check(&entry)?;
         self.stamp_create(&mut entry, actor, &checked.structural, origin);
-        let _guard = self
-            .write_lock
-            .lock()
-            .map_err(|_| LdapError::internal("lock poisoned"))?;
+        let _guard = self.lock_writes()?;
         if !entry.dn.same_as(&self.suffix) {
             let parent = entry.dn.parent().unwrap_or_default();
             if !self.store.exists(&parent).map_err(store_err)? {
@@ -433,15 +445,8 @@ impl Directory {
 
     /// Apply modifications to an entry (RFC 4511 4.6), all or nothing.
     pub fn modify(&self, dn: &Dn, mods: &[Modification], actor: &str) -> Result<(), LdapError> {
-        let _guard = self
-            .write_lock
-            .lock()
-            .map_err(|_| LdapError::internal("lock poisoned"))?;
-        let (id, old) = self
-            .store
-            .get(dn)
-            .map_err(store_err)?
-            .ok_or_else(|| self.no_such_object(dn))?;
+        let _guard = self.lock_writes()?;
+        let (id, old) = self.fetch(dn)?;
         let mut new = old.clone();
         for m in mods {
             self.apply_modification(&mut new, m)?;
@@ -608,15 +613,8 @@ impl Directory {
 
     /// Delete a leaf entry (RFC 4511 4.8).
     pub fn delete(&self, dn: &Dn) -> Result<(), LdapError> {
-        let _guard = self
-            .write_lock
-            .lock()
-            .map_err(|_| LdapError::internal("lock poisoned"))?;
-        let (_, old) = self
-            .store
-            .get(dn)
-            .map_err(store_err)?
-            .ok_or_else(|| self.no_such_object(dn))?;
+        let _guard = self.lock_writes()?;
+        let (_, old) = self.fetch(dn)?;
         let keys = self.index_keys(&old);
         if self.has_children(dn)? {
             return Err(store_err(StoreError::NotLeaf));
@@ -634,15 +632,8 @@ impl Directory {
         new_superior: Option<&Dn>,
         actor: &str,
     ) -> Result<Dn, LdapError> {
-        let _guard = self
-            .write_lock
-            .lock()
-            .map_err(|_| LdapError::internal("lock poisoned"))?;
-        let (_, old) = self
-            .store
-            .get(dn)
-            .map_err(store_err)?
-            .ok_or_else(|| self.no_such_object(dn))?;
+        let _guard = self.lock_writes()?;
+        let (_, old) = self.fetch(dn)?;
         let parent = match new_superior {
             Some(p) => {
                 if !self.in_naming_context(p) {

@@ -25,6 +25,21 @@ pub mod dovecot;
 /// Postfix ldap_table files and main.cf lines.
 pub mod postfix;
 
+impl PrintParams {
+    /// Parameters for a tree with the article's layout below `suffix`: domains under
+    /// `o=hosting`, every mailbox owned by vmail (125/120) under /home/vmail/domains.
+    pub fn article(uri: &str, suffix: &str) -> Self {
+        PrintParams {
+            uri: uri.to_string(),
+            suffix: suffix.to_string(),
+            hosting_base: format!("o=hosting,{suffix}"),
+            vmail_uid: 125,
+            vmail_gid: 120,
+            vmail_base: "/home/vmail/domains".into(),
+        }
+    }
+}
+
 /// The configuration text for `kind` (postfix, courier, dovecot), if known.
 pub fn render(kind: &str, params: &PrintParams) -> Option<String> {
     match kind {

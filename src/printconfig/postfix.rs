@@ -134,14 +134,7 @@ mod tests {
     use super::*;
 
     fn params() -> PrintParams {
-        PrintParams {
-            uri: "ldap://127.0.0.1:3389".into(),
-            suffix: "dc=myhosting,dc=example".into(),
-            hosting_base: "o=hosting,dc=myhosting,dc=example".into(),
-            vmail_uid: 125,
-            vmail_gid: 120,
-            vmail_base: "/home/vmail/domains".into(),
-        }
+        PrintParams::article("ldap://127.0.0.1:3389", "dc=myhosting,dc=example")
     }
 
     /// Splits the output at its `# --- path ---` headers, as a user saving it would.
