@@ -100,3 +100,44 @@ impl fmt::Display for LdapError {
 }
 
 impl std::error::Error for LdapError {}
+
+/// The outcome of an operation as the client sees it: LDAPResult's three fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpResult {
+    /// The result code.
+    pub code: ResultCode,
+    /// The matchedDN (noSuchObject).
+    pub matched: String,
+    /// The diagnostic message.
+    pub message: String,
+}
+
+impl OpResult {
+    /// Success, with no message.
+    pub fn success() -> OpResult {
+        OpResult {
+            code: ResultCode::Success,
+            matched: String::new(),
+            message: String::new(),
+        }
+    }
+}
+
+impl From<Result<(), LdapError>> for OpResult {
+    fn from(outcome: Result<(), LdapError>) -> OpResult {
+        match outcome {
+            Ok(()) => OpResult::success(),
+            Err(e) => e.into(),
+        }
+    }
+}
+
+impl From<LdapError> for OpResult {
+    fn from(e: LdapError) -> OpResult {
+        OpResult {
+            code: e.code,
+            matched: e.matched,
+            message: e.message,
+        }
+    }
+}

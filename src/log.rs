@@ -2,7 +2,7 @@
 //! `conn=12 op=3 SRCH base="..." scope=2 deref=0 filter="..."` then
 //! `conn=12 op=3 SEARCH RESULT tag=101 err=0 nentries=1 etime=0.000215 text=`.
 
-use ldap3_proto::proto::LdapResult;
+use crate::error::OpResult;
 use std::time::Instant;
 
 /// Logger for one operation of one connection.
@@ -33,8 +33,8 @@ impl OpLog {
     }
 
     /// The result line; `nentries` is Some for searches.
-    pub fn result(&self, res: &LdapResult, nentries: Option<usize>) {
-        let err = res.code.clone() as i64;
+    pub fn result(&self, res: &OpResult, nentries: Option<usize>) {
+        let err = res.code.as_i32();
         let etime = self.start.elapsed().as_secs_f64();
         match nentries {
             Some(n) => tracing::info!(

@@ -174,7 +174,7 @@ async fn accept_tcp(
         tokio::spawn(async move {
             let peer_ip = Some(peer.ip());
             if tls {
-                let Some(acceptor) = crate::tls::acceptor(&state) else {
+                let Some(acceptor) = state.tls.as_ref().map(|t| t.acceptor()) else {
                     return;
                 };
                 let handshake = tokio::time::timeout(
@@ -184,14 +184,14 @@ async fn accept_tcp(
                 .await;
                 match handshake {
                     Ok(Ok(s)) => {
-                        let sess = session::new_session(conn, format!("IP={peer}"), peer_ip, true);
+                        let sess = session::Session::new(conn, format!("IP={peer}"), peer_ip, true);
                         session::run(Box::new(s), state, sess, 0).await;
                     }
                     Ok(Err(e)) => tracing::warn!("conn={conn} TLS handshake failed: {e}"),
                     Err(_) => tracing::warn!("conn={conn} TLS handshake timed out"),
                 }
             } else {
-                let sess = session::new_session(conn, format!("IP={peer}"), peer_ip, false);
+                let sess = session::Session::new(conn, format!("IP={peer}"), peer_ip, false);
                 session::run(Box::new(stream), state, sess, 0).await;
             }
             drop(permit);
@@ -217,7 +217,7 @@ async fn accept_unix(listener: UnixListener, state: Arc<ServerState>, limit: Arc
         let state = state.clone();
         tokio::spawn(async move {
             // A local socket never crosses the network: it counts as secure.
-            let sess = session::new_session(conn, "PATH=ldapi".into(), None, true);
+            let sess = session::Session::new(conn, "PATH=ldapi".into(), None, true);
             session::run(Box::new(stream), state, sess, 0).await;
             drop(permit);
         });

@@ -1,33 +1,8 @@
 //! TLS: the rustls acceptor for ldaps:// and StartTLS, built from PEM files.
 
-use crate::error::{LdapError, ResultCode};
-use crate::state::{ServerState, Session};
-use tokio_rustls::TlsAcceptor;
-
-/// The acceptor, when TLS is configured.
-pub fn acceptor(state: &ServerState) -> Option<TlsAcceptor> {
-    state.tls.as_ref().map(|t| t.acceptor())
-}
-
-/// Whether StartTLS may proceed on this connection.
-pub fn starttls_allowed(state: &ServerState, session: &Session) -> Result<(), LdapError> {
-    if session.secure {
-        return Err(LdapError::new(
-            ResultCode::OperationsError,
-            "TLS already started",
-        ));
-    }
-    if state.tls.is_none() {
-        return Err(LdapError::new(
-            ResultCode::Unavailable,
-            "TLS is not configured",
-        ));
-    }
-    Ok(())
-}
-
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use tokio_rustls::TlsAcceptor;
 
 /// Why the certificate or key could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -2,11 +2,11 @@
 //! time an Abandon is read the operation it names has already answered: nothing to do,
 //! and Abandon itself never gets a response.
 
-use super::Outcome;
+use super::request::Response;
 use crate::log::OpLog;
 
 /// Log the abandon and send nothing.
-pub fn handle(log: &OpLog, msgid: i32) -> Outcome {
+pub fn run(log: &OpLog, msgid: i32) -> Response {
     log.line(&format!("ABANDON msg={msgid}"));
-    Outcome::Silent
+    Response::silent()
 }

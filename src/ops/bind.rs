@@ -1,33 +1,26 @@
 //! Bind (RFC 4511 4.2, RFC 4513): anonymous and simple binds.
 
-use super::{ldap_result, Outcome};
-use crate::acl::{AccessLevel, Identity, Target};
+use super::request::{BindRequest, Credentials, Effect, Response, ResponseKind};
+use crate::acl::Identity;
 use crate::dn::Dn;
-use crate::error::{LdapError, ResultCode};
+use crate::error::{LdapError, OpResult, ResultCode};
 use crate::log::OpLog;
 use crate::password::{self, Verification};
-use crate::state::{ServerState, Session};
-use ldap3_proto::proto::{LdapBindCred, LdapBindRequest, LdapBindResponse, LdapMsg, LdapOp};
+use crate::session::Session;
+use crate::state::ServerState;
+use crate::view::DirectoryView;
 
-/// Handle a BindRequest. Whatever happens, the connection is anonymous until a bind
-/// succeeds (RFC 4513 5.1), and a failed bind leaves it usable.
-pub fn handle(
-    state: &ServerState,
-    session: &mut Session,
-    log: &OpLog,
-    msgid: i32,
-    req: LdapBindRequest,
-) -> Outcome {
-    let method = match &req.cred {
-        LdapBindCred::Simple(_) => "128",
-        LdapBindCred::SASL(_) => "163",
-        LdapBindCred::Unsupported => "?",
+/// Authenticate. Whatever happens, the connection is anonymous until a bind
+/// succeeds (RFC 4513 5.1), and a failed bind leaves it usable: the effect is the
+/// identity the connection is bound as afterwards.
+pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: BindRequest) -> Response {
+    let method = match &req.credentials {
+        Credentials::Simple(_) => "128",
+        Credentials::Sasl(_) => "163",
+        Credentials::Unsupported => "?",
     };
     log.line(&format!("BIND dn=\"{}\" method={method}", req.dn));
-    session.identity = Identity::Anonymous;
-    let outcome = authenticate(state, session, &req).map(|id| {
-        session.identity = id;
-    });
+    let outcome = authenticate(state, session, &req);
     match &outcome {
         Err(e) if e.code == ResultCode::InvalidCredentials => {
             let next = state
@@ -41,24 +34,29 @@ pub fn handle(
                 next.as_millis()
             );
         }
-        Ok(()) if !req.dn.is_empty() => state.throttle.success(&throttle_key(&req.dn)),
+        Ok(_) if !req.dn.is_empty() => state.throttle.success(&throttle_key(&req.dn)),
         _ => {}
     }
-    let res = ldap_result(&outcome);
-    if outcome.is_ok() {
-        log.line(&format!(
-            "BIND dn=\"{}\" mech=SIMPLE",
-            session.identity.dn_string()
-        ));
+    if let Ok(id) = &outcome {
+        log.line(&format!("BIND dn=\"{}\" mech=SIMPLE", id.dn_string()));
     }
+    let (res, identity) = match outcome {
+        Ok(id) => (OpResult::success(), id),
+        Err(e) => (OpResult::from(e), Identity::Anonymous),
+    };
     log.result(&res, None);
-    Outcome::Reply(vec![LdapMsg::new(
-        msgid,
-        LdapOp::BindResponse(LdapBindResponse {
-            res,
-            saslcreds: None,
-        }),
-    )])
+    let mut response = Response::done(ResponseKind::Bind, res);
+    response.effect = Effect::Bound(identity);
+    response
+}
+
+/// May a password (bind or Password Modify) travel on this connection? Yes over
+/// TLS or ldapi://, or from a network listed in `plaintext_bind_networks`.
+pub fn password_transport_ok(state: &ServerState, session: &Session) -> bool {
+    session.secure
+        || session
+            .peer_ip
+            .is_some_and(|ip| state.plaintext_networks.iter().any(|n| n.contains(ip)))
 }
 
 /// The key failed binds are counted under: the normalised DN, so spelling variants of
@@ -67,19 +65,6 @@ pub fn throttle_key(dn: &str) -> String {
     Dn::parse(dn)
         .map(|d| d.normalized())
         .unwrap_or_else(|_| dn.to_ascii_lowercase())
-}
-
-/// The DN a request would be throttled under: simple binds with a DN and a password
-/// (anonymous binds, which Dovecot sends after each failure, never wait).
-pub fn throttled_dn(op: &LdapOp) -> Option<String> {
-    match op {
-        LdapOp::BindRequest(LdapBindRequest {
-            dn,
-            cred: LdapBindCred::Simple(pw),
-            ..
-        }) if !dn.is_empty() && !pw.is_empty() => Some(throttle_key(dn)),
-        _ => None,
-    }
 }
 
 /// Whether this (entry, problem) pair is reported for the first time: an unreadable
@@ -107,7 +92,7 @@ fn invalid() -> LdapError {
 fn authenticate(
     state: &ServerState,
     session: &Session,
-    req: &LdapBindRequest,
+    req: &BindRequest,
 ) -> Result<Identity, LdapError> {
     if req.version != 3 {
         return Err(LdapError::new(
@@ -115,9 +100,9 @@ fn authenticate(
             "requested protocol version not allowed",
         ));
     }
-    let password = match &req.cred {
-        LdapBindCred::Simple(p) => p,
-        LdapBindCred::SASL(_) | LdapBindCred::Unsupported => {
+    let password = match &req.credentials {
+        Credentials::Simple(p) => p,
+        Credentials::Sasl(_) | Credentials::Unsupported => {
             return Err(LdapError::new(
                 ResultCode::AuthMethodNotSupported,
                 "only simple binds are supported",
@@ -137,9 +122,8 @@ fn authenticate(
             "unauthenticated bind (DN with no password) disallowed",
         ));
     }
-    let dn = Dn::parse(&req.dn)
-        .map_err(|e| LdapError::new(ResultCode::InvalidDnSyntax, e.to_string()))?;
-    if !state.password_transport_ok(session) {
+    let dn = super::parse_dn(&req.dn)?;
+    if !password_transport_ok(state, session) {
         return Err(LdapError::new(
             ResultCode::ConfidentialityRequired,
             "confidentiality required: use StartTLS, ldaps:// or ldapi://",
@@ -158,17 +142,10 @@ fn authenticate(
             _ => Err(invalid()),
         };
     }
-    let Some(entry) = state.dir.get(&dn)? else {
+    // Authentication is asked as an anonymous client would ask it (slapd's `auth`).
+    let Some(entry) = DirectoryView::new(state, &Identity::Anonymous).entry_for_bind(&dn)? else {
         return Err(invalid());
     };
-    if !state.allowed(
-        &Identity::Anonymous,
-        &dn,
-        Target::Attr("userPassword"),
-        AccessLevel::Auth,
-    ) {
-        return Err(invalid());
-    }
     let allow_clear = state.config.password.allow_cleartext;
     for stored in entry.values("userPassword") {
         match password::verify(stored, password.as_bytes(), allow_clear) {

@@ -1,57 +1,38 @@
 //! Compare (RFC 4511 4.10).
 
-use super::{ldap_result, parse_dn, Outcome};
+use super::parse_dn;
+use super::request::{CompareRequest, Response, ResponseKind};
 use crate::acl::{AccessLevel, Target};
 use crate::error::{LdapError, ResultCode};
 use crate::log::OpLog;
-use crate::state::{ServerState, Session};
-use ldap3_proto::proto::{LdapCompareRequest, LdapMsg, LdapOp};
+use crate::session::Session;
+use crate::state::ServerState;
+use crate::view::DirectoryView;
 
-/// Handle a CompareRequest: compareTrue/compareFalse, or the error.
-pub fn handle(
-    state: &ServerState,
-    session: &Session,
-    log: &OpLog,
-    msgid: i32,
-    req: LdapCompareRequest,
-) -> Outcome {
-    log.line(&format!("CMP dn=\"{}\" attr=\"{}\"", req.dn, req.atype));
-    let outcome = match run(state, session, &req) {
+/// Answer compareTrue or compareFalse, or the error.
+pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: CompareRequest) -> Response {
+    log.line(&format!("CMP dn=\"{}\" attr=\"{}\"", req.dn, req.attr));
+    let view = DirectoryView::new(state, &session.identity);
+    let outcome = match compare(&view, &req) {
         Ok(true) => Err(LdapError::new(ResultCode::CompareTrue, "")),
         Ok(false) => Err(LdapError::new(ResultCode::CompareFalse, "")),
         Err(e) => Err(e),
     };
-    let res = ldap_result(&outcome);
-    log.result(&res, None);
-    Outcome::Reply(vec![LdapMsg::new(msgid, LdapOp::CompareResult(res))])
+    super::finish(log, ResponseKind::Compare, outcome)
 }
 
-fn run(
-    state: &ServerState,
-    session: &Session,
-    req: &LdapCompareRequest,
-) -> Result<bool, LdapError> {
+fn compare(view: &DirectoryView<'_>, req: &CompareRequest) -> Result<bool, LdapError> {
     let dn = parse_dn(&req.dn)?;
-    let who = &session.identity;
-    let entry = state.dir.get(&dn)?;
-    let Some(entry) =
-        entry.filter(|_| state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose))
-    else {
-        return Err(state.no_such_object(who, &dn));
-    };
-    let schema = state.dir.schema();
-    let name = schema.canonical_attr_name(&req.atype).ok_or_else(|| {
+    let entry = view.visible(&dn)?;
+    let schema = view.schema();
+    let name = schema.canonical_attr_name(&req.attr).ok_or_else(|| {
         LdapError::new(
             ResultCode::UndefinedAttributeType,
-            format!("{}: attribute type undefined", req.atype),
+            format!("{}: attribute type undefined", req.attr),
         )
     })?;
-    if !state.allowed(who, &dn, Target::Attr(&name), AccessLevel::Compare) {
-        return Err(LdapError::new(
-            ResultCode::InsufficientAccessRights,
-            format!("no compare access to {name}"),
-        ));
-    }
+    let granted = view.allows(&dn, Some(&entry), Target::Attr(&name), AccessLevel::Compare);
+    view.require(granted, format!("no compare access to {name}"))?;
     let at = schema
         .attribute(&name)
         .ok_or_else(|| LdapError::internal("schema lookup"))?;
@@ -68,5 +49,5 @@ fn run(
             format!("{name}: no such attribute"),
         ));
     }
-    Ok(values.iter().any(|v| at.values_equal(v, &req.val)))
+    Ok(values.iter().any(|v| at.values_equal(v, &req.value)))
 }

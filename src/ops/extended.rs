@@ -1,61 +1,83 @@
 //! Extended operations (RFC 4511 4.12): WhoAmI (RFC 4532), StartTLS (RFC 4511 4.14)
 //! and Password Modify (RFC 3062).
 
-use super::{ldap_result, Outcome};
-use crate::error::{LdapError, ResultCode};
+use super::request::{Effect, ExtendedRequest, ExtendedValue, Reply, Response};
+use super::wire::OID_STARTTLS;
+use crate::error::{LdapError, OpResult, ResultCode};
 use crate::log::OpLog;
-use crate::state::{ServerState, Session};
-use ldap3_proto::proto::{LdapExtendedRequest, LdapExtendedResponse, LdapMsg, LdapOp};
+use crate::session::Session;
+use crate::state::ServerState;
 
-/// RFC 4511 StartTLS.
-pub const OID_STARTTLS: &str = "1.3.6.1.4.1.1466.20037";
-/// RFC 4532 WhoAmI.
-pub const OID_WHOAMI: &str = "1.3.6.1.4.1.4203.1.11.3";
-/// RFC 3062 Password Modify.
-pub const OID_PASSWORD_MODIFY: &str = "1.3.6.1.4.1.4203.1.11.1";
-
-/// Handle an ExtendedRequest.
-pub fn handle(
-    state: &ServerState,
-    session: &mut Session,
-    log: &OpLog,
-    msgid: i32,
-    req: LdapExtendedRequest,
-) -> Outcome {
-    log.line(&format!("EXT oid={}", req.name));
-    let reply = |res: Result<(), LdapError>, name: Option<String>, value: Option<Vec<u8>>| {
-        let res = ldap_result(&res);
-        log.result(&res, None);
-        LdapMsg::new(
-            msgid,
-            LdapOp::ExtendedResponse(LdapExtendedResponse { res, name, value }),
-        )
-    };
-    match req.name.as_str() {
-        OID_WHOAMI => {
+/// Answer an extended request with one ExtendedResponse.
+pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: ExtendedRequest) -> Response {
+    let is_starttls = matches!(req, ExtendedRequest::StartTls);
+    let (outcome, name, value) = match req {
+        ExtendedRequest::WhoAmI => {
+            log.line(&format!("EXT oid={}", super::wire::OID_WHOAMI));
             let id = session.identity.dn_string();
             let authz = if id.is_empty() {
                 String::new()
             } else {
                 format!("dn:{id}")
             };
-            Outcome::Reply(vec![reply(Ok(()), None, Some(authz.into_bytes()))])
+            (Ok(()), None, ExtendedValue::AuthzId(authz))
         }
-        OID_STARTTLS => match crate::tls::starttls_allowed(state, session) {
-            Ok(()) => Outcome::StartTls(reply(Ok(()), Some(OID_STARTTLS.into()), None)),
-            Err(e) => Outcome::Reply(vec![reply(Err(e), Some(OID_STARTTLS.into()), None)]),
-        },
-        OID_PASSWORD_MODIFY => {
-            let (res, value) = crate::ops::passwd::run(state, session, &req);
-            Outcome::Reply(vec![reply(res, None, value)])
+        ExtendedRequest::StartTls => {
+            log.line(&format!("EXT oid={OID_STARTTLS}"));
+            (
+                starttls_allowed(state, session),
+                Some(OID_STARTTLS.into()),
+                ExtendedValue::None,
+            )
         }
-        other => Outcome::Reply(vec![reply(
-            Err(LdapError::new(
+        ExtendedRequest::PasswordModify(pm) => {
+            log.line(&format!("EXT oid={}", super::wire::OID_PASSWORD_MODIFY));
+            match super::passwd::change(state, session, pm) {
+                Ok(Some(generated)) => (Ok(()), None, ExtendedValue::GeneratedPassword(generated)),
+                Ok(None) => (Ok(()), None, ExtendedValue::None),
+                Err(e) => (Err(e), None, ExtendedValue::None),
+            }
+        }
+        ExtendedRequest::Unknown(oid) => {
+            log.line(&format!("EXT oid={oid}"));
+            let e = LdapError::new(
                 ResultCode::ProtocolError,
-                format!("unsupported extended operation {other}"),
-            )),
-            None,
-            None,
-        )]),
+                format!("unsupported extended operation {oid}"),
+            );
+            (Err(e), None, ExtendedValue::None)
+        }
+    };
+    let start_tls = is_starttls && outcome.is_ok();
+    let result = OpResult::from(outcome);
+    log.result(&result, None);
+    Response {
+        replies: vec![Reply::Extended {
+            result,
+            name,
+            value,
+        }],
+        effect: if start_tls {
+            Effect::StartTls
+        } else {
+            Effect::None
+        },
     }
+}
+
+/// Whether StartTLS may proceed on this connection: not twice, and only with a
+/// certificate configured.
+fn starttls_allowed(state: &ServerState, session: &Session) -> Result<(), LdapError> {
+    if session.secure {
+        return Err(LdapError::new(
+            ResultCode::OperationsError,
+            "TLS already started",
+        ));
+    }
+    if state.tls.is_none() {
+        return Err(LdapError::new(
+            ResultCode::Unavailable,
+            "TLS is not configured",
+        ));
+    }
+    Ok(())
 }

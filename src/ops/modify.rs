@@ -1,70 +1,18 @@
 //! Modify (RFC 4511 4.6): value-level add, delete, replace and increment.
 
-use super::{ldap_result, parse_dn, Outcome};
-use crate::acl::{AccessLevel, Target};
-use crate::entry::{ModOp, Modification};
-use crate::error::{LdapError, ResultCode};
+use super::parse_dn;
+use super::request::{ModifyRequest, Response, ResponseKind};
 use crate::log::OpLog;
-use crate::state::{ServerState, Session};
-use ldap3_proto::proto::{LdapModifyRequest, LdapModifyType, LdapMsg, LdapOp};
+use crate::session::Session;
+use crate::state::ServerState;
+use crate::view::DirectoryView;
 
-/// Handle a ModifyRequest.
-pub fn handle(
-    state: &ServerState,
-    session: &Session,
-    log: &OpLog,
-    msgid: i32,
-    req: LdapModifyRequest,
-) -> Outcome {
+/// Apply the changes in order, all or nothing.
+pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: ModifyRequest) -> Response {
     log.line(&format!("MOD dn=\"{}\"", req.dn));
-    let attrs: Vec<&str> = req
-        .changes
-        .iter()
-        .map(|c| c.modification.atype.as_str())
-        .collect();
+    let attrs: Vec<&str> = req.changes.iter().map(|c| c.attr.as_str()).collect();
     log.line(&format!("MOD attr={}", attrs.join(" ")));
-    let outcome = run(state, session, req);
-    let res = ldap_result(&outcome);
-    log.result(&res, None);
-    Outcome::Reply(vec![LdapMsg::new(msgid, LdapOp::ModifyResponse(res))])
-}
-
-fn run(state: &ServerState, session: &Session, req: LdapModifyRequest) -> Result<(), LdapError> {
-    let dn = parse_dn(&req.dn)?;
-    let who = &session.identity;
-    if state.dir.get(&dn)?.is_none()
-        || !state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose)
-    {
-        return Err(state.no_such_object(who, &dn));
-    }
-    let mods: Vec<Modification> = req
-        .changes
-        .into_iter()
-        .map(|c| Modification {
-            op: match c.operation {
-                LdapModifyType::Add => ModOp::Add,
-                LdapModifyType::Delete => ModOp::Delete,
-                LdapModifyType::Replace => ModOp::Replace,
-                LdapModifyType::Increment => ModOp::Increment,
-            },
-            attr: c.modification.atype,
-            values: c.modification.vals,
-        })
-        .collect();
-    // slapd: modify needs write on each attribute touched, not on `entry` (that is
-    // for add, delete and rename), so a postmaster may redirect an entry it may not delete.
-    for m in &mods {
-        let name = state
-            .dir
-            .schema()
-            .canonical_attr_name(&m.attr)
-            .unwrap_or_else(|| m.attr.clone());
-        if !state.allowed(who, &dn, Target::Attr(&name), AccessLevel::Write) {
-            return Err(LdapError::new(
-                ResultCode::InsufficientAccessRights,
-                format!("no write access to {name}"),
-            ));
-        }
-    }
-    state.dir.modify(&dn, &mods, &who.dn_string())
+    let view = DirectoryView::new(state, &session.identity);
+    let outcome = parse_dn(&req.dn).and_then(|dn| view.modify(&dn, &req.changes));
+    super::finish(log, ResponseKind::Modify, outcome)
 }

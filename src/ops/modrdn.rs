@@ -1,102 +1,31 @@
 //! ModifyDN (RFC 4511 4.9): rename a leaf, optionally under a new superior.
 
-use super::{ldap_result, parse_dn, Outcome};
-use crate::acl::{AccessLevel, Target};
+use super::parse_dn;
+use super::request::{ModDnRequest, Response, ResponseKind};
 use crate::dn::Rdn;
 use crate::error::{LdapError, ResultCode};
 use crate::log::OpLog;
-use crate::state::{ServerState, Session};
-use ldap3_proto::proto::{LdapModifyDNRequest, LdapMsg, LdapOp};
+use crate::session::Session;
+use crate::state::ServerState;
+use crate::view::DirectoryView;
 
-/// Handle a ModifyDNRequest.
-pub fn handle(
-    state: &ServerState,
-    session: &Session,
-    log: &OpLog,
-    msgid: i32,
-    req: LdapModifyDNRequest,
-) -> Outcome {
+/// Rename the entry, if the identity may write at the old and the new place.
+pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: ModDnRequest) -> Response {
     log.line(&format!(
         "MODRDN dn=\"{}\" newrdn=\"{}\" deleteoldrdn={} newSuperior=\"{}\"",
         req.dn,
-        req.newrdn,
-        req.deleteoldrdn,
+        req.new_rdn,
+        req.delete_old_rdn,
         req.new_superior.as_deref().unwrap_or("")
     ));
-    let outcome = run(state, session, req);
-    let res = ldap_result(&outcome);
-    log.result(&res, None);
-    Outcome::Reply(vec![LdapMsg::new(msgid, LdapOp::ModifyDNResponse(res))])
+    let view = DirectoryView::new(state, &session.identity);
+    super::finish(log, ResponseKind::ModDn, rename(&view, &req))
 }
 
-fn run(state: &ServerState, session: &Session, req: LdapModifyDNRequest) -> Result<(), LdapError> {
+fn rename(view: &DirectoryView<'_>, req: &ModDnRequest) -> Result<(), LdapError> {
     let dn = parse_dn(&req.dn)?;
-    let new_rdn = Rdn::parse(&req.newrdn)
+    let new_rdn = Rdn::parse(&req.new_rdn)
         .map_err(|e| LdapError::new(ResultCode::InvalidDnSyntax, format!("newrdn: {e}")))?;
-    let new_superior = match &req.new_superior {
-        Some(s) => Some(parse_dn(s)?),
-        None => None,
-    };
-    let who = &session.identity;
-    if state.dir.get(&dn)?.is_none()
-        || !state.allowed(who, &dn, Target::Entry, AccessLevel::Disclose)
-    {
-        return Err(state.no_such_object(who, &dn));
-    }
-    if state.dir.has_children(&dn)? {
-        return Err(LdapError::new(
-            ResultCode::NotAllowedOnNonLeaf,
-            "renaming an entry with subordinates is not supported",
-        ));
-    }
-    let old_parent = dn.parent().unwrap_or_default();
-    let new_parent = new_superior.clone().unwrap_or_else(|| old_parent.clone());
-    if new_superior.is_some()
-        && (state.dir.get(&new_parent)?.is_none()
-            || !state.allowed(who, &new_parent, Target::Entry, AccessLevel::Disclose))
-    {
-        return Err(state.no_such_object(who, &new_parent));
-    }
-    let new_dn = new_parent.child(new_rdn.clone());
-    // slapd: write on `entry` (old and new name), on `children` of both parents, on
-    // the attributes of the new RDN and, with deleteoldrdn, of the old one.
-    let schema = state.dir.schema();
-    let canonical = |a: &str| {
-        schema
-            .canonical_attr_name(a)
-            .unwrap_or_else(|| a.to_string())
-    };
-    let mut rdn_attrs: Vec<(String, &crate::dn::Dn)> = new_rdn
-        .avas
-        .iter()
-        .map(|a| (canonical(&a.attr), &new_dn))
-        .collect();
-    if req.deleteoldrdn {
-        if let Some(old) = dn.rdn() {
-            rdn_attrs.extend(old.avas.iter().map(|a| (canonical(&a.attr), &dn)));
-        }
-    }
-    let allowed = state.allowed(who, &dn, Target::Entry, AccessLevel::Write)
-        && state.allowed(who, &old_parent, Target::Children, AccessLevel::Write)
-        && state.allowed(who, &new_parent, Target::Children, AccessLevel::Write)
-        && state.allowed(who, &new_dn, Target::Entry, AccessLevel::Write)
-        && rdn_attrs
-            .iter()
-            .all(|(a, d)| state.allowed(who, d, Target::Attr(a), AccessLevel::Write));
-    if !allowed {
-        return Err(LdapError::new(
-            ResultCode::InsufficientAccessRights,
-            "no write access to the old or the new place",
-        ));
-    }
-    state
-        .dir
-        .modrdn(
-            &dn,
-            &new_rdn,
-            req.deleteoldrdn,
-            new_superior.as_ref(),
-            &who.dn_string(),
-        )
-        .map(|_| ())
+    let new_superior = req.new_superior.as_deref().map(parse_dn).transpose()?;
+    view.rename(&dn, &new_rdn, req.delete_old_rdn, new_superior.as_ref())
 }

@@ -7,9 +7,9 @@ use crate::state::ServerState;
 
 /// Extended operations the server answers.
 pub const SUPPORTED_EXTENSIONS: &[&str] = &[
-    super::extended::OID_STARTTLS,
-    super::extended::OID_WHOAMI,
-    super::extended::OID_PASSWORD_MODIFY,
+    super::wire::OID_STARTTLS,
+    super::wire::OID_WHOAMI,
+    super::wire::OID_PASSWORD_MODIFY,
 ];
 
 /// Controls the server understands (ManageDsaIT is accepted: there are no referrals).

@@ -1,0 +1,302 @@
+//! The wire edge: ldap3_proto's messages to and from the project's own types. The
+//! session calls `request` on what the codec decoded and `message` on every reply;
+//! nothing past this file sees a codec type.
+
+use super::request::{
+    AddRequest, BindRequest, CompareRequest, Control, Credentials, ExtendedRequest, ExtendedValue,
+    ModDnRequest, ModifyRequest, OpResult, Operation, PasswordModify, Reply, Request, ResponseKind,
+    SearchRequest,
+};
+use crate::entry::{Attribute, ModOp, Modification};
+use crate::error::ResultCode;
+use crate::filter::Filter;
+use crate::store::Scope;
+use ldap3_proto::control::LdapControl;
+use ldap3_proto::proto::{
+    LdapBindCred, LdapBindResponse, LdapExtendedRequest, LdapExtendedResponse, LdapModifyType,
+    LdapMsg, LdapOp, LdapPartialAttribute, LdapPasswordModifyRequest, LdapPasswordModifyResponse,
+    LdapResult, LdapResultCode, LdapSearchResultEntry, LdapSearchScope,
+};
+
+/// RFC 4511 StartTLS.
+pub const OID_STARTTLS: &str = "1.3.6.1.4.1.1466.20037";
+/// RFC 4532 WhoAmI.
+pub const OID_WHOAMI: &str = "1.3.6.1.4.1.4203.1.11.3";
+/// RFC 3062 Password Modify.
+pub const OID_PASSWORD_MODIFY: &str = "1.3.6.1.4.1.4203.1.11.1";
+/// RFC 4511 4.4.1 Notice of Disconnection.
+const OID_NOTICE_OF_DISCONNECTION: &str = "1.3.6.1.4.1.1466.20036";
+
+/// The project's request for a decoded message.
+pub fn request(msg: LdapMsg) -> Request {
+    let LdapMsg { msgid, op, ctrl } = msg;
+    Request {
+        id: msgid,
+        op: operation(op),
+        controls: ctrl.iter().map(control).collect(),
+    }
+}
+
+fn operation(op: LdapOp) -> Operation {
+    match op {
+        LdapOp::BindRequest(b) => Operation::Bind(BindRequest {
+            version: b.version,
+            dn: b.dn,
+            credentials: match b.cred {
+                LdapBindCred::Simple(p) => Credentials::Simple(p),
+                LdapBindCred::SASL(s) => Credentials::Sasl(s.mechanism),
+                LdapBindCred::Unsupported => Credentials::Unsupported,
+            },
+        }),
+        LdapOp::UnbindRequest => Operation::Unbind,
+        LdapOp::SearchRequest(s) => Operation::Search(SearchRequest {
+            scope: match s.scope {
+                LdapSearchScope::Base => Scope::Base,
+                LdapSearchScope::OneLevel => Scope::OneLevel,
+                LdapSearchScope::Subtree => Scope::Subtree,
+                LdapSearchScope::Children => Scope::Children,
+            },
+            deref: s.aliases as i64,
+            filter: Filter::from_ldap(&s.filter),
+            base: s.base,
+            size_limit: s.sizelimit,
+            time_limit: s.timelimit,
+            types_only: s.typesonly,
+            attrs: s.attrs,
+        }),
+        LdapOp::ModifyRequest(m) => Operation::Modify(ModifyRequest {
+            dn: m.dn,
+            changes: m
+                .changes
+                .into_iter()
+                .map(|c| Modification {
+                    op: match c.operation {
+                        LdapModifyType::Add => ModOp::Add,
+                        LdapModifyType::Delete => ModOp::Delete,
+                        LdapModifyType::Replace => ModOp::Replace,
+                        LdapModifyType::Increment => ModOp::Increment,
+                    },
+                    attr: c.modification.atype,
+                    values: c.modification.vals,
+                })
+                .collect(),
+        }),
+        LdapOp::AddRequest(a) => Operation::Add(AddRequest {
+            dn: a.dn,
+            attrs: a.attributes.into_iter().map(attribute).collect(),
+        }),
+        LdapOp::DelRequest(dn) => Operation::Delete(dn),
+        LdapOp::ModifyDNRequest(r) => Operation::ModDn(ModDnRequest {
+            dn: r.dn,
+            new_rdn: r.newrdn,
+            delete_old_rdn: r.deleteoldrdn,
+            new_superior: r.new_superior,
+        }),
+        LdapOp::CompareRequest(c) => Operation::Compare(CompareRequest {
+            dn: c.dn,
+            attr: c.atype,
+            value: c.val,
+        }),
+        LdapOp::AbandonRequest(id) => Operation::Abandon(id),
+        LdapOp::ExtendedRequest(x) => Operation::Extended(extended(&x)),
+        LdapOp::BindResponse(_)
+        | LdapOp::SearchResultEntry(_)
+        | LdapOp::SearchResultDone(_)
+        | LdapOp::SearchResultReference(_)
+        | LdapOp::ModifyResponse(_)
+        | LdapOp::AddResponse(_)
+        | LdapOp::DelResponse(_)
+        | LdapOp::ModifyDNResponse(_)
+        | LdapOp::CompareResult(_)
+        | LdapOp::ExtendedResponse(_) => Operation::Unexpected("a response PDU"),
+        LdapOp::IntermediateResponse(_) => Operation::Unexpected("an intermediate response"),
+    }
+}
+
+fn attribute(a: LdapPartialAttribute) -> Attribute {
+    Attribute {
+        name: a.atype,
+        values: a.vals,
+    }
+}
+
+fn extended(x: &LdapExtendedRequest) -> ExtendedRequest {
+    match x.name.as_str() {
+        OID_WHOAMI => ExtendedRequest::WhoAmI,
+        OID_STARTTLS => ExtendedRequest::StartTls,
+        // RFC 3062: the request value is optional; absent means "all fields absent".
+        OID_PASSWORD_MODIFY if x.value.is_none() => {
+            ExtendedRequest::PasswordModify(Some(PasswordModify::default()))
+        }
+        OID_PASSWORD_MODIFY => {
+            ExtendedRequest::PasswordModify(LdapPasswordModifyRequest::try_from(x).ok().map(|p| {
+                PasswordModify {
+                    user: p.user_identity,
+                    old: p.old_password,
+                    new: p.new_password,
+                }
+            }))
+        }
+        other => ExtendedRequest::Unknown(other.to_string()),
+    }
+}
+
+/// The OID and criticality of a control. ldap3_proto decodes some controls into
+/// typed variants (dropping the criticality of a few); they are named by OID here.
+fn control(c: &LdapControl) -> Control {
+    let (oid, critical) = match c {
+        LdapControl::Unknown {
+            oid, criticality, ..
+        } => (oid.as_str(), *criticality),
+        LdapControl::SyncRequest { criticality, .. } => ("1.3.6.1.4.1.4203.1.9.1.1", *criticality),
+        LdapControl::SyncState { .. } => ("1.3.6.1.4.1.4203.1.9.1.2", false),
+        LdapControl::SyncDone { .. } => ("1.3.6.1.4.1.4203.1.9.1.3", false),
+        LdapControl::AdDirsync { .. } => ("1.2.840.113556.1.4.841", false),
+        LdapControl::SimplePagedResults { .. } => ("1.2.840.113556.1.4.319", false),
+        LdapControl::ManageDsaIT { criticality } => ("2.16.840.1.113730.3.4.2", *criticality),
+        LdapControl::ServerSort { .. } => ("1.2.840.113556.1.4.473", false),
+        LdapControl::ServerSortResult { .. } => ("1.2.840.113556.1.4.474", false),
+        LdapControl::PasswordPolicyRequest { criticality } => {
+            ("1.3.6.1.4.1.42.2.27.8.5.1", *criticality)
+        }
+        LdapControl::SearchOptions { criticality, .. } => ("1.2.840.113556.1.4.1340", *criticality),
+        LdapControl::ShowDeleted { criticality } => ("1.2.840.113556.1.4.417", *criticality),
+        LdapControl::SdFlags { criticality, .. } => ("1.2.840.113556.1.4.801", *criticality),
+        LdapControl::ExtendedDn { criticality, .. } => ("1.2.840.113556.1.4.529", *criticality),
+    };
+    Control {
+        oid: oid.to_string(),
+        critical,
+    }
+}
+
+/// The codec message for one reply to request `id`.
+pub fn message(id: i32, reply: Reply) -> LdapMsg {
+    let op = match reply {
+        Reply::Entry(e) => LdapOp::SearchResultEntry(LdapSearchResultEntry {
+            dn: e.dn,
+            attributes: e
+                .attrs
+                .into_iter()
+                .map(|a| LdapPartialAttribute {
+                    atype: a.name,
+                    vals: a.values,
+                })
+                .collect(),
+        }),
+        Reply::Done(kind, result) => done(kind, result),
+        Reply::Extended {
+            result,
+            name,
+            value,
+        } => LdapOp::ExtendedResponse(LdapExtendedResponse {
+            res: ldap_result(result),
+            name,
+            value: extended_value(value),
+        }),
+    };
+    LdapMsg::new(id, op)
+}
+
+fn done(kind: ResponseKind, result: OpResult) -> LdapOp {
+    let res = ldap_result(result);
+    match kind {
+        ResponseKind::Bind => LdapOp::BindResponse(LdapBindResponse {
+            res,
+            saslcreds: None,
+        }),
+        ResponseKind::Search => LdapOp::SearchResultDone(res),
+        ResponseKind::Modify => LdapOp::ModifyResponse(res),
+        ResponseKind::Add => LdapOp::AddResponse(res),
+        ResponseKind::Delete => LdapOp::DelResponse(res),
+        ResponseKind::ModDn => LdapOp::ModifyDNResponse(res),
+        ResponseKind::Compare => LdapOp::CompareResult(res),
+        ResponseKind::Extended => LdapOp::ExtendedResponse(LdapExtendedResponse {
+            res,
+            name: None,
+            value: None,
+        }),
+    }
+}
+
+fn extended_value(value: ExtendedValue) -> Option<Vec<u8>> {
+    match value {
+        ExtendedValue::None => None,
+        ExtendedValue::AuthzId(id) => Some(id.into_bytes()),
+        ExtendedValue::GeneratedPassword(p) => {
+            let resp: LdapExtendedResponse = LdapPasswordModifyResponse {
+                res: ldap_result(OpResult::success()),
+                gen_password: Some(p),
+            }
+            .into();
+            resp.value
+        }
+    }
+}
+
+/// An unsolicited Notice of Disconnection (RFC 4511 4.4.1), sent before closing.
+pub fn notice_of_disconnection(code: ResultCode, message: &str) -> LdapMsg {
+    LdapMsg::new(
+        0,
+        LdapOp::ExtendedResponse(LdapExtendedResponse {
+            res: ldap_result(OpResult {
+                code,
+                matched: String::new(),
+                message: message.to_string(),
+            }),
+            name: Some(OID_NOTICE_OF_DISCONNECTION.to_string()),
+            value: None,
+        }),
+    )
+}
+
+fn ldap_result(r: OpResult) -> LdapResult {
+    LdapResult {
+        code: result_code(r.code),
+        matcheddn: r.matched,
+        message: r.message,
+        referral: Vec::new(),
+    }
+}
+
+/// Map the project's result code to the codec's.
+fn result_code(code: ResultCode) -> LdapResultCode {
+    use LdapResultCode as W;
+    use ResultCode as R;
+    match code {
+        R::Success => W::Success,
+        R::OperationsError => W::OperationsError,
+        R::ProtocolError => W::ProtocolError,
+        R::TimeLimitExceeded => W::TimeLimitExceeded,
+        R::SizeLimitExceeded => W::SizeLimitExceeded,
+        R::CompareFalse => W::CompareFalse,
+        R::CompareTrue => W::CompareTrue,
+        R::AuthMethodNotSupported => W::AuthMethodNotSupported,
+        R::StrongerAuthRequired => W::StrongerAuthRequired,
+        R::AdminLimitExceeded => W::AdminLimitExceeded,
+        R::UnavailableCriticalExtension => W::UnavailableCriticalExtension,
+        R::ConfidentialityRequired => W::ConfidentialityRequired,
+        R::NoSuchAttribute => W::NoSuchAttribute,
+        R::UndefinedAttributeType => W::UndefinedAttributeType,
+        R::InappropriateMatching => W::InappropriateMatching,
+        R::ConstraintViolation => W::ConstraintViolation,
+        R::AttributeOrValueExists => W::AttributeOrValueExists,
+        R::InvalidAttributeSyntax => W::InvalidAttributeSyntax,
+        R::NoSuchObject => W::NoSuchObject,
+        R::InvalidDnSyntax => W::InvalidDNSyntax,
+        R::InappropriateAuthentication => W::InappropriateAuthentication,
+        R::InvalidCredentials => W::InvalidCredentials,
+        R::InsufficientAccessRights => W::InsufficentAccessRights,
+        R::Busy => W::Busy,
+        R::Unavailable => W::Unavailable,
+        R::UnwillingToPerform => W::UnwillingToPerform,
+        R::NamingViolation => W::NamingViolation,
+        R::ObjectClassViolation => W::ObjectClassViolation,
+        R::NotAllowedOnNonLeaf => W::NotAllowedOnNonLeaf,
+        R::NotAllowedOnRdn => W::NotALlowedOnRDN,
+        R::EntryAlreadyExists => W::EntryAlreadyExists,
+        R::ObjectClassModsProhibited => W::ObjectClassModsProhibited,
+        R::AffectsMultipleDsas => W::AffectsMultipleDSAs,
+        R::Other => W::Other,
+    }
+}

@@ -1,0 +1,125 @@
+//! The access-checked directory: what one identity may see and do. Every operation
+//! reads and writes through a `DirectoryView`, so "the entry if this identity may see
+//! it, else noSuchObject with the matchedDN it may learn" and slapd's per-operation
+//! write requirements are written once, here, and the directory below knows nothing
+//! of access control.
+
+mod search;
+mod select;
+mod write;
+
+pub use search::{SearchDone, SearchQuery};
+pub use select::Selection;
+
+use crate::acl::{AccessLevel, Identity, Lookup, Target};
+use crate::dn::Dn;
+use crate::entry::Entry;
+use crate::error::{LdapError, ResultCode};
+use crate::schema::Schema;
+use crate::state::ServerState;
+
+/// The directory as one identity sees it.
+pub struct DirectoryView<'a> {
+    state: &'a ServerState,
+    who: &'a Identity,
+}
+
+impl<'a> DirectoryView<'a> {
+    /// The view of `who` over the server's directory.
+    pub fn new(state: &'a ServerState, who: &'a Identity) -> Self {
+        DirectoryView { state, who }
+    }
+
+    /// The identity this view is for.
+    pub fn who(&self) -> &Identity {
+        self.who
+    }
+
+    /// The schema entries are checked and matched with.
+    pub fn schema(&self) -> &'a Schema {
+        self.state.dir.schema()
+    }
+
+    /// The schema's name for an attribute description, or the description as given.
+    pub fn canonical(&self, attr: &str) -> String {
+        self.schema()
+            .canonical_attr_name(attr)
+            .unwrap_or_else(|| attr.to_string())
+    }
+
+    /// The entry at `dn` if this identity may know it exists (disclose), else
+    /// noSuchObject with the matchedDN it may learn.
+    pub fn visible(&self, dn: &Dn) -> Result<Entry, LdapError> {
+        match self.state.dir.get(dn)? {
+            Some(e) if self.allows(dn, Some(&e), Target::Entry, AccessLevel::Disclose) => Ok(e),
+            _ => Err(self.no_such_object(dn)),
+        }
+    }
+
+    /// noSuchObject for `dn` as this identity may learn it: the matchedDN is the
+    /// deepest existing ancestor it may see; an invisible ancestor answers as if it
+    /// did not exist, so the error reveals nothing a search would not.
+    pub fn no_such_object(&self, dn: &Dn) -> LdapError {
+        let suffix = self.state.dir.suffix();
+        let mut cur = dn.parent();
+        while let Some(d) = cur {
+            if d.is_root() || !d.is_within(suffix) {
+                break;
+            }
+            if let Ok(Some(e)) = self.state.dir.get(&d) {
+                if self.allows(&d, Some(&e), Target::Entry, AccessLevel::Disclose) {
+                    return LdapError::no_such_object(d.to_string());
+                }
+            }
+            cur = d.parent();
+        }
+        LdapError::no_such_object("")
+    }
+
+    /// Fail with insufficientAccessRights and `message` unless `granted`.
+    pub fn require(&self, granted: bool, message: impl Into<String>) -> Result<(), LdapError> {
+        if granted {
+            Ok(())
+        } else {
+            Err(LdapError::new(
+                ResultCode::InsufficientAccessRights,
+                message,
+            ))
+        }
+    }
+
+    /// May this identity have `level` on `target` of the entry `dn`? `entry` is the
+    /// entry when the caller holds it, so filtered rules need no fetch. The one place
+    /// the view asks the policy.
+    pub fn allows(
+        &self,
+        dn: &Dn,
+        entry: Option<&Entry>,
+        target: Target<'_>,
+        level: AccessLevel,
+    ) -> bool {
+        let get = |d: &Dn| self.state.dir.get(d).ok().flatten();
+        let lookup = Lookup {
+            schema: Some(self.schema()),
+            get: &get,
+        };
+        self.state
+            .acl
+            .can(self.who, dn, entry, target, level, &lookup)
+    }
+
+    /// The entry a simple bind as `dn` authenticates against: it exists and the
+    /// policy lets anonymous clients use its userPassword for authentication.
+    pub fn entry_for_bind(&self, dn: &Dn) -> Result<Option<Entry>, LdapError> {
+        let Some(entry) = self.state.dir.get(dn)? else {
+            return Ok(None);
+        };
+        let may = self.allows(
+            dn,
+            Some(&entry),
+            Target::Attr("userPassword"),
+            AccessLevel::Auth,
+        );
+        Ok(may.then_some(entry))
+    }
+}
