@@ -18,6 +18,9 @@ pub mod rootdse;
 pub mod search;
 pub mod wire;
 
+#[cfg(test)]
+mod tests;
+
 use crate::dn::Dn;
 use crate::error::{LdapError, OpResult, ResultCode};
 use crate::log::OpLog;

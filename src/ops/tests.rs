@@ -1,0 +1,313 @@
+//! The operations in-process: `do_op` against a temporary store holding the demo
+//! tree, with the default policy. No socket, no binary: each case runs in
+//! milliseconds and shows what a client would see.
+
+use super::do_op;
+use super::request::*;
+use crate::acl::Identity;
+use crate::config::Config;
+use crate::directory::{Directory, Origin};
+use crate::dn::Dn;
+use crate::entry::{Attribute, ModOp, Modification};
+use crate::error::ResultCode;
+use crate::filter::Filter;
+use crate::ldif::{self, LdifRecord};
+use crate::session::Session;
+use crate::state::ServerState;
+use crate::store::{Scope, Store};
+
+const HOSTING: &str = "o=hosting,dc=myhosting,dc=example";
+const USER1: &str =
+    "mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example";
+const USER2: &str =
+    "mail=user2@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example";
+
+/// A server state over a temporary store with the demo tree; rootpw is "secret".
+fn demo_state() -> ServerState {
+    let mut config = Config::default();
+    config.rootpw = Some("{SSHA}WE8LoMncXA+QRuquDuHIIb8UXSR+5xvI".into());
+    let store = Store::open_temporary().expect("temporary store");
+    let dir = Directory::with_store(store, &config).expect("directory");
+    let demo = include_str!("../../ldif/demo.ldif");
+    for rec in ldif::parse_ldif(demo.as_bytes(), "demo.ldif", None).expect("demo parses") {
+        if let LdifRecord::Content(e) = rec.record {
+            dir.add(e, &config.rootdn, Origin::Import)
+                .expect("demo entry");
+        }
+    }
+    ServerState::new(dir, config).expect("state")
+}
+
+fn session(identity: Identity) -> Session {
+    let mut s = Session::new(
+        1,
+        "IP=127.0.0.1:1".into(),
+        Some([127, 0, 0, 1].into()),
+        false,
+    );
+    s.identity = identity;
+    s
+}
+
+fn user(dn: &str) -> Identity {
+    Identity::User(Dn::parse(dn).unwrap())
+}
+
+fn op(state: &ServerState, who: Identity, op: Operation) -> Response {
+    let req = Request {
+        id: 7,
+        op,
+        controls: Vec::new(),
+    };
+    do_op(state, &session(who), 1, req)
+}
+
+fn search(filter: &str, attrs: &[&str]) -> Operation {
+    Operation::Search(SearchRequest {
+        base: HOSTING.into(),
+        scope: Scope::Subtree,
+        deref: 0,
+        size_limit: 0,
+        time_limit: 0,
+        types_only: false,
+        filter: Filter::parse(filter).unwrap(),
+        attrs: attrs.iter().map(|a| a.to_string()).collect(),
+    })
+}
+
+/// The final result of a response.
+fn result(r: &Response) -> &OpResult {
+    match r.replies.last() {
+        Some(Reply::Done(_, res)) | Some(Reply::Extended { result: res, .. }) => res,
+        other => panic!("no final reply: {other:?}"),
+    }
+}
+
+fn entries(r: &Response) -> Vec<&SearchEntry> {
+    r.replies
+        .iter()
+        .filter_map(|m| match m {
+            Reply::Entry(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn bind(dn: &str, pw: &str) -> Operation {
+    Operation::Bind(BindRequest {
+        version: 3,
+        dn: dn.into(),
+        credentials: Credentials::Simple(pw.into()),
+    })
+}
+
+fn alias(dn: &str, mail: &str) -> Operation {
+    let attr = |n: &str, v: &[&str]| Attribute {
+        name: n.into(),
+        values: v.iter().map(|v| v.as_bytes().to_vec()).collect(),
+    };
+    Operation::Add(AddRequest {
+        dn: dn.into(),
+        attrs: vec![
+            attr(
+                "objectClass",
+                &["top", "organizationalRole", "CourierMailAlias"],
+            ),
+            attr("cn", &["new"]),
+            attr("mail", &[mail]),
+            attr("maildrop", &["user2@domain1.example"]),
+        ],
+    })
+}
+
+#[test]
+fn postfix_lookup_returns_only_the_asked_attribute() {
+    let state = demo_state();
+    let r = op(
+        &state,
+        Identity::Anonymous,
+        search(
+            "(&(mail=user1@domain1.example)(objectClass=CourierMailAccount))",
+            &["mailbox"],
+        ),
+    );
+    assert_eq!(result(&r).code, ResultCode::Success);
+    let found = entries(&r);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].dn, USER1);
+    let names: Vec<&str> = found[0].attrs.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, vec!["mailbox"]);
+    assert_eq!(r.effect, Effect::None);
+}
+
+#[test]
+fn anonymous_search_never_sees_or_matches_passwords() {
+    let state = demo_state();
+    let r = op(&state, Identity::Anonymous, search("(userPassword=*)", &[]));
+    assert_eq!(result(&r).code, ResultCode::Success);
+    assert!(entries(&r).is_empty());
+    let r = op(
+        &state,
+        Identity::Anonymous,
+        search("(mail=user1@domain1.example)", &["*"]),
+    );
+    let found = entries(&r);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].attrs.iter().all(|a| a.name != "userPassword"));
+    assert!(found[0].attrs.iter().any(|a| a.name == "mailbox"));
+}
+
+#[test]
+fn bind_effects_say_who_the_connection_is() {
+    let state = demo_state();
+    let ok = op(&state, Identity::Anonymous, bind(USER1, "user1"));
+    assert_eq!(result(&ok).code, ResultCode::Success);
+    assert_eq!(ok.effect, Effect::Bound(user(USER1)));
+    // A failed bind leaves the connection anonymous, whoever it was before.
+    let bad = op(&state, user(USER1), bind(USER2, "wrong"));
+    assert_eq!(result(&bad).code, ResultCode::InvalidCredentials);
+    assert_eq!(bad.effect, Effect::Bound(Identity::Anonymous));
+    let root = op(
+        &state,
+        Identity::Anonymous,
+        bind("cn=Manager,dc=myhosting,dc=example", "secret"),
+    );
+    assert!(matches!(root.effect, Effect::Bound(Identity::Root(_))));
+}
+
+#[test]
+fn whoami_unbind_abandon() {
+    let state = demo_state();
+    let r = op(
+        &state,
+        user(USER2),
+        Operation::Extended(ExtendedRequest::WhoAmI),
+    );
+    match &r.replies[0] {
+        Reply::Extended { value, .. } => {
+            assert_eq!(value, &ExtendedValue::AuthzId(format!("dn:{USER2}")))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        op(&state, Identity::Anonymous, Operation::Unbind).effect,
+        Effect::Close
+    );
+    let r = op(&state, Identity::Anonymous, Operation::Abandon(3));
+    assert!(r.replies.is_empty());
+    let r = op(
+        &state,
+        Identity::Anonymous,
+        Operation::Extended(ExtendedRequest::StartTls),
+    );
+    assert_eq!(
+        result(&r).code,
+        ResultCode::Unavailable,
+        "no certificate configured"
+    );
+    assert_eq!(r.effect, Effect::None);
+}
+
+#[test]
+fn postmaster_writes_in_its_domain_only() {
+    let state = demo_state();
+    let mine = format!("mail=new@domain1.example,o=domain1.example,{HOSTING}");
+    let r = op(&state, user(USER1), alias(&mine, "new@domain1.example"));
+    assert_eq!(result(&r).code, ResultCode::Success, "{:?}", result(&r));
+    let theirs = format!("mail=new@domain2.example,o=domain2.example,{HOSTING}");
+    let r = op(&state, user(USER1), alias(&theirs, "new@domain2.example"));
+    assert_eq!(result(&r).code, ResultCode::InsufficientAccessRights);
+    // A plain user of domain1 is no postmaster.
+    let other = format!("mail=other@domain1.example,o=domain1.example,{HOSTING}");
+    let r = op(&state, user(USER2), alias(&other, "other@domain1.example"));
+    assert_eq!(result(&r).code, ResultCode::InsufficientAccessRights);
+}
+
+#[test]
+fn missing_entries_name_the_deepest_visible_ancestor() {
+    let state = demo_state();
+    let dn = format!("mail=nobody@domain1.example,o=domain1.example,{HOSTING}");
+    let r = op(
+        &state,
+        user(USER1),
+        Operation::Modify(ModifyRequest {
+            dn,
+            changes: vec![Modification {
+                op: ModOp::Replace,
+                attr: "maildrop".into(),
+                values: vec![b"x@example.org".to_vec()],
+            }],
+        }),
+    );
+    let res = result(&r);
+    assert_eq!(res.code, ResultCode::NoSuchObject);
+    assert_eq!(res.matched, format!("o=domain1.example,{HOSTING}"));
+}
+
+#[test]
+fn compare_answers_true_false_and_hides_passwords() {
+    let state = demo_state();
+    let cmp = |attr: &str, value: &str| {
+        Operation::Compare(CompareRequest {
+            dn: USER1.into(),
+            attr: attr.into(),
+            value: value.as_bytes().to_vec(),
+        })
+    };
+    let yes = op(
+        &state,
+        Identity::Anonymous,
+        cmp("mail", "USER1@domain1.example"),
+    );
+    assert_eq!(result(&yes).code, ResultCode::CompareTrue);
+    let no = op(
+        &state,
+        Identity::Anonymous,
+        cmp("mail", "user2@domain1.example"),
+    );
+    assert_eq!(result(&no).code, ResultCode::CompareFalse);
+    let pw = op(&state, Identity::Anonymous, cmp("userPassword", "user1"));
+    assert_eq!(result(&pw).code, ResultCode::InsufficientAccessRights);
+}
+
+#[test]
+fn critical_controls_the_server_lacks_fail_the_operation() {
+    let state = demo_state();
+    let req = Request {
+        id: 9,
+        op: search("(mail=*)", &["1.1"]),
+        controls: vec![Control {
+            oid: "1.2.3.4.5".into(),
+            critical: true,
+        }],
+    };
+    let r = do_op(&state, &session(Identity::Anonymous), 1, req);
+    assert_eq!(r.replies.len(), 1, "no entries before the error");
+    assert_eq!(result(&r).code, ResultCode::UnavailableCriticalExtension);
+    assert!(matches!(r.replies[0], Reply::Done(ResponseKind::Search, _)));
+}
+
+#[test]
+fn password_modify_by_the_owner_then_bind_with_the_new_one() {
+    let state = demo_state();
+    let change = Operation::Extended(ExtendedRequest::PasswordModify(Some(PasswordModify {
+        user: None,
+        old: Some("user2".into()),
+        new: Some("fresh-secret".into()),
+    })));
+    let r = op(&state, user(USER2), change);
+    assert_eq!(result(&r).code, ResultCode::Success, "{:?}", result(&r));
+    assert_eq!(
+        result(&op(&state, Identity::Anonymous, bind(USER2, "user2"))).code,
+        ResultCode::InvalidCredentials
+    );
+    assert_eq!(
+        result(&op(
+            &state,
+            Identity::Anonymous,
+            bind(USER2, "fresh-secret")
+        ))
+        .code,
+        ResultCode::Success
+    );
+}
