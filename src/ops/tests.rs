@@ -24,8 +24,10 @@ const USER2: &str =
 
 /// A server state over a temporary store with the demo tree; rootpw is "secret".
 fn demo_state() -> ServerState {
-    let mut config = Config::default();
-    config.rootpw = Some("{SSHA}WE8LoMncXA+QRuquDuHIIb8UXSR+5xvI".into());
+    let config = Config {
+        rootpw: Some("{SSHA}WE8LoMncXA+QRuquDuHIIb8UXSR+5xvI".into()),
+        ..Config::default()
+    };
     let store = Store::open_temporary().expect("temporary store");
     let dir = Directory::with_store(store, &config).expect("directory");
     let demo = include_str!("../../ldif/demo.ldif");
