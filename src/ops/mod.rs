@@ -12,6 +12,7 @@ pub mod modrdn;
 pub mod passwd;
 pub mod rootdse;
 pub mod search;
+pub mod wire;
 
 use crate::dn::Dn;
 use crate::error::{LdapError, ResultCode};

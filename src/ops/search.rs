@@ -24,7 +24,7 @@ pub fn handle(
     msgid: i32,
     req: LdapSearchRequest,
 ) -> Outcome {
-    let filter = Filter::from_ldap(&req.filter);
+    let filter = super::wire::filter_from_wire(&req.filter);
     log.line(&format!(
         "SRCH base=\"{}\" scope={} deref={} filter=\"{}\"",
         req.base,
