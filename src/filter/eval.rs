@@ -272,10 +272,10 @@ impl Ctx<'_> {
 
     /// The (type, value) pairs an extensible match tests: the target attribute's
     /// values, or every usable attribute's when the filter names none.
-    fn extensible_candidates(
-        &self,
-        target: Option<&(&AttributeType, Vec<String>)>,
-    ) -> Vec<(&AttributeType, &[u8])> {
+    fn extensible_candidates<'s>(
+        &'s self,
+        target: Option<&(&'s AttributeType, Vec<String>)>,
+    ) -> Vec<(&'s AttributeType, &'s [u8])> {
         let mut candidates: Vec<(&AttributeType, &[u8])> = Vec::new();
         match target {
             Some((at, opts)) => {
@@ -295,7 +295,10 @@ impl Ctx<'_> {
     }
 
     /// The DN's (type, value) pairs for `:dn:`, limited to subtypes of the target.
-    fn dn_candidates(&self, target: Option<&AttributeType>) -> Vec<(&AttributeType, &[u8])> {
+    fn dn_candidates<'s>(
+        &'s self,
+        target: Option<&AttributeType>,
+    ) -> Vec<(&'s AttributeType, &'s [u8])> {
         let mut candidates: Vec<(&AttributeType, &[u8])> = Vec::new();
         for rdn in &self.entry.dn.rdns {
             for ava in &rdn.avas {
