@@ -4,6 +4,7 @@
 use super::{AttributeType, ClassKind, ObjectClass, Schema};
 use crate::entry::Entry;
 use thiserror::Error;
+use SchemaViolation::*;
 
 /// How strictly entries are checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,10 +74,35 @@ impl Schema {
         entry: &Entry,
         mode: SchemaMode,
     ) -> Result<CheckedEntry, SchemaViolation> {
-        use SchemaViolation::*;
         let mut warnings = Vec::new();
+        let named = self.named_classes(entry)?;
+        let all = self.with_superclasses(&named);
+        let groups = self.attribute_groups(entry)?;
+        check_group_values(&groups)?;
+        let structural = self.structural_class(&all, mode, &mut warnings)?;
+        let free =
+            structural.is_none() || all.iter().any(|c| c.oid == "1.3.6.1.4.1.1466.101.120.111");
+        if !free {
+            self.check_allowed(&all, &groups)?;
+        }
+        self.check_required(&all, &groups, mode, &mut warnings)?;
+        self.check_naming(entry, &groups)?;
+        let structural = match structural {
+            Some(c) => c.name().to_string(),
+            None => named
+                .iter()
+                .find(|c| c.kind == ClassKind::Auxiliary)
+                .map_or("top".to_string(), |c| c.name().to_string()),
+        };
+        Ok(CheckedEntry {
+            structural,
+            classes: all.iter().map(|c| c.name().to_string()).collect(),
+            warnings,
+        })
+    }
 
-        // Object classes: all known, superclasses implied.
+    /// The classes the entry's objectClass values name, each once, all known.
+    fn named_classes(&self, entry: &Entry) -> Result<Vec<&ObjectClass>, SchemaViolation> {
         let oc_values = entry
             .attrs
             .iter()
@@ -96,27 +122,31 @@ impl Schema {
                 named.push(oc);
             }
         }
+        Ok(named)
+    }
+
+    /// The named classes with their superclasses implied, each once, in the
+    /// order first met.
+    fn with_superclasses<'a>(&'a self, named: &[&'a ObjectClass]) -> Vec<&'a ObjectClass> {
         let mut all: Vec<&ObjectClass> = Vec::new();
-        for oc in &named {
+        for oc in named {
             for c in self.class_with_superclasses(oc) {
                 if !all.iter().any(|x| x.oid == c.oid) {
                     all.push(c);
                 }
             }
         }
+        all
+    }
 
-        // Attribute types, syntax, SINGLE-VALUE and duplicate values.
+    /// The entry's attributes grouped by type and options, each known and each
+    /// value valid for its syntax.
+    fn attribute_groups<'a>(&'a self, entry: &'a Entry) -> Result<Vec<Group<'a>>, SchemaViolation> {
         let mut groups: Vec<Group> = Vec::new();
         for attr in &entry.attrs {
             let at = self.attribute(&attr.name).ok_or_else(|| {
                 UndefinedAttributeType(format!("{}: attribute type undefined", attr.name))
             })?;
-            let options: Vec<String> = attr
-                .name
-                .split(';')
-                .skip(1)
-                .map(|o| o.to_ascii_lowercase())
-                .collect();
             for (i, v) in attr.values.iter().enumerate() {
                 at.validate(v).map_err(|why| {
                     InvalidAttributeSyntax(format!(
@@ -125,20 +155,8 @@ impl Schema {
                     ))
                 })?;
             }
-            let same = |g: &Group| {
-                g.at.oid == at.oid && {
-                    let mut o: Vec<String> = g
-                        .shown
-                        .split(';')
-                        .skip(1)
-                        .map(|o| o.to_ascii_lowercase())
-                        .collect();
-                    let mut mine = options.clone();
-                    o.sort();
-                    mine.sort();
-                    o == mine
-                }
-            };
+            let options = sorted_options(&attr.name);
+            let same = |g: &Group| g.at.oid == at.oid && sorted_options(g.shown) == options;
             match groups.iter_mut().find(|g| same(g)) {
                 Some(g) => g.values.extend(attr.values.iter().map(Vec::as_slice)),
                 None => groups.push(Group {
@@ -148,28 +166,17 @@ impl Schema {
                 }),
             }
         }
-        for g in &groups {
-            if g.at.single_value && g.values.len() > 1 {
-                return Err(ConstraintViolation(format!(
-                    "attribute '{}' cannot have multiple values",
-                    g.shown
-                )));
-            }
-            let mut keys: Vec<Vec<u8>> = Vec::with_capacity(g.values.len());
-            for (i, v) in g.values.iter().enumerate() {
-                let k = g.at.eq_key(v);
-                if keys.contains(&k) {
-                    return Err(AttributeOrValueExists(format!(
-                        "{}: value #{i} provided more than once",
-                        g.shown
-                    )));
-                }
-                keys.push(k);
-            }
-        }
+        Ok(groups)
+    }
 
-        // Exactly one structural chain: one class every other structural one
-        // is an ancestor of.
+    /// Exactly one structural chain: one class every other structural one is an
+    /// ancestor of. None when there is no structural class (lenient mode only).
+    fn structural_class<'a>(
+        &self,
+        all: &[&'a ObjectClass],
+        mode: SchemaMode,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<&'a ObjectClass>, SchemaViolation> {
         let structurals: Vec<&ObjectClass> = all
             .iter()
             .copied()
@@ -179,29 +186,28 @@ impl Schema {
             .iter()
             .copied()
             .find(|cand| structurals.iter().all(|o| self.class_is_a(cand, o)));
-        let structural = match (most_specific, structurals.is_empty()) {
-            (Some(c), _) => Some(c),
+        match (most_specific, structurals.is_empty()) {
+            (Some(c), _) => Ok(Some(c)),
             (None, false) => {
                 let names: Vec<&str> = structurals.iter().map(|c| c.name()).collect();
-                return Err(ObjectClassViolation(format!(
+                Err(ObjectClassViolation(format!(
                     "invalid structural object class chain ({})",
                     names.join("/")
-                )));
+                )))
             }
-            (None, true) if mode == SchemaMode::Strict => {
-                return Err(ObjectClassViolation(
-                    "no structural object class provided".into(),
-                ))
-            }
+            (None, true) if mode == SchemaMode::Strict => Err(ObjectClassViolation(
+                "no structural object class provided".into(),
+            )),
             (None, true) => {
                 warnings.push("no structural object class provided".into());
-                None
+                Ok(None)
             }
-        };
+        }
+    }
 
-        // MAY/MUST: operational attributes are the server's, not the classes'.
-        let extensible = all.iter().any(|c| c.oid == "1.3.6.1.4.1.1466.101.120.111");
-        let free = extensible || structural.is_none();
+    /// Every user attribute is in some class's MUST or MAY (operational
+    /// attributes are the server's, not the classes').
+    fn check_allowed(&self, all: &[&ObjectClass], groups: &[Group]) -> Result<(), SchemaViolation> {
         let listed = |list: &dyn Fn(&ObjectClass) -> &Vec<String>, at: &AttributeType| {
             all.iter().any(|c| {
                 list(c)
@@ -209,20 +215,30 @@ impl Schema {
                     .any(|n| self.attribute(n).is_some_and(|x| x.oid == at.oid))
             })
         };
-        if !free {
-            for g in &groups {
-                if g.at.is_operational() {
-                    continue;
-                }
-                if !listed(&|c| &c.must, g.at) && !listed(&|c| &c.may, g.at) {
-                    return Err(ObjectClassViolation(format!(
-                        "attribute '{}' not allowed",
-                        g.shown
-                    )));
-                }
+        for g in groups {
+            if g.at.is_operational() {
+                continue;
+            }
+            if !listed(&|c| &c.must, g.at) && !listed(&|c| &c.may, g.at) {
+                return Err(ObjectClassViolation(format!(
+                    "attribute '{}' not allowed",
+                    g.shown
+                )));
             }
         }
-        for c in &all {
+        Ok(())
+    }
+
+    /// Every MUST attribute of every class is present; in lenient mode an
+    /// auxiliary class's missing MUST is only a warning.
+    fn check_required(
+        &self,
+        all: &[&ObjectClass],
+        groups: &[Group],
+        mode: SchemaMode,
+        warnings: &mut Vec<String>,
+    ) -> Result<(), SchemaViolation> {
+        for c in all {
             for m in &c.must {
                 let Some(at) = self.attribute(m) else {
                     continue;
@@ -242,39 +258,67 @@ impl Schema {
                 }
             }
         }
+        Ok(())
+    }
 
-        // Naming: each RDN value must be a value of the entry.
-        if let Some(rdn) = entry.dn.rdn() {
-            for ava in &rdn.avas {
-                let at = self.attribute(&ava.attr).ok_or_else(|| {
-                    UndefinedAttributeType(format!("{}: naming attribute type undefined", ava.attr))
-                })?;
-                let key = at.eq_key(ava.value.as_bytes());
-                let present = groups
-                    .iter()
-                    .filter(|g| g.at.oid == at.oid)
-                    .flat_map(|g| g.values.iter())
-                    .any(|v| at.eq_key(v) == key);
-                if !present {
-                    return Err(NamingViolation(format!(
-                        "value of naming attribute '{}' is not present in entry",
-                        ava.attr
-                    )));
-                }
+    /// Naming: each RDN value must be a value of the entry.
+    fn check_naming(&self, entry: &Entry, groups: &[Group]) -> Result<(), SchemaViolation> {
+        let Some(rdn) = entry.dn.rdn() else {
+            return Ok(());
+        };
+        for ava in &rdn.avas {
+            let at = self.attribute(&ava.attr).ok_or_else(|| {
+                UndefinedAttributeType(format!("{}: naming attribute type undefined", ava.attr))
+            })?;
+            let key = at.eq_key(ava.value.as_bytes());
+            let present = groups
+                .iter()
+                .filter(|g| g.at.oid == at.oid)
+                .flat_map(|g| g.values.iter())
+                .any(|v| at.eq_key(v) == key);
+            if !present {
+                return Err(NamingViolation(format!(
+                    "value of naming attribute '{}' is not present in entry",
+                    ava.attr
+                )));
             }
         }
-
-        let structural = match structural {
-            Some(c) => c.name().to_string(),
-            None => named
-                .iter()
-                .find(|c| c.kind == ClassKind::Auxiliary)
-                .map_or("top".to_string(), |c| c.name().to_string()),
-        };
-        Ok(CheckedEntry {
-            structural,
-            classes: all.iter().map(|c| c.name().to_string()).collect(),
-            warnings,
-        })
+        Ok(())
     }
+}
+
+/// The options of an attribute description, lower-cased and sorted, so that
+/// `cn;x;y` and `cn;Y;x` group together.
+fn sorted_options(desc: &str) -> Vec<String> {
+    let mut options: Vec<String> = desc
+        .split(';')
+        .skip(1)
+        .map(|o| o.to_ascii_lowercase())
+        .collect();
+    options.sort();
+    options
+}
+
+/// SINGLE-VALUE holds and no value appears twice (under the equality rule).
+fn check_group_values(groups: &[Group]) -> Result<(), SchemaViolation> {
+    for g in groups {
+        if g.at.single_value && g.values.len() > 1 {
+            return Err(ConstraintViolation(format!(
+                "attribute '{}' cannot have multiple values",
+                g.shown
+            )));
+        }
+        let mut keys: Vec<Vec<u8>> = Vec::with_capacity(g.values.len());
+        for (i, v) in g.values.iter().enumerate() {
+            let k = g.at.eq_key(v);
+            if keys.contains(&k) {
+                return Err(AttributeOrValueExists(format!(
+                    "{}: value #{i} provided more than once",
+                    g.shown
+                )));
+            }
+            keys.push(k);
+        }
+    }
+    Ok(())
 }

@@ -136,29 +136,21 @@ fn is_uuid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Ok when `ok`, else the reason `why` gives.
+fn require(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(why())
+    }
+}
+
 /// Check `value` against the syntax `oid` (given without a `{len}` bound).
 /// Syntaxes the server does not know accept any value, as slapd does for
 /// syntaxes it only carries through.
 pub fn validate(oid: &str, value: &[u8]) -> Result<(), String> {
     let Some(num) = oid.strip_prefix(P) else {
-        return match oid {
-            "1.3.6.1.1.16.1" => {
-                let s = utf8(value)?;
-                if is_uuid(s) {
-                    Ok(())
-                } else {
-                    Err(format!("{s:?} is not a UUID"))
-                }
-            }
-            "1.3.6.1.4.1.4203.666.11.2.1" => {
-                if !value.is_empty() && value.iter().all(|b| b.is_ascii_graphic()) {
-                    Ok(())
-                } else {
-                    Err("invalid CSN".into())
-                }
-            }
-            _ => Ok(()),
-        };
+        return validate_other(oid, value);
     };
     match num {
         // Directory String and the description syntaxes: non-empty UTF-8.
@@ -172,20 +164,12 @@ pub fn validate(oid: &str, value: &[u8]) -> Result<(), String> {
             };
             Dn::parse(dn_part).map(|_| ()).map_err(|e| e.to_string())
         }
-        "26" => {
-            if value.is_ascii() {
-                Ok(())
-            } else {
-                Err("value contains non-IA5 (non-ASCII) characters".into())
-            }
-        }
+        "26" => require(value.is_ascii(), || {
+            "value contains non-IA5 (non-ASCII) characters".into()
+        }),
         "27" => {
             let s = utf8(value)?;
-            if is_integer(s) {
-                Ok(())
-            } else {
-                Err(format!("{s:?} is not an INTEGER"))
-            }
+            require(is_integer(s), || format!("{s:?} is not an INTEGER"))
         }
         "12" => {
             let s = utf8(value)?;
@@ -197,54 +181,52 @@ pub fn validate(oid: &str, value: &[u8]) -> Result<(), String> {
         },
         "24" => {
             let s = utf8(value)?;
-            if super::matching::parse_generalized_time(s).is_some() {
-                Ok(())
-            } else {
-                Err(format!("{s:?} is not a GeneralizedTime"))
-            }
+            require(super::matching::parse_generalized_time(s).is_some(), || {
+                format!("{s:?} is not a GeneralizedTime")
+            })
         }
         "38" => {
             let s = utf8(value)?;
-            if is_numeric_oid(s) || is_descr(s) {
-                Ok(())
-            } else {
-                Err(format!("{s:?} is not an OID or descriptor"))
-            }
+            require(is_numeric_oid(s) || is_descr(s), || {
+                format!("{s:?} is not an OID or descriptor")
+            })
         }
-        "36" => {
-            if !value.is_empty() && value.iter().all(|b| b.is_ascii_digit() || *b == b' ') {
-                Ok(())
-            } else {
-                Err("value is not a NumericString".into())
-            }
-        }
-        "44" | "50" => {
-            if !value.is_empty() && value.iter().all(|b| printable(*b)) {
-                Ok(())
-            } else {
-                Err("value contains characters outside PrintableString".into())
-            }
-        }
-        "11" => {
-            if value.len() == 2 && value.iter().all(|b| printable(*b)) {
-                Ok(())
-            } else {
-                Err("value is not a two-letter country code".into())
-            }
-        }
+        "36" => require(
+            !value.is_empty() && value.iter().all(|b| b.is_ascii_digit() || *b == b' '),
+            || "value is not a NumericString".into(),
+        ),
+        "44" | "50" => require(
+            !value.is_empty() && value.iter().all(|b| printable(*b)),
+            || "value contains characters outside PrintableString".into(),
+        ),
+        "11" => require(
+            value.len() == 2 && value.iter().all(|b| printable(*b)),
+            || "value is not a two-letter country code".into(),
+        ),
         "6" => {
             let s = utf8(value)?;
             let ok = s.len() >= 3
                 && s.starts_with('\'')
                 && s.ends_with("'B")
                 && s[1..s.len() - 2].bytes().all(|b| b == b'0' || b == b'1');
-            if ok {
-                Ok(())
-            } else {
-                Err(format!("{s:?} is not a bit string"))
-            }
+            require(ok, || format!("{s:?} is not a bit string"))
         }
         // Binary, JPEG, certificates, octet strings and the rest: anything.
+        _ => Ok(()),
+    }
+}
+
+/// The syntaxes outside the RFC 4517 arc: UUID (RFC 4530) and OpenLDAP's CSN.
+fn validate_other(oid: &str, value: &[u8]) -> Result<(), String> {
+    match oid {
+        "1.3.6.1.1.16.1" => {
+            let s = utf8(value)?;
+            require(is_uuid(s), || format!("{s:?} is not a UUID"))
+        }
+        "1.3.6.1.4.1.4203.666.11.2.1" => require(
+            !value.is_empty() && value.iter().all(|b| b.is_ascii_graphic()),
+            || "invalid CSN".into(),
+        ),
         _ => Ok(()),
     }
 }

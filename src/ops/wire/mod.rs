@@ -2,20 +2,22 @@
 //! session calls `request` on what the codec decoded and `message` on every reply;
 //! nothing past this file sees a codec type.
 
+mod filter;
+mod reply;
+
+pub use filter::filter_from_wire;
+pub use reply::{message, notice_of_disconnection};
+
 use super::request::{
-    AddRequest, BindRequest, CompareRequest, Control, Credentials, ExtendedRequest, ExtendedValue,
-    ModDnRequest, ModifyRequest, OpResult, Operation, PasswordModify, Reply, Request, ResponseKind,
-    SearchRequest,
+    AddRequest, BindRequest, CompareRequest, Control, Credentials, ExtendedRequest, ModDnRequest,
+    ModifyRequest, Operation, PasswordModify, Request, SearchRequest,
 };
 use crate::entry::{Attribute, ModOp, Modification};
-use crate::error::ResultCode;
-use crate::filter::Filter;
 use crate::store::Scope;
 use ldap3_proto::control::LdapControl;
 use ldap3_proto::proto::{
-    LdapBindCred, LdapBindResponse, LdapExtendedRequest, LdapExtendedResponse, LdapModifyType,
-    LdapMsg, LdapOp, LdapPartialAttribute, LdapPasswordModifyRequest, LdapPasswordModifyResponse,
-    LdapResult, LdapResultCode, LdapSearchResultEntry, LdapSearchScope,
+    LdapBindCred, LdapExtendedRequest, LdapModifyType, LdapMsg, LdapOp, LdapPartialAttribute,
+    LdapPasswordModifyRequest, LdapSearchScope,
 };
 
 /// RFC 4511 StartTLS.
@@ -24,8 +26,6 @@ pub const OID_STARTTLS: &str = "1.3.6.1.4.1.1466.20037";
 pub const OID_WHOAMI: &str = "1.3.6.1.4.1.4203.1.11.3";
 /// RFC 3062 Password Modify.
 pub const OID_PASSWORD_MODIFY: &str = "1.3.6.1.4.1.4203.1.11.1";
-/// RFC 4511 4.4.1 Notice of Disconnection.
-const OID_NOTICE_OF_DISCONNECTION: &str = "1.3.6.1.4.1.1466.20036";
 
 /// The project's request for a decoded message.
 pub fn request(msg: LdapMsg) -> Request {
@@ -57,7 +57,7 @@ fn operation(op: LdapOp) -> Operation {
                 LdapSearchScope::Children => Scope::Children,
             },
             deref: s.aliases as i64,
-            filter: Filter::from_ldap(&s.filter),
+            filter: filter_from_wire(&s.filter),
             base: s.base,
             size_limit: s.sizelimit,
             time_limit: s.timelimit,
@@ -167,136 +167,5 @@ fn control(c: &LdapControl) -> Control {
     Control {
         oid: oid.to_string(),
         critical,
-    }
-}
-
-/// The codec message for one reply to request `id`.
-pub fn message(id: i32, reply: Reply) -> LdapMsg {
-    let op = match reply {
-        Reply::Entry(e) => LdapOp::SearchResultEntry(LdapSearchResultEntry {
-            dn: e.dn,
-            attributes: e
-                .attrs
-                .into_iter()
-                .map(|a| LdapPartialAttribute {
-                    atype: a.name,
-                    vals: a.values,
-                })
-                .collect(),
-        }),
-        Reply::Done(kind, result) => done(kind, result),
-        Reply::Extended {
-            result,
-            name,
-            value,
-        } => LdapOp::ExtendedResponse(LdapExtendedResponse {
-            res: ldap_result(result),
-            name,
-            value: extended_value(value),
-        }),
-    };
-    LdapMsg::new(id, op)
-}
-
-fn done(kind: ResponseKind, result: OpResult) -> LdapOp {
-    let res = ldap_result(result);
-    match kind {
-        ResponseKind::Bind => LdapOp::BindResponse(LdapBindResponse {
-            res,
-            saslcreds: None,
-        }),
-        ResponseKind::Search => LdapOp::SearchResultDone(res),
-        ResponseKind::Modify => LdapOp::ModifyResponse(res),
-        ResponseKind::Add => LdapOp::AddResponse(res),
-        ResponseKind::Delete => LdapOp::DelResponse(res),
-        ResponseKind::ModDn => LdapOp::ModifyDNResponse(res),
-        ResponseKind::Compare => LdapOp::CompareResult(res),
-        ResponseKind::Extended => LdapOp::ExtendedResponse(LdapExtendedResponse {
-            res,
-            name: None,
-            value: None,
-        }),
-    }
-}
-
-fn extended_value(value: ExtendedValue) -> Option<Vec<u8>> {
-    match value {
-        ExtendedValue::None => None,
-        ExtendedValue::AuthzId(id) => Some(id.into_bytes()),
-        ExtendedValue::GeneratedPassword(p) => {
-            let resp: LdapExtendedResponse = LdapPasswordModifyResponse {
-                res: ldap_result(OpResult::success()),
-                gen_password: Some(p),
-            }
-            .into();
-            resp.value
-        }
-    }
-}
-
-/// An unsolicited Notice of Disconnection (RFC 4511 4.4.1), sent before closing.
-pub fn notice_of_disconnection(code: ResultCode, message: &str) -> LdapMsg {
-    LdapMsg::new(
-        0,
-        LdapOp::ExtendedResponse(LdapExtendedResponse {
-            res: ldap_result(OpResult {
-                code,
-                matched: String::new(),
-                message: message.to_string(),
-            }),
-            name: Some(OID_NOTICE_OF_DISCONNECTION.to_string()),
-            value: None,
-        }),
-    )
-}
-
-fn ldap_result(r: OpResult) -> LdapResult {
-    LdapResult {
-        code: result_code(r.code),
-        matcheddn: r.matched,
-        message: r.message,
-        referral: Vec::new(),
-    }
-}
-
-/// Map the project's result code to the codec's.
-fn result_code(code: ResultCode) -> LdapResultCode {
-    use LdapResultCode as W;
-    use ResultCode as R;
-    match code {
-        R::Success => W::Success,
-        R::OperationsError => W::OperationsError,
-        R::ProtocolError => W::ProtocolError,
-        R::TimeLimitExceeded => W::TimeLimitExceeded,
-        R::SizeLimitExceeded => W::SizeLimitExceeded,
-        R::CompareFalse => W::CompareFalse,
-        R::CompareTrue => W::CompareTrue,
-        R::AuthMethodNotSupported => W::AuthMethodNotSupported,
-        R::StrongerAuthRequired => W::StrongerAuthRequired,
-        R::AdminLimitExceeded => W::AdminLimitExceeded,
-        R::UnavailableCriticalExtension => W::UnavailableCriticalExtension,
-        R::ConfidentialityRequired => W::ConfidentialityRequired,
-        R::NoSuchAttribute => W::NoSuchAttribute,
-        R::UndefinedAttributeType => W::UndefinedAttributeType,
-        R::InappropriateMatching => W::InappropriateMatching,
-        R::ConstraintViolation => W::ConstraintViolation,
-        R::AttributeOrValueExists => W::AttributeOrValueExists,
-        R::InvalidAttributeSyntax => W::InvalidAttributeSyntax,
-        R::NoSuchObject => W::NoSuchObject,
-        R::InvalidDnSyntax => W::InvalidDNSyntax,
-        R::InappropriateAuthentication => W::InappropriateAuthentication,
-        R::InvalidCredentials => W::InvalidCredentials,
-        R::InsufficientAccessRights => W::InsufficentAccessRights,
-        R::Busy => W::Busy,
-        R::Unavailable => W::Unavailable,
-        R::UnwillingToPerform => W::UnwillingToPerform,
-        R::NamingViolation => W::NamingViolation,
-        R::ObjectClassViolation => W::ObjectClassViolation,
-        R::NotAllowedOnNonLeaf => W::NotAllowedOnNonLeaf,
-        R::NotAllowedOnRdn => W::NotALlowedOnRDN,
-        R::EntryAlreadyExists => W::EntryAlreadyExists,
-        R::ObjectClassModsProhibited => W::ObjectClassModsProhibited,
-        R::AffectsMultipleDsas => W::AffectsMultipleDSAs,
-        R::Other => W::Other,
     }
 }

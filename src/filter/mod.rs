@@ -1,0 +1,97 @@
+//! Search filters (RFC 4515 string form, RFC 4511 semantics) in the project's own
+//! terms. The model lives here; the other files each do one thing with it:
+//! - parse.rs: the RFC 4515 string parser (config ACL rules, tests);
+//! - eval.rs: three-valued evaluation against an entry with the schema's matching
+//!   rules and an access-control hook;
+//! - display.rs: the RFC 4515 string form, for logs.
+//!
+//! The wire type is translated at the protocol edge (src/ops/wire.rs), so nothing
+//! here depends on the codec.
+
+mod display;
+mod eval;
+mod parse;
+
+use thiserror::Error;
+
+/// A search filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// All must be true; `(&)` is true.
+    And(Vec<Filter>),
+    /// One must be true; `(|)` is false.
+    Or(Vec<Filter>),
+    /// Negation (Undefined stays Undefined).
+    Not(Box<Filter>),
+    /// `(attr=value)`.
+    Equality(String, Vec<u8>),
+    /// `(attr=initial*any*...*final)`.
+    Substring {
+        /// Attribute description.
+        attr: String,
+        /// Leading fragment.
+        initial: Option<Vec<u8>>,
+        /// Middle fragments in order.
+        any: Vec<Vec<u8>>,
+        /// Trailing fragment.
+        final_: Option<Vec<u8>>,
+    },
+    /// `(attr>=value)`.
+    GreaterOrEqual(String, Vec<u8>),
+    /// `(attr<=value)`.
+    LessOrEqual(String, Vec<u8>),
+    /// `(attr=*)`.
+    Present(String),
+    /// `(attr~=value)`.
+    Approx(String, Vec<u8>),
+    /// `(attr:dn:rule:=value)` and its shorter forms.
+    Extensible {
+        /// Matching rule name or OID.
+        rule: Option<String>,
+        /// Attribute description.
+        attr: Option<String>,
+        /// Assertion value.
+        value: Vec<u8>,
+        /// Also match the attribute values of the entry's DN.
+        dn_attributes: bool,
+    },
+}
+
+/// The result of evaluating a filter (RFC 4511 4.5.1.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tri {
+    /// The entry matches.
+    True,
+    /// The entry does not match.
+    False,
+    /// The server cannot tell (unknown attribute, no suitable rule, bad value).
+    Undefined,
+}
+
+impl Tri {
+    fn from_bool(b: bool) -> Tri {
+        if b {
+            Tri::True
+        } else {
+            Tri::False
+        }
+    }
+
+    /// True only for [`Tri::True`]: what a search returns.
+    pub fn is_true(self) -> bool {
+        self == Tri::True
+    }
+}
+
+/// Why a filter string could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("bad search filter at offset {pos}: {msg}")]
+pub struct FilterError {
+    /// Byte offset in the string where the problem was found.
+    pub pos: usize,
+    /// What is wrong.
+    pub msg: String,
+}
+
+#[cfg(test)]
+mod tests;

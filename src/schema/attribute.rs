@@ -1,0 +1,76 @@
+//! Values under an attribute type's rules: equality keys, ordering, substring and
+//! approximate forms, and syntax checks, as filters, indexes and entry checks use them.
+
+use super::matching::{self, Norm};
+use super::{syntax, AttributeType};
+use std::cmp::Ordering;
+
+impl AttributeType {
+    /// True when the type has an equality rule (inherited or its own).
+    pub fn has_equality(&self) -> bool {
+        self.equality.is_some()
+    }
+
+    /// The normalisation of the equality rule; rules the server does not
+    /// implement compare octet by octet.
+    fn eq_norm(&self) -> Norm {
+        self.equality
+            .as_deref()
+            .and_then(matching::lookup)
+            .map_or(Norm::Octet, |r| r.norm)
+    }
+
+    /// The value normalised by the equality rule: two values are equal exactly
+    /// when their keys are (also the key of equality indexes).
+    pub fn eq_key(&self, value: &[u8]) -> Vec<u8> {
+        matching::normalize(self.eq_norm(), value)
+    }
+
+    /// Whether two values are equal under the equality rule.
+    pub fn values_equal(&self, a: &[u8], b: &[u8]) -> bool {
+        self.eq_key(a) == self.eq_key(b)
+    }
+
+    /// Order two values by the ORDERING rule. Types with no ORDERING rule but an
+    /// integer, time or string equality rule are ordered by that (so
+    /// `(uidNumber>=1000)` works with older nis.schema files); otherwise None.
+    pub fn ordering_cmp(&self, a: &[u8], b: &[u8]) -> Option<Ordering> {
+        let norm = match self.ordering.as_deref() {
+            Some(rule) => matching::lookup(rule)?.norm,
+            None => match self.equality.as_deref().and_then(matching::lookup)?.norm {
+                n @ (Norm::CaseIgnore
+                | Norm::CaseExact
+                | Norm::Integer
+                | Norm::Time
+                | Norm::Numeric) => n,
+                _ => return None,
+            },
+        };
+        matching::compare(norm, a, b)
+    }
+
+    /// The value normalised by the SUBSTR rule, or None when the type has none
+    /// (a substring filter on it is then Undefined).
+    pub fn substr_normalize(&self, value: &[u8]) -> Option<String> {
+        let norm = matching::lookup(self.substr.as_deref()?).map_or(Norm::Octet, |r| r.norm);
+        Some(String::from_utf8_lossy(&matching::normalize(norm, value)).into_owned())
+    }
+
+    /// The key for approximate matching: the phonetic key of
+    /// [`matching::approx_key`] for string types, the equality key otherwise
+    /// (an approximately equal integer is an equal one).
+    pub fn approx_key(&self, value: &[u8]) -> String {
+        match self.eq_norm() {
+            Norm::CaseIgnore | Norm::CaseExact | Norm::Telephone => matching::approx_key(value),
+            norm => String::from_utf8_lossy(&matching::normalize(norm, value)).into_owned(),
+        }
+    }
+
+    /// Check a value against the type's syntax.
+    pub fn validate(&self, value: &[u8]) -> Result<(), String> {
+        match &self.syntax {
+            Some(oid) => syntax::validate(oid, value),
+            None => Ok(()),
+        }
+    }
+}

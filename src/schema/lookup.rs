@@ -1,0 +1,81 @@
+//! Finding definitions by name or OID, and walking the SUP chains of attribute
+//! types and object classes.
+
+use super::{base_of, AttributeType, ObjectClass, Schema};
+
+impl Schema {
+    /// Messages about definitions that replaced earlier ones.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The attribute type named `name_or_oid` (any alias, case-insensitive;
+    /// options such as `;lang-de` are ignored).
+    pub fn attribute(&self, name_or_oid: &str) -> Option<&AttributeType> {
+        self.attrs.get(base_of(name_or_oid))
+    }
+
+    /// The object class named `name` (any alias or OID, case-insensitive).
+    pub fn object_class(&self, name: &str) -> Option<&ObjectClass> {
+        self.classes.get(name)
+    }
+
+    /// All attribute types in load order.
+    pub fn attribute_types(&self) -> impl Iterator<Item = &AttributeType> {
+        self.attrs.items.iter()
+    }
+
+    /// All object classes in load order.
+    pub fn object_classes(&self) -> impl Iterator<Item = &ObjectClass> {
+        self.classes.items.iter()
+    }
+
+    /// The schema's spelling of an attribute description, options kept in
+    /// lower case: `commonName;Lang-DE` -> `cn;lang-de`. None when unknown.
+    pub fn canonical_attr_name(&self, desc: &str) -> Option<String> {
+        let at = self.attribute(desc)?;
+        let mut out = at.name().to_string();
+        for opt in desc.split(';').skip(1) {
+            out.push(';');
+            out.push_str(&opt.to_ascii_lowercase());
+        }
+        Some(out)
+    }
+
+    /// True when `sub` is `sup` or derives from it through SUP.
+    pub fn is_subtype(&self, sub: &AttributeType, sup: &AttributeType) -> bool {
+        let mut cur = Some(sub);
+        for _ in 0..32 {
+            match cur {
+                Some(at) if at.oid == sup.oid => return true,
+                Some(at) => cur = at.sup.as_deref().and_then(|s| self.attribute(s)),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// The class and all its superclasses, the class itself first.
+    pub fn class_with_superclasses<'a>(&'a self, class: &'a ObjectClass) -> Vec<&'a ObjectClass> {
+        let mut out: Vec<&ObjectClass> = vec![class];
+        let mut i = 0;
+        while i < out.len() && out.len() < 256 {
+            for sup in &out[i].sup {
+                if let Some(c) = self.object_class(sup) {
+                    if !out.iter().any(|o| o.oid == c.oid) {
+                        out.push(c);
+                    }
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// True when class `sub` is `ancestor` or inherits from it.
+    pub fn class_is_a(&self, sub: &ObjectClass, ancestor: &ObjectClass) -> bool {
+        self.class_with_superclasses(sub)
+            .iter()
+            .any(|c| c.oid == ancestor.oid)
+    }
+}
