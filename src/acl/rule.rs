@@ -22,6 +22,9 @@ pub enum What {
     Regex(Regex),
 }
 
+/// The captures of a rule's `dn_regex` (by number and by name) and their values.
+pub type Captures = Vec<(String, String)>;
+
 /// One attribute selector of `attrs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttrSel {
@@ -163,30 +166,33 @@ impl Rule {
         })
     }
 
-    /// Whether the rule covers `target` of `dn`; on a match, the DN's captures.
-    /// `entry` is fetched only when the rule has a filter.
-    pub fn covers(
+    /// Whether the rule's `attrs` cover `target` (any entry: the DN and filter are
+    /// checked by [`Rule::matches_entry`]).
+    pub fn covers_target(&self, target: Target<'_>) -> bool {
+        let Some(attrs) = &self.attrs else {
+            return true;
+        };
+        attrs.iter().any(|a| match (a, target) {
+            (AttrSel::Entry, Target::Entry) => true,
+            (AttrSel::Children, Target::Children) => true,
+            (AttrSel::Attr(n), Target::Attr(t)) => {
+                // Options (userPassword;x) are covered by the base attribute.
+                let base = t.split(';').next().unwrap_or(t);
+                n.eq_ignore_ascii_case(t) || n.eq_ignore_ascii_case(base)
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether the rule's DN and filter cover the entry `dn`; on a match, the DN's
+    /// captures. `entry` is asked for only when the rule has a filter (and a schema
+    /// to evaluate it with is given).
+    pub fn matches_entry<'e>(
         &self,
         dn: &Dn,
-        target: Target<'_>,
-        entry: &mut dyn FnMut() -> Option<Entry>,
+        entry: &dyn Fn() -> Option<&'e Entry>,
         schema: Option<&Schema>,
-    ) -> Option<Vec<(String, String)>> {
-        if let Some(attrs) = &self.attrs {
-            let hit = attrs.iter().any(|a| match (a, target) {
-                (AttrSel::Entry, Target::Entry) => true,
-                (AttrSel::Children, Target::Children) => true,
-                (AttrSel::Attr(n), Target::Attr(t)) => {
-                    // Options (userPassword;x) are covered by the base attribute.
-                    let base = t.split(';').next().unwrap_or(t);
-                    n.eq_ignore_ascii_case(t) || n.eq_ignore_ascii_case(base)
-                }
-                _ => false,
-            });
-            if !hit {
-                return None;
-            }
-        }
+    ) -> Option<Captures> {
         let captures = match &self.what {
             What::All => Vec::new(),
             What::Base(b) => {
@@ -201,30 +207,34 @@ impl Rule {
                 }
                 Vec::new()
             }
-            What::Regex(re) => {
-                let text = dn.normalized();
-                let caps = re.captures(&text)?;
-                let mut out = Vec::new();
-                for (i, name) in re.capture_names().enumerate() {
-                    let value = caps
-                        .get(i)
-                        .map(|m| m.as_str().to_string())
-                        .unwrap_or_default();
-                    out.push((i.to_string(), value.clone()));
-                    if let Some(n) = name {
-                        out.push((n.to_string(), value));
-                    }
-                }
-                out
-            }
+            What::Regex(re) => regex_captures(re, dn)?,
         };
         if let Some(f) = &self.filter {
             let schema = schema?;
             let e = entry()?;
-            if f.evaluate(&e, schema, &|_| true) != Tri::True {
+            if f.evaluate(e, schema, &|_| true) != Tri::True {
                 return None;
             }
         }
         Some(captures)
     }
+}
+
+/// The captures of `re` over the normalised `dn`, by number and by name, as the
+/// `by` templates use them; None when it does not match.
+fn regex_captures(re: &Regex, dn: &Dn) -> Option<Captures> {
+    let text = dn.normalized();
+    let caps = re.captures(&text)?;
+    let mut out = Vec::new();
+    for (i, name) in re.capture_names().enumerate() {
+        let value = caps
+            .get(i)
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default();
+        out.push((i.to_string(), value.clone()));
+        if let Some(n) = name {
+            out.push((n.to_string(), value));
+        }
+    }
+    Some(out)
 }
