@@ -1,6 +1,6 @@
 //! Compiled rules: the `what` side (DN, filter, attributes) and the `by` clauses.
 
-use super::spec::RuleSpec;
+use super::spec::{BySpec, RuleSpec};
 use super::who::Who;
 use super::{Privileges, Target};
 use crate::dn::Dn;
@@ -76,48 +76,14 @@ impl Rule {
         suffix: &Dn,
         schema: Option<&Schema>,
     ) -> Result<Rule, String> {
-        let whats = [&spec.dn_subtree, &spec.dn_base, &spec.dn_regex]
-            .iter()
-            .filter(|w| w.is_some())
-            .count();
-        if whats > 1 {
-            return Err("give at most one of dn_subtree, dn_base, dn_regex".into());
-        }
-        let parse_dn = |s: &str| {
-            Dn::parse(&with_suffix(s, suffix, false)).map_err(|e| format!("dn {s:?}: {e}"))
-        };
-        let what = if let Some(s) = &spec.dn_subtree {
-            What::Subtree(parse_dn(s)?)
-        } else if let Some(s) = &spec.dn_base {
-            What::Base(parse_dn(s)?)
-        } else if let Some(r) = &spec.dn_regex {
-            let text = with_suffix(r, suffix, true);
-            What::Regex(super::who::dn_pattern(&text).map_err(|e| format!("dn_regex {r:?}: {e}"))?)
-        } else {
-            What::All
-        };
+        let what = compile_what(spec, suffix)?;
         let filter = match &spec.filter {
             Some(f) => Some(Filter::parse(f).map_err(|e| format!("filter {f:?}: {e}"))?),
             None => None,
         };
         let attrs = match &spec.attrs {
             None => None,
-            Some(list) => {
-                let mut out = Vec::new();
-                for a in list {
-                    out.push(match a.to_ascii_lowercase().as_str() {
-                        "entry" => AttrSel::Entry,
-                        "children" => AttrSel::Children,
-                        _ => AttrSel::Attr(match schema {
-                            Some(s) => s
-                                .canonical_attr_name(a)
-                                .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?,
-                            None => a.clone(),
-                        }),
-                    });
-                }
-                Some(out)
-            }
+            Some(list) => Some(compile_attrs(list, schema)?),
         };
         let names: Vec<String> = match &what {
             What::Regex(re) => re
@@ -131,32 +97,14 @@ impl Rule {
                 .collect(),
             _ => Vec::new(),
         };
-        let mut by = Vec::new();
         if spec.by.is_empty() {
             return Err("no `by` clauses (nobody would get any access)".into());
         }
-        for b in &spec.by {
-            let who = Who::parse(&with_suffix(
-                &b.who,
-                suffix,
-                b.who.starts_with("dnpattern:"),
-            ))?;
-            for v in who.vars() {
-                if !names.contains(v) {
-                    return Err(format!(
-                        "who {:?} uses ${{{v}}}, which the rule's dn_regex does not capture",
-                        b.who
-                    ));
-                }
-            }
-            let level = Privileges::parse(&b.level).ok_or_else(|| {
-                format!(
-                    "unknown level {:?} (use none, disclose, auth, compare, search, read, write, or =letters from dxcsrw)",
-                    b.level
-                )
-            })?;
-            by.push(By { who, level });
-        }
+        let by = spec
+            .by
+            .iter()
+            .map(|b| compile_by(b, suffix, &names))
+            .collect::<Result<_, _>>()?;
         Ok(Rule {
             number,
             what,
@@ -237,4 +185,68 @@ fn regex_captures(re: &Regex, dn: &Dn) -> Option<Captures> {
         }
     }
     Some(out)
+}
+
+/// The entries a rule covers: at most one of dn_subtree, dn_base, dn_regex.
+fn compile_what(spec: &RuleSpec, suffix: &Dn) -> Result<What, String> {
+    let whats = [&spec.dn_subtree, &spec.dn_base, &spec.dn_regex]
+        .iter()
+        .filter(|w| w.is_some())
+        .count();
+    if whats > 1 {
+        return Err("give at most one of dn_subtree, dn_base, dn_regex".into());
+    }
+    let parse_dn =
+        |s: &str| Dn::parse(&with_suffix(s, suffix, false)).map_err(|e| format!("dn {s:?}: {e}"));
+    Ok(if let Some(s) = &spec.dn_subtree {
+        What::Subtree(parse_dn(s)?)
+    } else if let Some(s) = &spec.dn_base {
+        What::Base(parse_dn(s)?)
+    } else if let Some(r) = &spec.dn_regex {
+        let text = with_suffix(r, suffix, true);
+        What::Regex(super::who::dn_pattern(&text).map_err(|e| format!("dn_regex {r:?}: {e}"))?)
+    } else {
+        What::All
+    })
+}
+
+/// The `attrs` list: pseudo-attributes, and attribute names canonicalised by the
+/// schema when there is one.
+fn compile_attrs(list: &[String], schema: Option<&Schema>) -> Result<Vec<AttrSel>, String> {
+    list.iter()
+        .map(|a| {
+            Ok(match a.to_ascii_lowercase().as_str() {
+                "entry" => AttrSel::Entry,
+                "children" => AttrSel::Children,
+                _ => AttrSel::Attr(match schema {
+                    Some(s) => s
+                        .canonical_attr_name(a)
+                        .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?,
+                    None => a.clone(),
+                }),
+            })
+        })
+        .collect()
+}
+
+/// One `by` clause; `captures` are the names the rule's dn_regex defines.
+fn compile_by(b: &BySpec, suffix: &Dn, captures: &[String]) -> Result<By, String> {
+    let who = Who::parse(&with_suffix(
+        &b.who,
+        suffix,
+        b.who.starts_with("dnpattern:"),
+    ))?;
+    if let Some(v) = who.vars().iter().find(|v| !captures.contains(v)) {
+        return Err(format!(
+            "who {:?} uses ${{{v}}}, which the rule's dn_regex does not capture",
+            b.who
+        ));
+    }
+    let level = Privileges::parse(&b.level).ok_or_else(|| {
+        format!(
+            "unknown level {:?} (use none, disclose, auth, compare, search, read, write, or =letters from dxcsrw)",
+            b.level
+        )
+    })?;
+    Ok(By { who, level })
 }
