@@ -1,11 +1,11 @@
 //! Access control: who may do what to which entry and attribute.
 //!
-//! An ordered list of rules from the configuration (`[[acl]]`), evaluated like
+//! An ordered list of rules (`[[acl]]`, compiled from [`spec::AclPolicy`], which the
+//! configuration fills in; acl/ never reads the configuration itself), evaluated like
 //! slapd's `access to <what> by <who> <level>`: the first rule whose `what` covers
 //! the target decides, and inside it the first `by` clause naming the identity;
 //! no matching clause (or no matching rule) means no access. The rootdn always has
 //! write. See docs/ACL.md for the format and the default policy.
-
 //!
 //! Deciding for one entry goes through [`EntryAccess`] (from
 //! [`AccessControl::for_entry`]): each rule's DN pattern and filter are matched against
