@@ -1,6 +1,6 @@
 //! The TOML configuration, with an embedded default so `mailldap serve` needs no file.
 
-use crate::acl::spec::{LimitSpec, RuleSpec};
+use crate::acl::spec::{AclPolicy, LimitSpec, LimitsSpec, RuleSpec};
 use crate::cidr::{Cidr, CidrError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -306,6 +306,23 @@ impl Config {
         parse_networks(&self.plaintext_bind_networks)
     }
 
+    /// The access policy this configuration asks for: rules, anonymous_read and the
+    /// search limits, with the suffix and rootdn they refer to.
+    pub fn acl_policy(&self) -> AclPolicy {
+        AclPolicy {
+            rootdn: self.rootdn.clone(),
+            suffix: self.suffix.clone(),
+            rules: self.acl.clone(),
+            anonymous_read: self.anonymous_read,
+            limits: LimitsSpec {
+                anonymous_size: self.limits.anonymous_size_limit,
+                user_size: self.limits.user_size_limit,
+                time_secs: self.limits.time_limit_secs,
+                by: self.limits.by.clone(),
+            },
+        }
+    }
+
     /// Whether an unhashed rootpw may be used.
     pub fn rootpw_cleartext_allowed(&self) -> bool {
         self.rootpw_cleartext
@@ -336,7 +353,8 @@ impl Config {
             .map_err(|e| ConfigError::Invalid(format!("plaintext_bind_networks: {e}")))?;
         parse_networks(&self.bind_backoff.address_exempt)
             .map_err(|e| ConfigError::Invalid(format!("bind_backoff.address_exempt: {e}")))?;
-        crate::acl::AccessControl::from_config(self, None)
+        // Without a schema: attribute names are checked once the server loads one.
+        crate::acl::AccessControl::compile(&self.acl_policy(), None)
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if self.listen.is_empty() {
             return Err(ConfigError::Invalid(

@@ -31,7 +31,7 @@ impl ServerState {
     /// Fails when the access rules do not compile against the loaded schema (an
     /// attribute in `attrs` that no schema defines), naming the rule.
     pub fn new(dir: Directory, config: Config) -> Result<ServerState, crate::acl::AclError> {
-        let acl = AccessControl::from_config(&config, Some(dir.schema()))?;
+        let acl = AccessControl::compile(&config.acl_policy(), Some(dir.schema()))?;
         let rootdn = acl.rootdn().clone();
         // Validated when the config was loaded; an unparsable list here (a config built
         // in code) falls back to the strictest policy: TLS everywhere.

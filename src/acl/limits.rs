@@ -1,9 +1,8 @@
 //! Size and time limits per identity, as slapd's `limits` directive.
 
-use super::spec::LimitSpec;
-use super::who::Who;
+use super::spec::{LimitSpec, LimitsSpec};
+use super::who::{Groups, Who};
 use super::Identity;
-use crate::config::Limits;
 use crate::dn::Dn;
 
 /// The limits that apply to one identity's searches (0 = unlimited).
@@ -32,8 +31,8 @@ pub struct LimitTable {
 }
 
 impl LimitTable {
-    /// Compile `[limits]`; errors name the 1-based `[[limits.by]]` entry.
-    pub fn compile(limits: &Limits, suffix: &Dn) -> Result<LimitTable, (usize, String)> {
+    /// Compile the limits; errors name the 1-based `[[limits.by]]` entry.
+    pub fn compile(limits: &LimitsSpec, suffix: &Dn) -> Result<LimitTable, (usize, String)> {
         let mut rules = Vec::new();
         for (i, spec) in limits.by.iter().enumerate() {
             rules.push(compile_one(spec, suffix).map_err(|m| (i + 1, m))?);
@@ -41,12 +40,12 @@ impl LimitTable {
         Ok(LimitTable {
             rules,
             anonymous: IdentityLimits {
-                size: limits.anonymous_size_limit,
-                time_secs: limits.time_limit_secs,
+                size: limits.anonymous_size,
+                time_secs: limits.time_secs,
             },
             users: IdentityLimits {
-                size: limits.user_size_limit,
-                time_secs: limits.time_limit_secs,
+                size: limits.user_size,
+                time_secs: limits.time_secs,
             },
         })
     }
@@ -64,9 +63,11 @@ impl LimitTable {
             _ => self.users,
         };
         let none = |_: &Dn| None;
+        let no_groups = Groups::new(&none);
         for r in &self.rules {
-            // Limits have no target entry: `self` and captures are rejected at compile time.
-            if r.who.matches(who, &Dn::root(), &[], &none) {
+            // Limits have no target entry: `self`, groups and captures are rejected at
+            // compile time.
+            if r.who.matches(who, &Dn::root(), &[], &no_groups) {
                 return IdentityLimits {
                     size: r.size.unwrap_or(default.size),
                     time_secs: r.time.unwrap_or(default.time_secs),

@@ -1,27 +1,38 @@
 //! Access control: who may do what to which entry and attribute.
 //!
-//! An ordered list of rules from the configuration (`[[acl]]`), evaluated like
+//! An ordered list of rules (`[[acl]]`, compiled from [`spec::AclPolicy`], which the
+//! configuration fills in; acl/ never reads the configuration itself), evaluated like
 //! slapd's `access to <what> by <who> <level>`: the first rule whose `what` covers
 //! the target decides, and inside it the first `by` clause naming the identity;
 //! no matching clause (or no matching rule) means no access. The rootdn always has
 //! write. See docs/ACL.md for the format and the default policy.
+//!
+//! Deciding for one entry goes through [`EntryAccess`] (from
+//! [`AccessControl::for_entry`]): each rule's DN pattern and filter are matched against
+//! the entry once, and each attribute then only checks the rules' `attrs` and `by`.
 
+mod entry_access;
+mod level;
 mod limits;
 mod rule;
 pub mod spec;
 mod who;
 
 #[cfg(test)]
+mod entry_access_tests;
+#[cfg(test)]
 mod tests;
 
+pub use entry_access::EntryAccess;
+pub use level::{AccessLevel, Privileges};
 pub use limits::IdentityLimits;
 
-use crate::config::Config;
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::schema::Schema;
 use limits::LimitTable;
 use rule::Rule;
+use spec::AclPolicy;
 use std::fmt;
 use thiserror::Error;
 
@@ -72,108 +83,6 @@ impl Identity {
     /// True for the rootdn.
     pub fn is_root(&self) -> bool {
         matches!(self, Identity::Root(_))
-    }
-}
-
-/// Access levels, each including the ones before it (slapd's order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum AccessLevel {
-    /// Nothing at all.
-    None,
-    /// May learn that an entry exists through error codes.
-    Disclose,
-    /// May use the value to authenticate (bind).
-    Auth,
-    /// May compare values.
-    Compare,
-    /// May use the attribute in search filters.
-    Search,
-    /// May read values.
-    Read,
-    /// May change values.
-    Write,
-}
-
-/// A set of privileges a rule grants: a level name grants that level and every
-/// one below it; slapd's `=xw` form grants exactly the letters given (so `self`
-/// can change its password, `w`, and bind with it, `x`, without reading it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Privileges(u8);
-
-const LEVELS: [(AccessLevel, char, &str); 7] = [
-    (AccessLevel::None, '0', "none"),
-    (AccessLevel::Disclose, 'd', "disclose"),
-    (AccessLevel::Auth, 'x', "auth"),
-    (AccessLevel::Compare, 'c', "compare"),
-    (AccessLevel::Search, 's', "search"),
-    (AccessLevel::Read, 'r', "read"),
-    (AccessLevel::Write, 'w', "write"),
-];
-
-impl Privileges {
-    /// No privilege at all.
-    pub const NONE: Privileges = Privileges(0);
-
-    fn bit(level: AccessLevel) -> u8 {
-        match level {
-            AccessLevel::None => 0,
-            l => 1 << (l as u8),
-        }
-    }
-
-    /// `level` and every level below it.
-    pub fn up_to(level: AccessLevel) -> Privileges {
-        Privileges(
-            LEVELS
-                .iter()
-                .filter(|(l, _, _)| *l <= level)
-                .fold(0, |acc, (l, _, _)| acc | Self::bit(*l)),
-        )
-    }
-
-    /// Whether `level` is granted (`None` always is).
-    pub fn allows(self, level: AccessLevel) -> bool {
-        self.0 & Self::bit(level) == Self::bit(level)
-    }
-
-    /// Only the privileges present in both.
-    pub fn intersect(self, other: Privileges) -> Privileges {
-        Privileges(self.0 & other.0)
-    }
-
-    /// Parse `write` (cumulative) or `=xw` (exact letters d x c s r w).
-    pub fn parse(s: &str) -> Option<Privileges> {
-        let s = s.trim().to_ascii_lowercase();
-        if let Some(letters) = s.strip_prefix('=') {
-            let mut bits = 0;
-            for c in letters.chars() {
-                let (l, _, _) = LEVELS.iter().skip(1).find(|(_, ch, _)| *ch == c)?;
-                bits |= Self::bit(*l);
-            }
-            return Some(Privileges(bits));
-        }
-        LEVELS
-            .iter()
-            .find(|(_, _, name)| *name == s)
-            .map(|(l, _, _)| Privileges::up_to(*l))
-    }
-}
-
-impl fmt::Display for Privileges {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some((_, _, name)) = LEVELS
-            .iter()
-            .find(|(l, _, _)| Privileges::up_to(*l) == *self)
-        {
-            return f.write_str(name);
-        }
-        f.write_str("=")?;
-        for (l, c, _) in LEVELS.iter().skip(1) {
-            if self.allows(*l) {
-                write!(f, "{c}")?;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -229,14 +138,14 @@ pub struct AccessControl {
 }
 
 impl AccessControl {
-    /// Compile the policy of `config`. With a schema, attribute names in `attrs` must
-    /// be defined (and are canonicalised); without one (config validation) they are
-    /// taken as written.
-    pub fn from_config(config: &Config, schema: Option<&Schema>) -> Result<Self, AclError> {
-        let rootdn = Dn::parse(&config.rootdn).map_err(|e| AclError::Dn(format!("rootdn: {e}")))?;
-        let suffix = Dn::parse(&config.suffix).map_err(|e| AclError::Dn(format!("suffix: {e}")))?;
+    /// Compile `policy`. With a schema, attribute names in `attrs` must be defined
+    /// (and are canonicalised); without one (config validation) they are taken as
+    /// written.
+    pub fn compile(policy: &AclPolicy, schema: Option<&Schema>) -> Result<Self, AclError> {
+        let rootdn = Dn::parse(&policy.rootdn).map_err(|e| AclError::Dn(format!("rootdn: {e}")))?;
+        let suffix = Dn::parse(&policy.suffix).map_err(|e| AclError::Dn(format!("suffix: {e}")))?;
         let mut rules = Vec::new();
-        for (i, spec) in config.acl.iter().enumerate() {
+        for (i, spec) in policy.rules.iter().enumerate() {
             rules.push(
                 Rule::compile(i + 1, spec, &suffix, schema).map_err(|message| AclError::Rule {
                     number: i + 1,
@@ -244,12 +153,12 @@ impl AccessControl {
                 })?,
             );
         }
-        let limits = LimitTable::compile(&config.limits, &suffix)
+        let limits = LimitTable::compile(&policy.limits, &suffix)
             .map_err(|(number, message)| AclError::Limit { number, message })?;
         Ok(AccessControl {
             rootdn,
             rules,
-            anonymous_read: config.anonymous_read,
+            anonymous_read: policy.anonymous_read,
             limits,
         })
     }
@@ -264,9 +173,21 @@ impl AccessControl {
         self.limits.for_identity(who)
     }
 
-    /// May `who` have `level` access to `target` of the entry named `dn`? `entry` is
-    /// the entry when the caller holds it (search results, an entry being added);
-    /// otherwise rules with a filter fetch it through `lookup`.
+    /// The decisions `who` gets on the entry named `dn`, for any number of targets.
+    /// `entry` is the entry when the caller holds it (search results, an entry being
+    /// added); otherwise rules with a filter fetch it through `lookup`, once.
+    pub fn for_entry<'a>(
+        &'a self,
+        who: &'a Identity,
+        dn: &'a Dn,
+        entry: Option<&'a Entry>,
+        lookup: &'a Lookup<'a>,
+    ) -> EntryAccess<'a> {
+        EntryAccess::new(self, who, dn, entry, lookup)
+    }
+
+    /// May `who` have `level` access to `target` of the entry named `dn`? One
+    /// decision of [`AccessControl::for_entry`], logged at debug level.
     pub fn can(
         &self,
         who: &Identity,
@@ -276,28 +197,7 @@ impl AccessControl {
         level: AccessLevel,
         lookup: &Lookup<'_>,
     ) -> bool {
-        let d = self.decide(who, dn, entry, target, lookup);
-        let granted = d.granted.allows(level);
-        match (d.rule, d.by) {
-            (Some(r), Some(b)) => tracing::debug!(
-                "ACL {} {level:?} on {target} of \"{dn}\" for \"{}\": rule #{r} by #{b} gives {}",
-                if granted { "allow" } else { "deny" },
-                who.dn_string(),
-                d.granted
-            ),
-            (Some(r), None) => tracing::debug!(
-                "ACL deny {level:?} on {target} of \"{dn}\" for \"{}\": rule #{r} matched, no by clause names the identity",
-                who.dn_string()
-            ),
-            _ if who.is_root() => tracing::debug!(
-                "ACL allow {level:?} on {target} of \"{dn}\": rootdn"
-            ),
-            _ => tracing::debug!(
-                "ACL deny {level:?} on {target} of \"{dn}\" for \"{}\": no rule matched",
-                who.dn_string()
-            ),
-        }
-        granted
+        self.for_entry(who, dn, entry, lookup).allows(target, level)
     }
 
     /// The level `who` has on `target` of `dn`, and the rule and clause that decided.
@@ -309,49 +209,6 @@ impl AccessControl {
         target: Target<'_>,
         lookup: &Lookup<'_>,
     ) -> Decision {
-        if who.is_root() {
-            return Decision {
-                granted: Privileges::up_to(AccessLevel::Write),
-                rule: None,
-                by: None,
-            };
-        }
-        // The entry for filtered rules: the caller's, else fetched once, lazily.
-        let mut fetched: Option<Option<Entry>> = None;
-        let mut get_entry = || -> Option<Entry> {
-            if let Some(e) = entry {
-                return Some(e.clone());
-            }
-            fetched.get_or_insert_with(|| (lookup.get)(dn)).clone()
-        };
-        for rule in &self.rules {
-            let Some(captures) = rule.covers(dn, target, &mut get_entry, lookup.schema) else {
-                continue;
-            };
-            for (i, by) in rule.by.iter().enumerate() {
-                if by.who.matches(who, dn, &captures, lookup.get) {
-                    let mut granted = by.level;
-                    if !self.anonymous_read && matches!(who, Identity::Anonymous) {
-                        // anonymous_read = false: anonymous clients may bind, nothing more.
-                        granted = granted.intersect(Privileges::up_to(AccessLevel::Auth));
-                    }
-                    return Decision {
-                        granted,
-                        rule: Some(rule.number),
-                        by: Some(i + 1),
-                    };
-                }
-            }
-            return Decision {
-                granted: Privileges::NONE,
-                rule: Some(rule.number),
-                by: None,
-            };
-        }
-        Decision {
-            granted: Privileges::NONE,
-            rule: None,
-            by: None,
-        }
+        self.for_entry(who, dn, entry, lookup).decide(target)
     }
 }

@@ -1,6 +1,6 @@
 //! Compiled rules: the `what` side (DN, filter, attributes) and the `by` clauses.
 
-use super::spec::RuleSpec;
+use super::spec::{BySpec, RuleSpec};
 use super::who::Who;
 use super::{Privileges, Target};
 use crate::dn::Dn;
@@ -21,6 +21,9 @@ pub enum What {
     /// Entries whose normalised DN matches; captures feed the `by` templates.
     Regex(Regex),
 }
+
+/// The captures of a rule's `dn_regex` (by number and by name) and their values.
+pub type Captures = Vec<(String, String)>;
 
 /// One attribute selector of `attrs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,48 +76,14 @@ impl Rule {
         suffix: &Dn,
         schema: Option<&Schema>,
     ) -> Result<Rule, String> {
-        let whats = [&spec.dn_subtree, &spec.dn_base, &spec.dn_regex]
-            .iter()
-            .filter(|w| w.is_some())
-            .count();
-        if whats > 1 {
-            return Err("give at most one of dn_subtree, dn_base, dn_regex".into());
-        }
-        let parse_dn = |s: &str| {
-            Dn::parse(&with_suffix(s, suffix, false)).map_err(|e| format!("dn {s:?}: {e}"))
-        };
-        let what = if let Some(s) = &spec.dn_subtree {
-            What::Subtree(parse_dn(s)?)
-        } else if let Some(s) = &spec.dn_base {
-            What::Base(parse_dn(s)?)
-        } else if let Some(r) = &spec.dn_regex {
-            let text = with_suffix(r, suffix, true);
-            What::Regex(super::who::dn_pattern(&text).map_err(|e| format!("dn_regex {r:?}: {e}"))?)
-        } else {
-            What::All
-        };
+        let what = compile_what(spec, suffix)?;
         let filter = match &spec.filter {
             Some(f) => Some(Filter::parse(f).map_err(|e| format!("filter {f:?}: {e}"))?),
             None => None,
         };
         let attrs = match &spec.attrs {
             None => None,
-            Some(list) => {
-                let mut out = Vec::new();
-                for a in list {
-                    out.push(match a.to_ascii_lowercase().as_str() {
-                        "entry" => AttrSel::Entry,
-                        "children" => AttrSel::Children,
-                        _ => AttrSel::Attr(match schema {
-                            Some(s) => s
-                                .canonical_attr_name(a)
-                                .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?,
-                            None => a.clone(),
-                        }),
-                    });
-                }
-                Some(out)
-            }
+            Some(list) => Some(compile_attrs(list, schema)?),
         };
         let names: Vec<String> = match &what {
             What::Regex(re) => re
@@ -128,32 +97,14 @@ impl Rule {
                 .collect(),
             _ => Vec::new(),
         };
-        let mut by = Vec::new();
         if spec.by.is_empty() {
             return Err("no `by` clauses (nobody would get any access)".into());
         }
-        for b in &spec.by {
-            let who = Who::parse(&with_suffix(
-                &b.who,
-                suffix,
-                b.who.starts_with("dnpattern:"),
-            ))?;
-            for v in who.vars() {
-                if !names.contains(v) {
-                    return Err(format!(
-                        "who {:?} uses ${{{v}}}, which the rule's dn_regex does not capture",
-                        b.who
-                    ));
-                }
-            }
-            let level = Privileges::parse(&b.level).ok_or_else(|| {
-                format!(
-                    "unknown level {:?} (use none, disclose, auth, compare, search, read, write, or =letters from dxcsrw)",
-                    b.level
-                )
-            })?;
-            by.push(By { who, level });
-        }
+        let by = spec
+            .by
+            .iter()
+            .map(|b| compile_by(b, suffix, &names))
+            .collect::<Result<_, _>>()?;
         Ok(Rule {
             number,
             what,
@@ -163,30 +114,33 @@ impl Rule {
         })
     }
 
-    /// Whether the rule covers `target` of `dn`; on a match, the DN's captures.
-    /// `entry` is fetched only when the rule has a filter.
-    pub fn covers(
+    /// Whether the rule's `attrs` cover `target` (any entry: the DN and filter are
+    /// checked by [`Rule::matches_entry`]).
+    pub fn covers_target(&self, target: Target<'_>) -> bool {
+        let Some(attrs) = &self.attrs else {
+            return true;
+        };
+        attrs.iter().any(|a| match (a, target) {
+            (AttrSel::Entry, Target::Entry) => true,
+            (AttrSel::Children, Target::Children) => true,
+            (AttrSel::Attr(n), Target::Attr(t)) => {
+                // Options (userPassword;x) are covered by the base attribute.
+                let base = t.split(';').next().unwrap_or(t);
+                n.eq_ignore_ascii_case(t) || n.eq_ignore_ascii_case(base)
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether the rule's DN and filter cover the entry `dn`; on a match, the DN's
+    /// captures. `entry` is asked for only when the rule has a filter (and a schema
+    /// to evaluate it with is given).
+    pub fn matches_entry<'e>(
         &self,
         dn: &Dn,
-        target: Target<'_>,
-        entry: &mut dyn FnMut() -> Option<Entry>,
+        entry: &dyn Fn() -> Option<&'e Entry>,
         schema: Option<&Schema>,
-    ) -> Option<Vec<(String, String)>> {
-        if let Some(attrs) = &self.attrs {
-            let hit = attrs.iter().any(|a| match (a, target) {
-                (AttrSel::Entry, Target::Entry) => true,
-                (AttrSel::Children, Target::Children) => true,
-                (AttrSel::Attr(n), Target::Attr(t)) => {
-                    // Options (userPassword;x) are covered by the base attribute.
-                    let base = t.split(';').next().unwrap_or(t);
-                    n.eq_ignore_ascii_case(t) || n.eq_ignore_ascii_case(base)
-                }
-                _ => false,
-            });
-            if !hit {
-                return None;
-            }
-        }
+    ) -> Option<Captures> {
         let captures = match &self.what {
             What::All => Vec::new(),
             What::Base(b) => {
@@ -201,30 +155,98 @@ impl Rule {
                 }
                 Vec::new()
             }
-            What::Regex(re) => {
-                let text = dn.normalized();
-                let caps = re.captures(&text)?;
-                let mut out = Vec::new();
-                for (i, name) in re.capture_names().enumerate() {
-                    let value = caps
-                        .get(i)
-                        .map(|m| m.as_str().to_string())
-                        .unwrap_or_default();
-                    out.push((i.to_string(), value.clone()));
-                    if let Some(n) = name {
-                        out.push((n.to_string(), value));
-                    }
-                }
-                out
-            }
+            What::Regex(re) => regex_captures(re, dn)?,
         };
         if let Some(f) = &self.filter {
             let schema = schema?;
             let e = entry()?;
-            if f.evaluate(&e, schema, &|_| true) != Tri::True {
+            if f.evaluate(e, schema, &|_| true) != Tri::True {
                 return None;
             }
         }
         Some(captures)
     }
+}
+
+/// The captures of `re` over the normalised `dn`, by number and by name, as the
+/// `by` templates use them; None when it does not match.
+fn regex_captures(re: &Regex, dn: &Dn) -> Option<Captures> {
+    let text = dn.normalized();
+    let caps = re.captures(&text)?;
+    let mut out = Vec::new();
+    for (i, name) in re.capture_names().enumerate() {
+        let value = caps
+            .get(i)
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default();
+        out.push((i.to_string(), value.clone()));
+        if let Some(n) = name {
+            out.push((n.to_string(), value));
+        }
+    }
+    Some(out)
+}
+
+/// The entries a rule covers: at most one of dn_subtree, dn_base, dn_regex.
+fn compile_what(spec: &RuleSpec, suffix: &Dn) -> Result<What, String> {
+    let whats = [&spec.dn_subtree, &spec.dn_base, &spec.dn_regex]
+        .iter()
+        .filter(|w| w.is_some())
+        .count();
+    if whats > 1 {
+        return Err("give at most one of dn_subtree, dn_base, dn_regex".into());
+    }
+    let parse_dn =
+        |s: &str| Dn::parse(&with_suffix(s, suffix, false)).map_err(|e| format!("dn {s:?}: {e}"));
+    Ok(if let Some(s) = &spec.dn_subtree {
+        What::Subtree(parse_dn(s)?)
+    } else if let Some(s) = &spec.dn_base {
+        What::Base(parse_dn(s)?)
+    } else if let Some(r) = &spec.dn_regex {
+        let text = with_suffix(r, suffix, true);
+        What::Regex(super::who::dn_pattern(&text).map_err(|e| format!("dn_regex {r:?}: {e}"))?)
+    } else {
+        What::All
+    })
+}
+
+/// The `attrs` list: pseudo-attributes, and attribute names canonicalised by the
+/// schema when there is one.
+fn compile_attrs(list: &[String], schema: Option<&Schema>) -> Result<Vec<AttrSel>, String> {
+    list.iter()
+        .map(|a| {
+            Ok(match a.to_ascii_lowercase().as_str() {
+                "entry" => AttrSel::Entry,
+                "children" => AttrSel::Children,
+                _ => AttrSel::Attr(match schema {
+                    Some(s) => s
+                        .canonical_attr_name(a)
+                        .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?,
+                    None => a.clone(),
+                }),
+            })
+        })
+        .collect()
+}
+
+/// One `by` clause; `captures` are the names the rule's dn_regex defines.
+fn compile_by(b: &BySpec, suffix: &Dn, captures: &[String]) -> Result<By, String> {
+    let who = Who::parse(&with_suffix(
+        &b.who,
+        suffix,
+        b.who.starts_with("dnpattern:"),
+    ))?;
+    if let Some(v) = who.vars().iter().find(|v| !captures.contains(v)) {
+        return Err(format!(
+            "who {:?} uses ${{{v}}}, which the rule's dn_regex does not capture",
+            b.who
+        ));
+    }
+    let level = Privileges::parse(&b.level).ok_or_else(|| {
+        format!(
+            "unknown level {:?} (use none, disclose, auth, compare, search, read, write, or =letters from dxcsrw)",
+            b.level
+        )
+    })?;
+    Ok(By { who, level })
 }

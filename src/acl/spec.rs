@@ -1,7 +1,37 @@
-//! The access rules as the configuration file spells them (`[[acl]]` and
-//! `[[limits.by]]` tables). `compile.rs` turns them into checked, ready-to-match rules.
+//! The access policy as the configuration file spells it: the `[[acl]]` and
+//! `[[limits.by]]` tables, and [`AclPolicy`], everything the policy is compiled from.
+//! `AccessControl::compile` (with rule.rs, who.rs and limits.rs) turns them into
+//! checked, ready-to-match rules; the configuration only fills these types in.
 
 use serde::Deserialize;
+
+/// Everything the access policy is compiled from, in the configuration's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclPolicy {
+    /// The administrator DN, which always has write.
+    pub rootdn: String,
+    /// The naming context; `${suffix}` in rules and limits stands for it.
+    pub suffix: String,
+    /// The `[[acl]]` rules, first match wins.
+    pub rules: Vec<RuleSpec>,
+    /// False: anonymous clients may bind but read nothing (grants cut to `auth`).
+    pub anonymous_read: bool,
+    /// Search limits per identity.
+    pub limits: LimitsSpec,
+}
+
+/// The search limits: defaults for anonymous and bound clients, then overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitsSpec {
+    /// Entries one anonymous search may return (0 = unlimited).
+    pub anonymous_size: usize,
+    /// Entries one search by a bound user other than the rootdn may return.
+    pub user_size: usize,
+    /// Seconds one search by a non-root client may run.
+    pub time_secs: u64,
+    /// `[[limits.by]]` overrides, first match wins.
+    pub by: Vec<LimitSpec>,
+}
 
 /// One `[[acl]]` table: slapd's `access to <what> by <who> <level> ...`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

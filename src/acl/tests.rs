@@ -29,8 +29,13 @@ fn level(acl: &AccessControl, who: &Identity, target_dn: &str, target: Target<'_
     acl.decide(who, &dn(target_dn), None, target, &lookup)
 }
 
+/// The policy of `config`, compiled without a schema as config validation does.
+pub(super) fn compiled(config: &Config) -> AccessControl {
+    AccessControl::compile(&config.acl_policy(), None).unwrap()
+}
+
 fn default_acl() -> AccessControl {
-    AccessControl::from_config(&Config::default(), None).unwrap()
+    compiled(&Config::default())
 }
 
 #[test]
@@ -125,7 +130,7 @@ fn anonymous_read_off_leaves_only_auth() {
         anonymous_read: false,
         ..Config::default()
     };
-    let acl = AccessControl::from_config(&config, None).unwrap();
+    let acl = compiled(&config);
     let d = level(&acl, &Identity::Anonymous, U2, Target::Attr("mailbox"));
     assert!(!d.granted.allows(AccessLevel::Search));
     let d = level(&acl, &Identity::Anonymous, U2, Target::Attr("userPassword"));
@@ -144,7 +149,7 @@ dn_subtree = "${suffix}"
 by = [ { who = "dnpattern:^cn=x\\d,${suffix}$", level = "search" }, { who = "*", level = "write" } ]
 "#;
     let config = Config::from_toml(text, "t.toml").unwrap();
-    let acl = AccessControl::from_config(&config, None).unwrap();
+    let acl = compiled(&config);
     let x1 = Identity::User(dn("cn=x1,dc=myhosting,dc=example"));
     let d = level(&acl, &x1, "cn=a,dc=myhosting,dc=example", Target::Entry);
     assert_eq!(
@@ -171,7 +176,7 @@ by = [ { who = "dnpattern:^cn=x\\d,${suffix}$", level = "search" }, { who = "*",
 fn limits_by_identity() {
     let text = "[limits]\nanonymous_size_limit = 5\n[[limits.by]]\nwho = \"dn:cn=svc,${suffix}\"\nsize = 0\ntime = 7\n";
     let config = Config::from_toml(text, "t.toml").unwrap();
-    let acl = AccessControl::from_config(&config, None).unwrap();
+    let acl = compiled(&config);
     assert_eq!(acl.limits_for(&Identity::Anonymous).size, 5);
     let svc = acl.limits_for(&Identity::User(dn("cn=svc,dc=myhosting,dc=example")));
     assert_eq!((svc.size, svc.time_secs), (0, 7));

@@ -4,6 +4,55 @@ use super::Identity;
 use crate::dn::Dn;
 use crate::entry::Entry;
 use regex::Regex;
+use std::cell::RefCell;
+
+/// The group entries read while deciding about one target entry: each group (such as
+/// a domain's cn=postmaster) is fetched at most once, however many rules, `by`
+/// clauses and attributes ask about it.
+pub struct Groups<'a> {
+    get: &'a dyn Fn(&Dn) -> Option<Entry>,
+    fetched: RefCell<Vec<(Dn, Option<Entry>)>>,
+}
+
+impl<'a> Groups<'a> {
+    /// Groups read through `get` (which bypasses access control), none fetched yet.
+    pub fn new(get: &'a dyn Fn(&Dn) -> Option<Entry>) -> Groups<'a> {
+        Groups {
+            get,
+            fetched: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Does attribute `attr` of the group entry `group` name `member`? A missing
+    /// group names nobody.
+    pub fn has_member(&self, group: &Dn, attr: &str, member: &Dn) -> bool {
+        let known = self
+            .fetched
+            .borrow()
+            .iter()
+            .position(|(d, _)| d.same_as(group));
+        let index = match known {
+            Some(i) => i,
+            None => {
+                let entry = (self.get)(group);
+                let mut fetched = self.fetched.borrow_mut();
+                fetched.push((group.clone(), entry));
+                fetched.len() - 1
+            }
+        };
+        self.fetched.borrow()[index]
+            .1
+            .as_ref()
+            .is_some_and(|entry| {
+                entry.values(attr).iter().any(|v| {
+                    std::str::from_utf8(v)
+                        .ok()
+                        .and_then(|s| Dn::parse(s).ok())
+                        .is_some_and(|m| m.same_as(member))
+                })
+            })
+    }
+}
 
 /// Text with `${name}` placeholders filled from the captures of the rule's `dn_regex`.
 #[derive(Debug, Clone)]
@@ -164,13 +213,14 @@ impl Who {
         }
     }
 
-    /// Does `who` fall under this clause, for the target entry `target`?
+    /// Does `who` fall under this clause, for the target entry `target`? Group
+    /// entries are read through `groups`.
     pub fn matches(
         &self,
         who: &Identity,
         target: &Dn,
         captures: &[(String, String)],
-        get: &dyn Fn(&Dn) -> Option<Entry>,
+        groups: &Groups<'_>,
     ) -> bool {
         let bound = match who {
             Identity::Anonymous => None,
@@ -197,18 +247,8 @@ impl Who {
             }
             Who::Group { dn, attr } => {
                 let Some(b) = bound else { return false };
-                let Ok(group) = Dn::parse(&dn.fill(captures, |v| v.to_string())) else {
-                    return false;
-                };
-                let Some(entry) = get(&group) else {
-                    return false;
-                };
-                entry.values(attr).iter().any(|v| {
-                    std::str::from_utf8(v)
-                        .ok()
-                        .and_then(|s| Dn::parse(s).ok())
-                        .is_some_and(|m| m.same_as(b))
-                })
+                Dn::parse(&dn.fill(captures, |v| v.to_string()))
+                    .is_ok_and(|group| groups.has_member(&group, attr, b))
             }
         }
     }

@@ -1,0 +1,160 @@
+//! The decisions for one entry: a search answers for many attributes of each
+//! candidate, so the work that does not depend on the attribute is done once.
+//!
+//! Per rule, whether its DN pattern and filter cover the entry (with the DN's
+//! captures) and which `by` clause names the identity are computed on first use and
+//! kept; a decision for a target then only checks each rule's `attrs`. Group entries
+//! (a domain's cn=postmaster) are fetched at most once.
+
+use super::rule::{Captures, Rule};
+use super::who::Groups;
+use super::{AccessControl, AccessLevel, Decision, Identity, Lookup, Privileges, Target};
+use crate::dn::Dn;
+use crate::entry::Entry;
+use std::cell::OnceCell;
+
+/// What `who` may do to the attributes of one entry: made by
+/// [`AccessControl::for_entry`], asked with [`EntryAccess::allows`] for each target.
+pub struct EntryAccess<'a> {
+    acl: &'a AccessControl,
+    who: &'a Identity,
+    dn: &'a Dn,
+    entry: Option<&'a Entry>,
+    lookup: &'a Lookup<'a>,
+    /// The entry fetched through `lookup` when the caller did not give it.
+    fetched: OnceCell<Option<Entry>>,
+    /// One slot per rule of `acl`, in order (empty for the rootdn).
+    rules: Vec<RuleOutcome>,
+    groups: Groups<'a>,
+}
+
+/// What one rule says about this entry and identity, computed on first use.
+#[derive(Default)]
+struct RuleOutcome {
+    /// Whether the rule's DN and filter cover the entry, with the DN's captures.
+    covers: OnceCell<Option<Captures>>,
+    /// The 0-based index of the first `by` clause naming the identity.
+    by: OnceCell<Option<usize>>,
+}
+
+impl<'a> EntryAccess<'a> {
+    /// Nothing matched yet: rules are looked at as targets ask for them.
+    pub(super) fn new(
+        acl: &'a AccessControl,
+        who: &'a Identity,
+        dn: &'a Dn,
+        entry: Option<&'a Entry>,
+        lookup: &'a Lookup<'a>,
+    ) -> EntryAccess<'a> {
+        // The rootdn is decided without rules.
+        let slots = if who.is_root() { 0 } else { acl.rules.len() };
+        EntryAccess {
+            acl,
+            who,
+            dn,
+            entry,
+            lookup,
+            fetched: OnceCell::new(),
+            rules: (0..slots).map(|_| RuleOutcome::default()).collect(),
+            groups: Groups::new(lookup.get),
+        }
+    }
+
+    /// May the identity have `level` access to `target` of this entry? Logged at
+    /// debug level with the deciding rule and clause.
+    pub fn allows(&self, target: Target<'_>, level: AccessLevel) -> bool {
+        let d = self.decide(target);
+        let granted = d.granted.allows(level);
+        let (who, dn) = (self.who, self.dn);
+        match (d.rule, d.by) {
+            (Some(r), Some(b)) => tracing::debug!(
+                "ACL {} {level:?} on {target} of \"{dn}\" for \"{}\": rule #{r} by #{b} gives {}",
+                if granted { "allow" } else { "deny" },
+                who.dn_string(),
+                d.granted
+            ),
+            (Some(r), None) => tracing::debug!(
+                "ACL deny {level:?} on {target} of \"{dn}\" for \"{}\": rule #{r} matched, no by clause names the identity",
+                who.dn_string()
+            ),
+            _ if who.is_root() => tracing::debug!(
+                "ACL allow {level:?} on {target} of \"{dn}\": rootdn"
+            ),
+            _ => tracing::debug!(
+                "ACL deny {level:?} on {target} of \"{dn}\" for \"{}\": no rule matched",
+                who.dn_string()
+            ),
+        }
+        granted
+    }
+
+    /// The privileges the identity has on `target` of this entry, and the rule and
+    /// clause that decided: the first rule covering the target, and in it the first
+    /// `by` clause naming the identity.
+    pub fn decide(&self, target: Target<'_>) -> Decision {
+        if self.who.is_root() {
+            return Decision {
+                granted: Privileges::up_to(AccessLevel::Write),
+                rule: None,
+                by: None,
+            };
+        }
+        for (rule, outcome) in self.acl.rules.iter().zip(&self.rules) {
+            if !rule.covers_target(target) {
+                continue;
+            }
+            let Some(captures) = outcome.covers.get_or_init(|| self.covers(rule)) else {
+                continue;
+            };
+            let by = *outcome.by.get_or_init(|| self.first_by(rule, captures));
+            let Some(i) = by else {
+                return Decision {
+                    granted: Privileges::NONE,
+                    rule: Some(rule.number),
+                    by: None,
+                };
+            };
+            return Decision {
+                granted: self.capped(rule.by[i].level),
+                rule: Some(rule.number),
+                by: Some(i + 1),
+            };
+        }
+        Decision {
+            granted: Privileges::NONE,
+            rule: None,
+            by: None,
+        }
+    }
+
+    /// Whether `rule`'s DN and filter cover this entry, with the DN's captures.
+    fn covers(&self, rule: &Rule) -> Option<Captures> {
+        rule.matches_entry(self.dn, &|| self.entry(), self.lookup.schema)
+    }
+
+    /// The index of `rule`'s first `by` clause naming the identity.
+    fn first_by(&self, rule: &Rule, captures: &Captures) -> Option<usize> {
+        rule.by
+            .iter()
+            .position(|by| by.who.matches(self.who, self.dn, captures, &self.groups))
+    }
+
+    /// The entry for filtered rules: the caller's, else fetched once, lazily.
+    fn entry(&self) -> Option<&Entry> {
+        self.entry.or_else(|| {
+            self.fetched
+                .get_or_init(|| (self.lookup.get)(self.dn))
+                .as_ref()
+        })
+    }
+
+    /// `granted` as the identity may use it: with anonymous_read = false, anonymous
+    /// clients may bind and nothing more.
+    fn capped(&self, granted: Privileges) -> Privileges {
+        if !self.acl.anonymous_read && matches!(self.who, Identity::Anonymous) {
+            granted.intersect(Privileges::up_to(AccessLevel::Auth))
+        } else {
+            granted
+        }
+    }
+}
