@@ -11,7 +11,7 @@ mod write;
 pub use search::{SearchDone, SearchQuery};
 pub use select::Selection;
 
-use crate::acl::{AccessLevel, Identity, Lookup, Target};
+use crate::acl::{AccessLevel, EntryAccess, Identity, Lookup, Target};
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
@@ -89,8 +89,7 @@ impl<'a> DirectoryView<'a> {
     }
 
     /// May this identity have `level` on `target` of the entry `dn`? `entry` is the
-    /// entry when the caller holds it, so filtered rules need no fetch. The one place
-    /// the view asks the policy.
+    /// entry when the caller holds it, so filtered rules need no fetch.
     pub fn allows(
         &self,
         dn: &Dn,
@@ -98,14 +97,23 @@ impl<'a> DirectoryView<'a> {
         target: Target<'_>,
         level: AccessLevel,
     ) -> bool {
+        self.with_access(dn, entry, |access| access.allows(target, level))
+    }
+
+    /// Run `f` with the policy's decisions for one entry, made once and reused for
+    /// all its attributes: the one place the view asks the policy.
+    pub fn with_access<R>(
+        &self,
+        dn: &Dn,
+        entry: Option<&Entry>,
+        f: impl FnOnce(&EntryAccess<'_>) -> R,
+    ) -> R {
         let get = |d: &Dn| self.state.dir.get(d).ok().flatten();
         let lookup = Lookup {
             schema: Some(self.schema()),
             get: &get,
         };
-        self.state
-            .acl
-            .can(self.who, dn, entry, target, level, &lookup)
+        f(&self.state.acl.for_entry(self.who, dn, entry, &lookup))
     }
 
     /// The entry a simple bind as `dn` authenticates against: it exists and the

@@ -113,23 +113,23 @@ impl DirectoryView<'_> {
     /// The result entry for a candidate, when this identity may search it, the
     /// filter matches over the attributes it may search, and it may read it.
     fn matching(&self, entry: &Entry, query: &SearchQuery<'_>) -> Option<SearchEntry> {
-        let dn = &entry.dn;
-        let may = |target: Target<'_>, level| self.allows(dn, Some(entry), target, level);
-        if !may(Target::Entry, AccessLevel::Search) {
-            return None;
-        }
-        // Attributes without search access are absent for the filter, so
-        // (userPassword=*) matches nothing for those who may not search it.
-        let may_use = |attr: &str| may(Target::Attr(attr), AccessLevel::Search);
-        if query.filter.evaluate(entry, self.schema(), &may_use) != Tri::True {
-            return None;
-        }
-        if !may(Target::Entry, AccessLevel::Read) {
-            return None;
-        }
-        let computed = self.computed_attributes(entry, query.selection);
-        let may_read = |attr: &str| may(Target::Attr(attr), AccessLevel::Read);
-        Some(query.selection.reduce(entry, &computed, &may_read))
+        self.with_access(&entry.dn, Some(entry), |access| {
+            if !access.allows(Target::Entry, AccessLevel::Search) {
+                return None;
+            }
+            // Attributes without search access are absent for the filter, so
+            // (userPassword=*) matches nothing for those who may not search it.
+            let may_use = |attr: &str| access.allows(Target::Attr(attr), AccessLevel::Search);
+            if query.filter.evaluate(entry, self.schema(), &may_use) != Tri::True {
+                return None;
+            }
+            if !access.allows(Target::Entry, AccessLevel::Read) {
+                return None;
+            }
+            let computed = self.computed_attributes(entry, query.selection);
+            let may_read = |attr: &str| access.allows(Target::Attr(attr), AccessLevel::Read);
+            Some(query.selection.reduce(entry, &computed, &may_read))
+        })
     }
 
     /// The virtual attributes the selection asks for (hasSubordinates costs a probe,

@@ -34,12 +34,13 @@ impl DirectoryView<'_> {
         if let Some(rdn) = dn.rdn() {
             names.extend(rdn.avas.iter().map(|a| self.canonical(&a.attr)));
         }
-        let may = |target: Target<'_>, level| self.allows(dn, Some(&entry), target, level);
-        let granted = may(Target::Entry, AccessLevel::Write)
-            && (is_suffix || self.allows(&parent, None, Target::Children, AccessLevel::Write))
-            && names
-                .iter()
-                .all(|n| may(Target::Attr(n), AccessLevel::Write));
+        let granted = self.with_access(dn, Some(&entry), |access| {
+            access.allows(Target::Entry, AccessLevel::Write)
+                && names
+                    .iter()
+                    .all(|n| access.allows(Target::Attr(n), AccessLevel::Write))
+        }) && (is_suffix
+            || self.allows(&parent, None, Target::Children, AccessLevel::Write));
         self.require(granted, "no write access to the new entry or its parent")?;
         self.state
             .dir
@@ -51,10 +52,13 @@ impl DirectoryView<'_> {
     /// may redirect an entry it may not delete.
     pub fn modify(&self, dn: &Dn, mods: &[Modification]) -> Result<(), LdapError> {
         let entry = self.visible(dn)?;
-        for m in mods {
-            let name = self.canonical(&m.attr);
-            let granted = self.allows(dn, Some(&entry), Target::Attr(&name), AccessLevel::Write);
-            self.require(granted, format!("no write access to {name}"))?;
+        let refused = self.with_access(dn, Some(&entry), |access| {
+            mods.iter()
+                .map(|m| self.canonical(&m.attr))
+                .find(|name| !access.allows(Target::Attr(name), AccessLevel::Write))
+        });
+        if let Some(name) = refused {
+            self.require(false, format!("no write access to {name}"))?;
         }
         self.state.dir.modify(dn, mods, &self.who.dn_string())
     }
