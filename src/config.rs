@@ -52,6 +52,8 @@ pub struct Limits {
     pub max_ber_depth: usize,
     /// Concurrent connections; more wait in the accept queue.
     pub max_connections: usize,
+    /// Operations one connection may have running at once; more wait unread.
+    pub max_operations_per_connection: usize,
     /// Seconds a connection may stay silent before it is closed.
     pub idle_timeout_secs: u64,
     /// Seconds a partially received message may take to complete.
@@ -72,6 +74,7 @@ impl Default for Limits {
             max_message_bytes: 1024 * 1024,
             max_ber_depth: 64,
             max_connections: 1024,
+            max_operations_per_connection: 32,
             idle_timeout_secs: 900,
             read_timeout_secs: 30,
             anonymous_size_limit: 500,

@@ -1,6 +1,6 @@
-//! Abandon (RFC 4511 4.11). Requests on a connection run one at a time, so by the
-//! time an Abandon is read the operation it names has already answered: nothing to do,
-//! and Abandon itself never gets a response.
+//! Abandon (RFC 4511 4.11). The connection loop sets the abandoned operation's flag
+//! (src/session/inflight.rs), after which it sends nothing more, not even a result;
+//! here the request is only logged. Abandon itself never gets a response.
 
 use super::request::Response;
 use crate::log::OpLog;

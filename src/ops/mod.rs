@@ -26,7 +26,7 @@ use crate::error::{LdapError, OpResult, ResultCode};
 use crate::log::OpLog;
 use crate::session::Session;
 use crate::state::ServerState;
-use request::{Control, Effect, Operation, Request, Response};
+use request::{Control, Effect, Operation, Reply, Request, Response};
 
 /// Parse a DN from the wire, mapping failure to invalidDNSyntax.
 pub fn parse_dn(s: &str) -> Result<Dn, LdapError> {
@@ -42,8 +42,26 @@ fn unsupported_critical(controls: &[Control]) -> Option<&str> {
         .map(|c| c.oid.as_str())
 }
 
-/// Run one request. `op_no` numbers operations within the connection for the logs.
+/// Run one request and collect its replies. `op_no` numbers operations within the
+/// connection for the logs.
 pub fn do_op(state: &ServerState, session: &Session, op_no: u64, req: Request) -> Response {
+    let mut replies = Vec::new();
+    let effect = stream_op(state, session, op_no, req, &mut |r| {
+        replies.push(r);
+        true
+    });
+    Response { replies, effect }
+}
+
+/// Run one request, handing each reply to `out` as it is made (a search's entries
+/// leave one by one); `out` answering false (abandoned, connection gone) stops it.
+pub fn stream_op(
+    state: &ServerState,
+    session: &Session,
+    op_no: u64,
+    req: Request,
+    out: &mut dyn FnMut(Reply) -> bool,
+) -> Effect {
     let log = OpLog::new(session.conn, op_no);
     if let (Some(oid), Some(kind)) = (unsupported_critical(&req.controls), req.op.response_kind()) {
         let res = OpResult::from(LdapError::new(
@@ -51,9 +69,11 @@ pub fn do_op(state: &ServerState, session: &Session, op_no: u64, req: Request) -
             format!("critical extension is not recognized: {oid}"),
         ));
         log.result(&res, None);
-        return Response::done(kind, res);
+        out(Reply::Done(kind, res));
+        return Effect::None;
     }
-    match req.op {
+    let response = match req.op {
+        Operation::Search(r) => return search::run(state, session, &log, r, out),
         Operation::Bind(r) => bind::run(state, session, &log, r),
         Operation::Unbind => {
             log.line("UNBIND");
@@ -62,7 +82,6 @@ pub fn do_op(state: &ServerState, session: &Session, op_no: u64, req: Request) -
                 effect: Effect::Close,
             }
         }
-        Operation::Search(r) => search::run(state, session, &log, r),
         Operation::Add(r) => add::run(state, session, &log, r),
         Operation::Modify(r) => modify::run(state, session, &log, r),
         Operation::Delete(dn) => delete::run(state, session, &log, &dn),
@@ -77,7 +96,11 @@ pub fn do_op(state: &ServerState, session: &Session, op_no: u64, req: Request) -
                 effect: Effect::Close,
             }
         }
+    };
+    for reply in response.replies {
+        out(reply);
     }
+    response.effect
 }
 
 /// Log the result of a one-reply operation and answer with it.

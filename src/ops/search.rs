@@ -1,7 +1,7 @@
 //! Search (RFC 4511 4.5): the root DSE and cn=Subschema here, everything else
 //! through the access-checked view, which returns entries already reduced.
 
-use super::request::{Reply, Response, ResponseKind, SearchEntry, SearchRequest};
+use super::request::{Effect, Reply, ResponseKind, SearchEntry, SearchRequest};
 use super::{parse_dn, rootdse};
 use crate::directory::SUBSCHEMA_DN;
 use crate::dn::Dn;
@@ -13,8 +13,15 @@ use crate::state::ServerState;
 use crate::store::Scope;
 use crate::view::{DirectoryView, SearchQuery, Selection};
 
-/// The entries, then SearchResultDone.
-pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: SearchRequest) -> Response {
+/// The entries, each handed to `out` as it is found, then SearchResultDone. When
+/// `out` refuses an entry (the search was abandoned) nothing more is sent.
+pub fn run(
+    state: &ServerState,
+    session: &Session,
+    log: &OpLog,
+    req: SearchRequest,
+    out: &mut dyn FnMut(Reply) -> bool,
+) -> Effect {
     log.line(&format!(
         "SRCH base=\"{}\" scope={} deref={} filter=\"{}\"",
         req.base,
@@ -25,17 +32,21 @@ pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: SearchReque
     if !req.attrs.is_empty() {
         log.line(&format!("SRCH attr={}", req.attrs.join(" ")));
     }
-    let mut replies = Vec::new();
+    let mut sent = 0usize;
+    let mut open = true;
     let outcome = search(state, session, log, &req, &mut |e| {
-        replies.push(Reply::Entry(e))
+        open = out(Reply::Entry(e));
+        sent += 1;
+        open
     });
-    let res = OpResult::from(outcome);
-    log.result(&res, Some(replies.len()));
-    replies.push(Reply::Done(ResponseKind::Search, res));
-    Response {
-        replies,
-        effect: super::request::Effect::None,
+    if !open {
+        log.line("SRCH abandoned");
+        return Effect::None;
     }
+    let res = OpResult::from(outcome);
+    log.result(&res, Some(sent));
+    out(Reply::Done(ResponseKind::Search, res));
+    Effect::None
 }
 
 /// The scope's number on the wire, as slapd logs it.
@@ -53,7 +64,7 @@ fn search(
     session: &Session,
     log: &OpLog,
     req: &SearchRequest,
-    emit: &mut dyn FnMut(SearchEntry),
+    emit: &mut dyn FnMut(SearchEntry) -> bool,
 ) -> Result<(), LdapError> {
     let base = parse_dn(&req.base)?;
     let view = DirectoryView::new(state, &session.identity);

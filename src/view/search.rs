@@ -50,12 +50,13 @@ fn stricter(client: u64, server: u64) -> u64 {
 }
 
 impl DirectoryView<'_> {
-    /// Run `query`, handing each result entry to `emit`. The size and time limits
-    /// are the stricter of the client's and this identity's.
+    /// Run `query`, handing each result entry to `emit`, which answers false to stop
+    /// (the client abandoned the search). The size and time limits are the stricter
+    /// of the client's and this identity's.
     pub fn search(
         &self,
         query: &SearchQuery<'_>,
-        emit: &mut dyn FnMut(SearchEntry),
+        emit: &mut dyn FnMut(SearchEntry) -> bool,
     ) -> Result<SearchDone, LdapError> {
         let base = query.base;
         if !base.is_within(self.state.dir.suffix()) {
