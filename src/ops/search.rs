@@ -3,13 +3,12 @@
 use super::{ldap_result, parse_dn, rootdse, Outcome};
 use crate::acl::{AccessLevel, Identity, Target};
 use crate::directory::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
-use crate::dn::Dn;
+use crate::dn::{Dn, Scope};
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
 use crate::filter::{Filter, Tri};
 use crate::log::OpLog;
 use crate::state::{ServerState, Session};
-use crate::store::Scope;
 use ldap3_proto::proto::{
     LdapMsg, LdapOp, LdapPartialAttribute, LdapSearchRequest, LdapSearchResultEntry,
     LdapSearchScope,

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::dn::normalize_value;
+use std::collections::HashMap;
 
 fn dn(s: &str) -> Dn {
     Dn::parse(s).expect("test DN")
@@ -49,7 +50,7 @@ fn eq(attr: &str, value: &str) -> IndexKey {
 }
 
 fn add(store: &Store, e: &Entry) -> EntryId {
-    store.add(e, &keys_of(e)).expect("add")
+    store.writer().add(e, &keys_of(e)).expect("add")
 }
 
 const SUFFIX: &str = "dc=myhosting,dc=example";
@@ -121,7 +122,10 @@ fn add_get_and_duplicate() {
     assert_eq!(store.get_by_id(999_999).unwrap(), None);
 
     let dup = entry(&u1.to_string(), &[("objectClass", &["top"])]);
-    assert_eq!(store.add(&dup, &[]), Err(StoreError::AlreadyExists));
+    assert_eq!(
+        store.writer().add(&dup, &[]),
+        Err(StoreError::AlreadyExists)
+    );
     assert_eq!(store.len(), 8);
 }
 
@@ -134,9 +138,15 @@ fn add_needs_the_parent_unless_nothing_above_is_stored() {
         "mail=x@domain3.example,o=domain3.example,o=hosting,dc=myhosting,dc=example",
         &[],
     );
-    assert_eq!(store.add(&orphan, &[]), Err(StoreError::NoSuchEntry));
+    assert_eq!(
+        store.writer().add(&orphan, &[]),
+        Err(StoreError::NoSuchEntry)
+    );
     // A second suffix with nothing stored above it is fine.
-    assert!(store.add(&entry("dc=other,dc=test", &[]), &[]).is_ok());
+    assert!(store
+        .writer()
+        .add(&entry("dc=other,dc=test", &[]), &[])
+        .is_ok());
 }
 
 #[test]
@@ -149,6 +159,7 @@ fn replace_rewrites_entry_and_index() {
     new.set_values("objectClass", vec![b"courierMailAlias".to_vec()]);
     new.set_values("maildrop", vec![b"elsewhere@example.org".to_vec()]);
     store
+        .writer()
         .replace(id, &new, &keys_of(&old), &keys_of(&new))
         .unwrap();
 
@@ -175,11 +186,11 @@ fn replace_rewrites_entry_and_index() {
 
     // Wrong id for the DN, or an id that does not exist.
     assert_eq!(
-        store.replace(ids["u2"], &new, &[], &[]),
+        store.writer().replace(ids["u2"], &new, &[], &[]),
         Err(StoreError::NoSuchEntry)
     );
     assert_eq!(
-        store.replace(999_999, &new, &[], &[]),
+        store.writer().replace(999_999, &new, &[], &[]),
         Err(StoreError::NoSuchEntry)
     );
 }
@@ -190,11 +201,11 @@ fn delete_leaves_only() {
     let ids = hosting_tree(&store);
     let d1 = dn("o=domain1.example,o=hosting,dc=myhosting,dc=example");
     assert!(store.has_children(&d1).unwrap());
-    assert_eq!(store.delete(&d1, &[]), Err(StoreError::NotLeaf));
+    assert_eq!(store.writer().delete(&d1, &[]), Err(StoreError::NotLeaf));
 
     let u1 = dn("mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example");
     let (_, e) = store.get(&u1).unwrap().unwrap();
-    store.delete(&u1, &keys_of(&e)).unwrap();
+    store.writer().delete(&u1, &keys_of(&e)).unwrap();
     assert_eq!(store.get(&u1).unwrap(), None);
     assert_eq!(store.get_by_id(ids["u1"]).unwrap(), None);
     assert_eq!(store.len(), 7);
@@ -202,12 +213,15 @@ fn delete_leaves_only() {
         .index_ids(&eq("mail", "user1@domain1.example"))
         .unwrap()
         .is_empty());
-    assert_eq!(store.delete(&u1, &[]), Err(StoreError::NoSuchEntry));
+    assert_eq!(
+        store.writer().delete(&u1, &[]),
+        Err(StoreError::NoSuchEntry)
+    );
 
     let u2 = dn("mail=user2@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example");
-    store.delete(&u2, &[]).unwrap();
+    store.writer().delete(&u2, &[]).unwrap();
     assert!(!store.has_children(&d1).unwrap());
-    store.delete(&d1, &[]).unwrap();
+    store.writer().delete(&d1, &[]).unwrap();
     assert!(!store.exists(&d1).unwrap());
 }
 
@@ -227,6 +241,7 @@ fn rename_moves_dn_and_keys_but_keeps_id() {
         ],
     );
     store
+        .writer()
         .rename(&old_dn, &new, &keys_of(&old), &keys_of(&new))
         .unwrap();
     assert_eq!(store.get(&old_dn).unwrap(), None);
@@ -252,7 +267,7 @@ fn rename_moves_dn_and_keys_but_keeps_id() {
     let mut recased = new.clone();
     recased.dn =
         dn("MAIL=Renamed@domain2.example,o=domain2.example,o=hosting,dc=myhosting,dc=example");
-    store.rename(&new.dn, &recased, &[], &[]).unwrap();
+    store.writer().rename(&new.dn, &recased, &[], &[]).unwrap();
     assert_eq!(
         store.get(&new.dn).unwrap().unwrap().1.dn.to_string(),
         recased.dn.to_string()
@@ -261,22 +276,22 @@ fn rename_moves_dn_and_keys_but_keeps_id() {
     let u3 = dn("mail=user3@domain2.example,o=domain2.example,o=hosting,dc=myhosting,dc=example");
     let clash = entry(&u3.to_string(), &[]);
     assert_eq!(
-        store.rename(&new.dn, &clash, &[], &[]),
+        store.writer().rename(&new.dn, &clash, &[], &[]),
         Err(StoreError::AlreadyExists)
     );
     let d1 = dn("o=domain1.example,o=hosting,dc=myhosting,dc=example");
     let moved = entry("o=domain9.example,o=hosting,dc=myhosting,dc=example", &[]);
     assert_eq!(
-        store.rename(&d1, &moved, &[], &[]),
+        store.writer().rename(&d1, &moved, &[], &[]),
         Err(StoreError::NotLeaf)
     );
     assert_eq!(
-        store.rename(&old_dn, &moved, &[], &[]),
+        store.writer().rename(&old_dn, &moved, &[], &[]),
         Err(StoreError::NoSuchEntry)
     );
     let under_missing = entry("mail=z@x,o=nowhere,o=hosting,dc=myhosting,dc=example", &[]);
     assert_eq!(
-        store.rename(&u3, &under_missing, &[], &[]),
+        store.writer().rename(&u3, &under_missing, &[], &[]),
         Err(StoreError::NoSuchEntry)
     );
 }
@@ -323,7 +338,7 @@ fn scopes_follow_the_tree_and_not_string_prefixes() {
         store.scope_ids(&missing, Scope::Subtree),
         Err(StoreError::NoSuchEntry)
     );
-    let top = store.add(&entry("dc=org", &[]), &[]).unwrap();
+    let top = store.writer().add(&entry("dc=org", &[]), &[]).unwrap();
     assert_eq!(
         store.scope_ids(&Dn::root(), Scope::OneLevel).unwrap(),
         vec![top]
@@ -391,7 +406,7 @@ fn survives_drop_and_reopen() {
         let mut e = e;
         e.add_values("jpegPhoto", vec![vec![0, 255, 0, 1]]);
         id = add(&store, &e);
-        store.set_index_config("mail eq,pres,sub").unwrap();
+        store.writer().set_index_config("mail eq,pres,sub").unwrap();
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.len(), 9);
@@ -406,7 +421,7 @@ fn survives_drop_and_reopen() {
         Some("mail eq,pres,sub")
     );
     // New ids never reuse old ones.
-    let next = store.add(&entry("dc=another", &[]), &[]).unwrap();
+    let next = store.writer().add(&entry("dc=another", &[]), &[]).unwrap();
     assert!(next > id);
 }
 
@@ -429,13 +444,11 @@ fn iter_entries_lists_parents_first() {
 
 #[test]
 fn reindex_rebuilds_from_entries() {
-    let mut store = Store::open_temporary().unwrap();
+    let store = Store::open_temporary().unwrap();
     let ids = hosting_tree(&store);
-    store.set_indexed(&[("Mail".into(), vec![IndexKind::Equality])]);
-    assert!(store.is_indexed("mail", IndexKind::Equality));
-    assert!(!store.is_indexed("mail", IndexKind::Substring));
     // New config: only objectClass presence.
     store
+        .writer()
         .reindex(&|e: &Entry| {
             index_keys(
                 "objectclass",
@@ -477,7 +490,7 @@ fn corrupt_records_are_errors_not_panics() {
 #[test]
 fn concurrent_writers_all_land() {
     let store = std::sync::Arc::new(Store::open_temporary().unwrap());
-    store.add(&entry(SUFFIX, &[]), &[]).unwrap();
+    store.writer().add(&entry(SUFFIX, &[]), &[]).unwrap();
     let threads: Vec<_> = (0..4)
         .map(|t| {
             let store = store.clone();
@@ -507,9 +520,10 @@ fn bulk_100k_insert_and_lookup() {
     use std::time::Instant;
     for with_sub in [false, true] {
         let store = Store::open_temporary().unwrap();
-        store.add(&entry(SUFFIX, &[]), &[]).unwrap();
+        store.writer().add(&entry(SUFFIX, &[]), &[]).unwrap();
         for d in 0..100 {
             store
+                .writer()
                 .add(&entry(&format!("o=domain{d}.example,{SUFFIX}"), &[]), &[])
                 .unwrap();
         }
@@ -534,7 +548,7 @@ fn bulk_100k_insert_and_lookup() {
                 &[b"couriermailaccount".to_vec()],
             ));
             nkeys += keys.len();
-            store.add(&e, &keys).unwrap();
+            store.writer().add(&e, &keys).unwrap();
         }
         let took = start.elapsed();
         let start = Instant::now();
