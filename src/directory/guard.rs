@@ -40,6 +40,7 @@ pub fn mailbox_path(entry: &Entry) -> Option<String> {
     Some(path)
 }
 
+/// Store failures here are the server's, never the client's.
 fn io(e: StoreError) -> LdapError {
     LdapError::internal(e)
 }
