@@ -13,6 +13,7 @@ pub mod dn;
 pub mod entry;
 pub mod error;
 pub mod filter;
+pub mod import;
 pub mod ldif;
 pub mod log;
 pub mod ops;

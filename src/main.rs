@@ -3,8 +3,9 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use mailldap::config::Config;
-use mailldap::directory::{Directory, Origin};
-use mailldap::ldif::{self, ChangeRecord, LdifRecord};
+use mailldap::directory::Directory;
+use mailldap::import;
+use mailldap::ldif;
 use mailldap::state::ServerState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -135,7 +136,7 @@ fn main() -> Result<()> {
             files,
         } => {
             let config = load_config(config.as_deref(), data)?;
-            let n = import(&config, &files)?;
+            let n = import::import_files(&config, &files)?;
             eprintln!("imported {n} records into {}", config.data_dir.display());
             Ok(())
         }
@@ -226,7 +227,7 @@ fn serve(
     if demo {
         if dir.is_empty() {
             let records = ldif::parse_ldif(DEMO_LDIF.as_bytes(), "ldif/demo.ldif", None)?;
-            apply(&dir, &config, records, "ldif/demo.ldif")?;
+            import::apply_records(&dir, &config.rootdn, records, "ldif/demo.ldif")?;
             tracing::info!("demo tree loaded ({} entries)", dir.len());
         }
         if config.rootpw.is_none() {
@@ -265,94 +266,4 @@ fn serve(
         .build()?;
     rt.block_on(mailldap::server::serve(state, &uris))?;
     Ok(())
-}
-
-/// Apply parsed LDIF records; the first failure names the file, line and DN.
-fn apply(
-    dir: &Directory,
-    config: &Config,
-    records: Vec<ldif::LocatedRecord>,
-    source: &str,
-) -> Result<usize> {
-    let actor = config.rootdn.clone();
-    let mut n = 0;
-    for rec in records {
-        let line = rec.line;
-        let (dn, outcome) = match rec.record {
-            LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) => {
-                (e.dn.to_string(), dir.add(e, &actor, Origin::Import))
-            }
-            LdifRecord::Change(ChangeRecord::Delete(dn)) => (dn.to_string(), dir.delete(&dn)),
-            LdifRecord::Change(ChangeRecord::Modify { dn, mods }) => {
-                (dn.to_string(), dir.modify(&dn, &mods, &actor))
-            }
-            LdifRecord::Change(ChangeRecord::ModRdn {
-                dn,
-                new_rdn,
-                delete_old_rdn,
-                new_superior,
-            }) => (
-                dn.to_string(),
-                dir.modrdn(&dn, &new_rdn, delete_old_rdn, new_superior.as_ref(), &actor)
-                    .map(|_| ()),
-            ),
-        };
-        outcome.map_err(|e| anyhow::anyhow!("{source}:{line}: dn: {dn}: {e}"))?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
-}
-
-/// slapadd-style import, all or nothing: the records go into a copy of the store,
-/// which replaces the real one only when every record applied.
-fn import(config: &Config, files: &[PathBuf]) -> Result<usize> {
-    let mut parsed = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
-        let base = f.parent().map(Path::to_path_buf);
-        let records = ldif::parse_ldif(&bytes, &f.display().to_string(), base.as_deref())?;
-        parsed.push((f.display().to_string(), records));
-    }
-    std::fs::create_dir_all(&config.data_dir)?;
-    let live = config.data_dir.join("store");
-    let staging = config.data_dir.join("store.importing");
-    let old = config.data_dir.join("store.replaced");
-    let _ = std::fs::remove_dir_all(&staging);
-    let _ = std::fs::remove_dir_all(&old);
-    if live.exists() {
-        // Opening the live store first fails cleanly if a server holds its lock.
-        drop(
-            Directory::open(config)
-                .context("the store is in use (stop the server before importing)")?,
-        );
-        copy_dir(&live, &staging)?;
-    }
-    let n = {
-        let dir = Directory::open_at(&staging, config)?;
-        let mut n = 0;
-        for (source, records) in parsed {
-            n += apply(&dir, config, records, &source)?;
-        }
-        n
-    };
-    if live.exists() {
-        std::fs::rename(&live, &old)?;
-    }
-    std::fs::rename(&staging, &live)?;
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(n)
 }

@@ -6,11 +6,11 @@
 //!   account that would inherit the old mail is refused until an admin releases it.
 
 use super::Directory;
-use crate::dn::Dn;
+use crate::dn::{Dn, Scope};
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
 use crate::filter::Filter;
-use crate::store::{Scope, StoreError};
+use crate::store::{EntryId, StoreError, Writer};
 
 /// Prefix of mailbox reservations in the store.
 const MAILBOX_KEY: &str = "mailbox:";
@@ -40,49 +40,40 @@ pub fn mailbox_path(entry: &Entry) -> Option<String> {
     Some(path)
 }
 
+/// Store failures here are the server's, never the client's.
 fn io(e: StoreError) -> LdapError {
     LdapError::internal(e)
 }
 
+/// The reservation key of a mailbox path.
+fn reservation_key(path: &str) -> String {
+    format!("{MAILBOX_KEY}{path}")
+}
+
 impl Directory {
     /// Refuse `entry` when it reuses a unique value or a reserved or live mailbox path.
-    /// `self_dn` is the entry's DN before the change (None for an add).
-    pub(super) fn guard_write(&self, entry: &Entry, self_dn: Option<&Dn>) -> Result<(), LdapError> {
-        for attr in &self.unique {
-            for v in entry.values(attr) {
-                let filter = Filter::Equality(attr.clone(), v.clone());
-                if let Some(other) = self.other_match(&filter, entry, self_dn)? {
-                    return Err(LdapError::new(
-                        ResultCode::ConstraintViolation,
-                        format!(
-                            "{attr}: value {:?} is already used by {other}",
-                            String::from_utf8_lossy(v)
-                        ),
-                    ));
-                }
-            }
-        }
-        if !self.mailbox_guard {
+    /// `before` is the stored entry being changed and its id (None for an add).
+    pub(super) fn guard_write(
+        &self,
+        entry: &Entry,
+        before: Option<(EntryId, &Entry)>,
+    ) -> Result<(), LdapError> {
+        self.check_unique(entry, before)?;
+        if !self.policy.mailbox_guard {
             return Ok(());
         }
         let Some(path) = mailbox_path(entry) else {
             return Ok(());
         };
-        let unchanged = match self_dn {
-            Some(dn) => self
-                .store
-                .get(dn)
-                .map_err(io)?
-                .and_then(|(_, old)| mailbox_path(&old))
-                .is_some_and(|old| old == path),
-            None => false,
-        };
+        let unchanged = before
+            .and_then(|(_, old)| mailbox_path(old))
+            .is_some_and(|old| old == path);
         if unchanged {
             return Ok(());
         }
         if let Some(note) = self
             .store
-            .reservation(&format!("{MAILBOX_KEY}{path}"))
+            .reservation(&reservation_key(&path))
             .map_err(io)?
         {
             return Err(LdapError::new(
@@ -96,7 +87,7 @@ impl Directory {
         if let Some(mailbox) = entry.values("mailbox").first() {
             let filter = Filter::Equality("mailbox".into(), mailbox.clone());
             let same_path = |e: &Entry| mailbox_path(e).as_deref() == Some(path.as_str());
-            if let Some(other) = self.other_match_where(&filter, entry, self_dn, &same_path)? {
+            if let Some(other) = self.other_match(&filter, entry, before, &same_path)? {
                 return Err(LdapError::new(
                     ResultCode::ConstraintViolation,
                     format!("mailbox {path} is already used by {other}"),
@@ -106,9 +97,37 @@ impl Directory {
         Ok(())
     }
 
+    /// Refuse `entry` when another entry holds one of its unique values.
+    fn check_unique(
+        &self,
+        entry: &Entry,
+        before: Option<(EntryId, &Entry)>,
+    ) -> Result<(), LdapError> {
+        for attr in &self.policy.unique {
+            for v in entry.values(attr) {
+                let filter = Filter::Equality(attr.clone(), v.clone());
+                if let Some(other) = self.other_match(&filter, entry, before, &|_| true)? {
+                    return Err(LdapError::new(
+                        ResultCode::ConstraintViolation,
+                        format!(
+                            "{attr}: value {:?} is already used by {other}",
+                            String::from_utf8_lossy(v)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Reserve the mailbox path of an account that is deleted or moved elsewhere.
-    pub(super) fn retire_mailbox(&self, old: &Entry, new: Option<&Entry>) -> Result<(), LdapError> {
-        if !self.mailbox_guard {
+    pub(super) fn retire_mailbox(
+        &self,
+        writer: &Writer<'_>,
+        old: &Entry,
+        new: Option<&Entry>,
+    ) -> Result<(), LdapError> {
+        if !self.policy.mailbox_guard {
             return Ok(());
         }
         let Some(path) = mailbox_path(old) else {
@@ -123,9 +142,7 @@ impl Directory {
             old.dn,
             chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
         );
-        self.store
-            .reserve(&format!("{MAILBOX_KEY}{path}"), &note)
-            .map_err(io)
+        writer.reserve(&reservation_key(&path), &note).map_err(io)
     }
 
     /// Allow a retired mailbox path to be used again; true if it was reserved.
@@ -134,7 +151,8 @@ impl Directory {
         probe.set_values("mailbox", vec![path.as_bytes().to_vec()]);
         let path = mailbox_path(&probe).unwrap_or_else(|| path.to_string());
         self.store
-            .release(&format!("{MAILBOX_KEY}{path}"))
+            .writer()
+            .release(&reservation_key(&path))
             .map_err(io)
     }
 
@@ -149,37 +167,35 @@ impl Directory {
             .collect())
     }
 
+    /// The DN of another entry in the naming context matching `filter` and `extra`.
+    /// The entry being changed (`before`) is skipped unread; so is any entry already
+    /// named like `entry` (the store refuses that add or rename itself).
     fn other_match(
         &self,
         filter: &Filter,
         entry: &Entry,
-        self_dn: Option<&Dn>,
-    ) -> Result<Option<String>, LdapError> {
-        self.other_match_where(filter, entry, self_dn, &|_| true)
-    }
-
-    /// The DN of another entry in the naming context matching `filter` and `extra`.
-    fn other_match_where(
-        &self,
-        filter: &Filter,
-        entry: &Entry,
-        self_dn: Option<&Dn>,
+        before: Option<(EntryId, &Entry)>,
         extra: &dyn Fn(&Entry) -> bool,
     ) -> Result<Option<String>, LdapError> {
         let mut found = None;
-        let suffix = self.suffix.clone();
-        if !self.store.exists(&suffix).map_err(io)? {
+        if !self.store.exists(&self.suffix).map_err(io)? {
             return Ok(None);
         }
-        self.candidates(&suffix, Scope::Subtree, filter, &mut |e: Entry| {
-            let is_self = e.dn.same_as(&entry.dn) || self_dn.is_some_and(|d| e.dn.same_as(d));
-            let matches = filter.evaluate(&e, &self.schema, &|_| true).is_true();
-            if !is_self && matches && extra(&e) {
-                found = Some(e.dn.to_string());
-                return false;
-            }
-            true
-        })?;
+        let skip = before.map(|(id, _)| id);
+        self.scan_candidates(
+            &self.suffix,
+            Scope::Subtree,
+            filter,
+            skip,
+            &mut |e: Entry| {
+                let matches = filter.evaluate(&e, &self.schema, &|_| true).is_true();
+                if !e.dn.same_as(&entry.dn) && matches && extra(&e) {
+                    found = Some(e.dn.to_string());
+                    return false;
+                }
+                true
+            },
+        )?;
         Ok(found)
     }
 }

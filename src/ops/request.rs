@@ -3,10 +3,10 @@
 //! depends on the codec.
 
 use crate::acl::Identity;
+use crate::dn::Scope;
 use crate::entry::{Attribute, Modification};
 pub use crate::error::OpResult;
 use crate::filter::Filter;
-use crate::store::Scope;
 
 /// One request as the client sent it: its message ID, operation and controls.
 #[derive(Debug, Clone)]

@@ -5,12 +5,12 @@ use super::request::{Effect, Reply, ResponseKind, SearchEntry, SearchRequest};
 use super::{parse_dn, rootdse};
 use crate::directory::SUBSCHEMA_DN;
 use crate::dn::Dn;
+use crate::dn::Scope;
 use crate::error::{LdapError, OpResult};
 use crate::filter::Tri;
 use crate::log::OpLog;
 use crate::session::Session;
 use crate::state::ServerState;
-use crate::store::Scope;
 use crate::view::{DirectoryView, SearchQuery, Selection};
 
 /// The entries, each handed to `out` as it is found, then SearchResultDone. When

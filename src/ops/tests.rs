@@ -8,13 +8,14 @@ use crate::acl::Identity;
 use crate::config::Config;
 use crate::directory::{Directory, Origin};
 use crate::dn::Dn;
+use crate::dn::Scope;
 use crate::entry::{Attribute, ModOp, Modification};
 use crate::error::ResultCode;
 use crate::filter::Filter;
 use crate::ldif::{self, LdifRecord};
 use crate::session::Session;
 use crate::state::ServerState;
-use crate::store::{Scope, Store};
+use crate::store::Store;
 
 const HOSTING: &str = "o=hosting,dc=myhosting,dc=example";
 const USER1: &str =

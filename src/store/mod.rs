@@ -10,55 +10,41 @@
 //! keys they computed with [`index_keys`]. Every sled type stays in this module so the
 //! engine can be swapped here alone.
 //!
-//! Concurrency and durability: writes take one short mutex around "check, then commit
-//! one multi-tree transaction" (sled transactions cannot range-scan, so checks such as
-//! "has no children" are only sound while no other writer runs). The fsync happens after
-//! the mutex is released and is shared: writers that commit while a flush runs are
-//! covered by the next single flush (group commit). Every write method returns only
-//! once its write is durable.
+//! Concurrency and durability: reads never wait. Writes go through the one [`Writer`]
+//! (`write`), which holds the store's only write mutex from the caller's checks to the
+//! commit of one multi-tree transaction (sled transactions cannot range-scan, so checks
+//! such as "has no children" are only sound while no other writer runs). The fsync
+//! happens after the mutex is released and is shared: writers that commit while a flush
+//! runs are covered by the next single flush (group commit, `commit`). Every write
+//! method returns only once its write is durable.
 
 mod codec;
+mod commit;
 mod error;
 mod index;
 #[cfg(test)]
 mod tests;
+mod write;
 
 pub use error::StoreError;
 pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
 };
+pub use write::Writer;
 
-use crate::dn::Dn;
+use crate::dn::{Dn, Scope};
 use crate::entry::Entry;
-use sled::transaction::{
-    abort, ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
-};
-use sled::Transactional;
-use std::collections::{HashMap, HashSet};
+use commit::GroupCommit;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::Mutex;
 
 /// Identifier of a stored entry; stable across modify and rename, never reused.
 pub type EntryId = u64;
 
-/// Which entries a search covers relative to its base (RFC 4511 plus `Children`,
-/// the subordinate scope of draft-sermersheim-ldap-subordinate-scope).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Scope {
-    /// The base entry alone.
-    Base,
-    /// The direct children of the base.
-    OneLevel,
-    /// The base and everything below it.
-    Subtree,
-    /// Everything below the base, without the base.
-    Children,
-}
-
 /// sled's in-process cache size.
 const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Tree of reserved keys with a note each (see [`Store::reserve`]).
+/// Tree of reserved keys with a note each (see [`Writer::reserve`]).
 const RESERVATIONS_TREE: &str = "reservations";
 
 /// On-disk layout version kept in `meta`; a store written by another layout is refused.
@@ -66,7 +52,7 @@ const FORMAT: u64 = 1;
 const FORMAT_KEY: &[u8] = b"format";
 const COUNT_KEY: &[u8] = b"entry_count";
 const INDEX_CONFIG_KEY: &[u8] = b"index_config";
-/// Index keys written per sled batch during [`Store::reindex`].
+/// Index keys written per sled batch during [`Writer::reindex`].
 const REINDEX_BATCH: usize = 10_000;
 
 /// The directory's persistent store.
@@ -76,11 +62,9 @@ pub struct Store {
     dn2id: sled::Tree,
     index: sled::Tree,
     meta: sled::Tree,
-    /// Lower-case attribute -> index kinds configured (see [`Store::set_indexed`]).
-    indexed: HashMap<String, Vec<IndexKind>>,
-    /// Serialises check-then-commit sequences of writers; guards no data itself.
+    /// Taken by the one [`Writer`]; guards no data itself.
     write_lock: Mutex<()>,
-    /// Cached copy of `meta/entry_count`, updated under `write_lock`.
+    /// Cached copy of `meta/entry_count`, updated by the writer.
     count: AtomicU64,
     commits: GroupCommit,
 }
@@ -137,35 +121,10 @@ impl Store {
             dn2id,
             index,
             meta,
-            indexed: HashMap::new(),
             write_lock: Mutex::new(()),
             count: AtomicU64::new(count),
             commits: GroupCommit::default(),
         })
-    }
-
-    /// Declare which indexes exist (attribute, kinds), e.g. from the config's index
-    /// list; [`Store::is_indexed`] answers from this. It does not touch stored data:
-    /// when the list differs from [`Store::index_config`], call [`Store::reindex`]
-    /// then [`Store::set_index_config`].
-    pub fn set_indexed(&mut self, specs: &[(String, Vec<IndexKind>)]) {
-        self.indexed = specs
-            .iter()
-            .map(|(attr, kinds)| (attr.to_ascii_lowercase(), kinds.clone()))
-            .collect();
-    }
-
-    /// Whether an index of `kind` is kept for `attr` (case-insensitive).
-    pub fn is_indexed(&self, attr: &str, kind: IndexKind) -> bool {
-        self.index_kinds(attr).contains(&kind)
-    }
-
-    /// The index kinds kept for `attr` (empty when none): what to pass to [`index_keys`].
-    pub fn index_kinds(&self, attr: &str) -> &[IndexKind] {
-        self.indexed
-            .get(&attr.to_ascii_lowercase())
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
     }
 
     /// The entry named `dn` and its id.
@@ -320,149 +279,7 @@ impl Store {
         Ok(Some(ids))
     }
 
-    /// Store a new entry filed under `keys`, and return its id. `AlreadyExists` when the
-    /// DN is taken; `NoSuchEntry` when its parent is missing while some higher ancestor
-    /// exists (a concurrently deleted parent). An entry none of whose ancestors is stored
-    /// is accepted: that is how suffix entries arrive, and only the caller knows suffixes.
-    pub fn add(&self, entry: &Entry, keys: &[IndexKey]) -> Result<EntryId, StoreError> {
-        let dn_key = entry.dn.tree_key();
-        let record = codec::encode(entry);
-        let guard = self.lock();
-        self.check_parent(&entry.dn)?;
-        let id = self.db.generate_id()?;
-        let id_bytes = id.to_be_bytes();
-        let count = self.transact(|tx| {
-            if tx.dns.get(&dn_key)?.is_some() {
-                return abort(StoreError::AlreadyExists);
-            }
-            tx.entries.insert(&id_bytes, record.as_slice())?;
-            tx.dns.insert(dn_key.as_slice(), &id_bytes)?;
-            tx.file(keys, id)?;
-            tx.add_count(1)
-        })?;
-        self.count.store(count, Ordering::SeqCst);
-        drop(guard);
-        self.commits.sync(&self.db)?;
-        Ok(id)
-    }
-
-    /// Replace entry `id` with `new_entry` (same DN: a modify), moving it from
-    /// `old_keys` to `new_keys`. `NoSuchEntry` when `id` is gone or is not the entry
-    /// named `new_entry.dn`.
-    pub fn replace(
-        &self,
-        id: EntryId,
-        new_entry: &Entry,
-        old_keys: &[IndexKey],
-        new_keys: &[IndexKey],
-    ) -> Result<(), StoreError> {
-        let dn_key = new_entry.dn.tree_key();
-        let record = codec::encode(new_entry);
-        let (gone, fresh) = key_diff(old_keys, new_keys);
-        let id_bytes = id.to_be_bytes();
-        let guard = self.lock();
-        self.transact(|tx| {
-            let same = match tx.dns.get(&dn_key)? {
-                Some(v) => be_u64(&v).map_err(ConflictableTransactionError::Abort)? == id,
-                None => false,
-            };
-            if !same || tx.entries.get(id_bytes)?.is_none() {
-                return abort(StoreError::NoSuchEntry);
-            }
-            tx.entries.insert(&id_bytes, record.as_slice())?;
-            tx.unfile(gone.iter().copied(), id)?;
-            tx.file(fresh.iter().copied(), id)
-        })?;
-        drop(guard);
-        self.commits.sync(&self.db)
-    }
-
-    /// Remove the leaf entry `dn` and its `keys`. `NoSuchEntry` if absent, `NotLeaf`
-    /// if it has children.
-    pub fn delete(&self, dn: &Dn, keys: &[IndexKey]) -> Result<(), StoreError> {
-        let dn_key = dn.tree_key();
-        let guard = self.lock();
-        let id = self.id_of_key(&dn_key)?;
-        if self.has_children_key(&dn_key)? {
-            return Err(StoreError::NotLeaf);
-        }
-        let id_bytes = id.to_be_bytes();
-        let count = self.transact(|tx| {
-            tx.dns.remove(dn_key.as_slice())?;
-            tx.entries.remove(&id_bytes)?;
-            tx.unfile(keys, id)?;
-            tx.add_count(-1)
-        })?;
-        self.count.store(count, Ordering::SeqCst);
-        drop(guard);
-        self.commits.sync(&self.db)
-    }
-
-    /// Move the leaf entry `old_dn` to `new_entry.dn` (modrdn, possibly to a new
-    /// parent), keeping its id and storing `new_entry` (whose RDN attribute values the
-    /// caller has updated). `NoSuchEntry` if `old_dn` is absent or the new parent is
-    /// missing, `NotLeaf` if it has children, `AlreadyExists` if the target is taken.
-    /// A rename to the same normalised DN (a case change) just rewrites the entry.
-    pub fn rename(
-        &self,
-        old_dn: &Dn,
-        new_entry: &Entry,
-        old_keys: &[IndexKey],
-        new_keys: &[IndexKey],
-    ) -> Result<(), StoreError> {
-        let old_key = old_dn.tree_key();
-        let new_key = new_entry.dn.tree_key();
-        let record = codec::encode(new_entry);
-        let (gone, fresh) = key_diff(old_keys, new_keys);
-        let guard = self.lock();
-        let id = self.id_of_key(&old_key)?;
-        if self.has_children_key(&old_key)? {
-            return Err(StoreError::NotLeaf);
-        }
-        if new_key != old_key {
-            if self.dn2id.contains_key(&new_key)? {
-                return Err(StoreError::AlreadyExists);
-            }
-            self.check_parent(&new_entry.dn)?;
-        }
-        let id_bytes = id.to_be_bytes();
-        self.transact(|tx| {
-            tx.dns.remove(old_key.as_slice())?;
-            tx.dns.insert(new_key.as_slice(), &id_bytes)?;
-            tx.entries.insert(&id_bytes, record.as_slice())?;
-            tx.unfile(gone.iter().copied(), id)?;
-            tx.file(fresh.iter().copied(), id)
-        })?;
-        drop(guard);
-        self.commits.sync(&self.db)
-    }
-
-    /// Throw away every index key and file each entry again under `keys_of(entry)`.
-    /// Writers wait meanwhile. Not atomic: call [`Store::set_index_config`] only after
-    /// it returns, so that a crash midway leaves the old config and a rerun redoes it.
-    pub fn reindex(&self, keys_of: &dyn Fn(&Entry) -> Vec<IndexKey>) -> Result<(), StoreError> {
-        let guard = self.lock();
-        self.index.clear()?;
-        let mut batch = sled::Batch::default();
-        let mut pending = 0;
-        for item in self.id2entry.iter() {
-            let (k, v) = item?;
-            let id = be_u64(&k)?;
-            for key in keys_of(&decode_entry(&v)?) {
-                batch.insert(index::tree_key(&key, id), &[]);
-                pending += 1;
-            }
-            if pending >= REINDEX_BATCH {
-                self.index.apply_batch(std::mem::take(&mut batch))?;
-                pending = 0;
-            }
-        }
-        self.index.apply_batch(batch)?;
-        drop(guard);
-        self.commits.sync(&self.db)
-    }
-
-    /// The index configuration recorded by the last [`Store::set_index_config`].
+    /// The index configuration recorded by the last [`Writer::set_index_config`].
     pub fn index_config(&self) -> Result<Option<String>, StoreError> {
         match self.meta.get(INDEX_CONFIG_KEY)? {
             Some(v) => String::from_utf8(v.to_vec())
@@ -472,22 +289,6 @@ impl Store {
         }
     }
 
-    /// Record the index configuration the stored indexes were built from (any string
-    /// the caller can compare, e.g. the sorted index lines of the config).
-    pub fn set_index_config(&self, config: &str) -> Result<(), StoreError> {
-        self.meta.insert(INDEX_CONFIG_KEY, config.as_bytes())?;
-        self.commits.sync(&self.db)
-    }
-
-    /// Reserve `key` with a note saying why (the directory uses this for the mailbox
-    /// paths of deleted accounts). Durable on return.
-    pub fn reserve(&self, key: &str, note: &str) -> Result<(), StoreError> {
-        self.db
-            .open_tree(RESERVATIONS_TREE)?
-            .insert(key.as_bytes(), note.as_bytes())?;
-        self.commits.sync(&self.db)
-    }
-
     /// The note of a reservation, if `key` is reserved.
     pub fn reservation(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
@@ -495,17 +296,6 @@ impl Store {
             .open_tree(RESERVATIONS_TREE)?
             .get(key.as_bytes())?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
-
-    /// Drop a reservation; true if it existed. Durable on return.
-    pub fn release(&self, key: &str) -> Result<bool, StoreError> {
-        let existed = self
-            .db
-            .open_tree(RESERVATIONS_TREE)?
-            .remove(key.as_bytes())?
-            .is_some();
-        self.commits.sync(&self.db)?;
-        Ok(existed)
     }
 
     /// Every reservation as (key, note), in key order.
@@ -544,136 +334,6 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.commits.sync(&self.db)
     }
-
-    fn lock(&self) -> MutexGuard<'_, ()> {
-        // The mutex guards no data, so a panic elsewhere leaves nothing inconsistent.
-        self.write_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn id_of_key(&self, dn_key: &[u8]) -> Result<EntryId, StoreError> {
-        match self.dn2id.get(dn_key)? {
-            Some(v) => be_u64(&v),
-            None => Err(StoreError::NoSuchEntry),
-        }
-    }
-
-    /// See [`Store::add`]: a missing parent is an error only under a stored ancestor.
-    fn check_parent(&self, dn: &Dn) -> Result<(), StoreError> {
-        let mut ancestor = dn.parent();
-        let mut is_parent = true;
-        while let Some(a) = ancestor {
-            if a.is_root() {
-                break;
-            }
-            if self.dn2id.contains_key(a.tree_key())? {
-                return if is_parent {
-                    Ok(())
-                } else {
-                    Err(StoreError::NoSuchEntry)
-                };
-            }
-            is_parent = false;
-            ancestor = a.parent();
-        }
-        Ok(())
-    }
-
-    /// Run `f` as one transaction over all four trees. Callers hold `write_lock`.
-    fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
-        let trees = (&self.id2entry, &self.dn2id, &self.index, &self.meta);
-        Ok(trees.transaction(|(entries, dns, index, meta)| {
-            f(&Tx {
-                entries,
-                dns,
-                index,
-                meta,
-            })
-        })?)
-    }
-}
-
-type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
-
-/// The four trees inside one transaction.
-struct Tx<'a> {
-    entries: &'a TransactionalTree,
-    dns: &'a TransactionalTree,
-    index: &'a TransactionalTree,
-    meta: &'a TransactionalTree,
-}
-
-impl Tx<'_> {
-    fn file<'k>(&self, keys: impl IntoIterator<Item = &'k IndexKey>, id: EntryId) -> TxResult<()> {
-        for key in keys {
-            self.index.insert(index::tree_key(key, id), &[])?;
-        }
-        Ok(())
-    }
-
-    fn unfile<'k>(
-        &self,
-        keys: impl IntoIterator<Item = &'k IndexKey>,
-        id: EntryId,
-    ) -> TxResult<()> {
-        for key in keys {
-            self.index.remove(index::tree_key(key, id))?;
-        }
-        Ok(())
-    }
-
-    /// Adjust the persistent entry count; returns the new count.
-    fn add_count(&self, delta: i64) -> TxResult<u64> {
-        let n = match self.meta.get(COUNT_KEY)? {
-            Some(v) => be_u64(&v).map_err(ConflictableTransactionError::Abort)?,
-            None => 0,
-        };
-        let n = n.saturating_add_signed(delta);
-        self.meta.insert(COUNT_KEY, &n.to_be_bytes())?;
-        Ok(n)
-    }
-}
-
-/// Group commit: one fsync covers every write committed before it started.
-#[derive(Default)]
-struct GroupCommit {
-    /// Tickets handed out, one per committed write (taken after the commit).
-    committed: AtomicU64,
-    /// Highest ticket known durable; its mutex also lets one flush run at a time.
-    durable: Mutex<u64>,
-}
-
-impl GroupCommit {
-    /// Return once everything committed before this call is on disk. A writer that
-    /// waited for the mutex usually finds a flush started after its commit already
-    /// covered it, and returns without an fsync of its own.
-    fn sync(&self, db: &sled::Db) -> Result<(), StoreError> {
-        let ticket = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut durable = self.durable.lock().unwrap_or_else(PoisonError::into_inner);
-        if *durable >= ticket {
-            return Ok(());
-        }
-        // Every ticket up to `upto` was taken after its commit, hence before this flush.
-        let upto = self.committed.load(Ordering::SeqCst);
-        db.flush()?;
-        *durable = upto;
-        Ok(())
-    }
-}
-
-/// Keys only in `old` (to remove) and only in `new` (to add): a modify that leaves an
-/// attribute alone rewrites none of its keys.
-fn key_diff<'a>(
-    old: &'a [IndexKey],
-    new: &'a [IndexKey],
-) -> (Vec<&'a IndexKey>, Vec<&'a IndexKey>) {
-    let old_set: HashSet<&IndexKey> = old.iter().collect();
-    let new_set: HashSet<&IndexKey> = new.iter().collect();
-    (
-        old.iter().filter(|k| !new_set.contains(k)).collect(),
-        new.iter().filter(|k| !old_set.contains(k)).collect(),
-    )
 }
 
 fn be_u64(bytes: &[u8]) -> Result<u64, StoreError> {

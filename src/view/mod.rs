@@ -60,8 +60,10 @@ impl<'a> DirectoryView<'a> {
     /// deepest existing ancestor it may see; an invisible ancestor answers as if it
     /// did not exist, so the error reveals nothing a search would not.
     pub fn no_such_object(&self, dn: &Dn) -> LdapError {
+        // Found top-down, one probe per existing level: a hostile DN of thousands of
+        // RDNs costs no more than the tree is deep.
+        let mut cur = self.state.dir.deepest_existing_ancestor(dn).ok().flatten();
         let suffix = self.state.dir.suffix();
-        let mut cur = dn.parent();
         while let Some(d) = cur {
             if d.is_root() || !d.is_within(suffix) {
                 break;

@@ -6,11 +6,11 @@ use super::{DirectoryView, Selection};
 use crate::acl::{AccessLevel, Target};
 use crate::directory::{CandidateStats, SUBSCHEMA_DN, VIRTUAL_ATTRS};
 use crate::dn::Dn;
+use crate::dn::Scope;
 use crate::entry::{Attribute, Entry};
 use crate::error::{LdapError, ResultCode};
 use crate::filter::{Filter, Tri};
 use crate::ops::request::SearchEntry;
-use crate::store::Scope;
 use std::time::{Duration, Instant};
 
 /// A search in the project's terms, with the client's limits (0 = none).

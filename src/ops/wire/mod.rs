@@ -12,8 +12,8 @@ use super::request::{
     AddRequest, BindRequest, CompareRequest, Control, Credentials, ExtendedRequest, ModDnRequest,
     ModifyRequest, Operation, PasswordModify, Request, SearchRequest,
 };
+use crate::dn::Scope;
 use crate::entry::{Attribute, ModOp, Modification};
-use crate::store::Scope;
 use ldap3_proto::control::LdapControl;
 use ldap3_proto::proto::{
     LdapBindCred, LdapExtendedRequest, LdapModifyType, LdapMsg, LdapOp, LdapPartialAttribute,

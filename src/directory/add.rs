@@ -1,0 +1,47 @@
+//! Add (RFC 4511 4.7): a new entry under an existing parent.
+
+use super::{store_err, Directory, Origin};
+use crate::entry::Entry;
+use crate::error::{LdapError, ResultCode};
+
+impl Directory {
+    /// Add an entry (RFC 4511 4.7). `actor` becomes creatorsName.
+    pub fn add(&self, entry: Entry, actor: &str, origin: Origin) -> Result<(), LdapError> {
+        if entry.dn.is_root() || !self.in_naming_context(&entry.dn) {
+            return Err(LdapError::new(
+                ResultCode::NoSuchObject,
+                format!(
+                    "no global superior knowledge: {} is outside {}",
+                    entry.dn, self.suffix
+                ),
+            ));
+        }
+        let entry = self.prepare_new(entry, actor, origin)?;
+        let writer = self.store.writer();
+        if !entry.dn.same_as(&self.suffix) {
+            let parent = entry.dn.parent().unwrap_or_default();
+            if !self.store.exists(&parent).map_err(store_err)? {
+                return Err(self.no_such_object(&entry.dn));
+            }
+        }
+        self.guard_write(&entry, None)?;
+        let keys = self.index_keys(&entry);
+        writer.add(&entry, &keys).map_err(store_err)?;
+        Ok(())
+    }
+
+    /// The entry as it will be stored: checked, completed and stamped. Needs no lock:
+    /// it reads nothing but the entry itself.
+    fn prepare_new(&self, entry: Entry, actor: &str, origin: Origin) -> Result<Entry, LdapError> {
+        let mut entry = self.canonicalize(entry)?;
+        if origin == Origin::Client {
+            self.check_client_managed(&entry)?;
+        }
+        self.add_rdn_values(&mut entry)?;
+        self.check_duplicates(&entry)?;
+        self.hash_passwords(&mut entry)?;
+        let checked = self.check_schema(&entry)?;
+        self.stamp_create(&mut entry, actor, &checked.structural, origin);
+        Ok(entry)
+    }
+}

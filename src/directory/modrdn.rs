@@ -1,0 +1,90 @@
+//! Modify DN (RFC 4511 4.9): rename a leaf entry, possibly under a new parent.
+
+use super::{store_err, Directory};
+use crate::dn::{Dn, Rdn};
+use crate::entry::Entry;
+use crate::error::{LdapError, ResultCode};
+
+impl Directory {
+    /// Rename or move a leaf entry (RFC 4511 4.9).
+    pub fn modrdn(
+        &self,
+        dn: &Dn,
+        new_rdn: &Rdn,
+        delete_old_rdn: bool,
+        new_superior: Option<&Dn>,
+        actor: &str,
+    ) -> Result<Dn, LdapError> {
+        let writer = self.store.writer();
+        let (id, old) = self.fetch(dn)?;
+        let parent = self.new_parent(dn, new_rdn, new_superior)?;
+        let new_dn = parent.child(new_rdn.clone());
+        let mut new = old.clone();
+        new.dn = new_dn.clone();
+        if delete_old_rdn {
+            self.remove_old_rdn_values(&mut new, dn, new_rdn);
+        }
+        self.add_rdn_values(&mut new)?;
+        self.check_schema(&new)?;
+        self.guard_write(&new, Some((id, &old)))?;
+        self.stamp_modify(&mut new, actor);
+        let old_keys = self.index_keys(&old);
+        let new_keys = self.index_keys(&new);
+        writer
+            .rename(dn, &new, &old_keys, &new_keys)
+            .map_err(store_err)?;
+        Ok(new_dn)
+    }
+
+    /// The parent the entry will have: the new superior, which must exist within the
+    /// naming context, or the current parent.
+    fn new_parent(
+        &self,
+        dn: &Dn,
+        new_rdn: &Rdn,
+        new_superior: Option<&Dn>,
+    ) -> Result<Dn, LdapError> {
+        let Some(p) = new_superior else {
+            return Ok(dn.parent().unwrap_or_default());
+        };
+        if !self.in_naming_context(p) {
+            return Err(LdapError::new(
+                ResultCode::UnwillingToPerform,
+                "new superior is outside the naming context",
+            ));
+        }
+        if !self.store.exists(p).map_err(store_err)? {
+            return Err(self.no_such_object(&p.child(new_rdn.clone())));
+        }
+        Ok(p.clone())
+    }
+
+    /// deleteoldrdn: drop the old RDN's values, except those the new RDN names too.
+    fn remove_old_rdn_values(&self, entry: &mut Entry, old_dn: &Dn, new_rdn: &Rdn) {
+        let Some(old_rdn) = old_dn.rdn() else {
+            return;
+        };
+        for ava in &old_rdn.avas {
+            let Some(name) = self.schema.canonical_attr_name(&ava.attr) else {
+                continue;
+            };
+            let Some(at) = self.schema.attribute(&name) else {
+                continue;
+            };
+            let still_named = new_rdn.avas.iter().any(|n| {
+                self.schema.canonical_attr_name(&n.attr).as_deref() == Some(name.as_str())
+                    && at.values_equal(n.value.as_bytes(), ava.value.as_bytes())
+            });
+            if still_named {
+                continue;
+            }
+            let rest: Vec<Vec<u8>> = entry
+                .values(&name)
+                .iter()
+                .filter(|v| !at.values_equal(v, ava.value.as_bytes()))
+                .cloned()
+                .collect();
+            entry.set_values(&name, rest);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Operational attributes: the ones the server keeps on every entry (timestamps,
+//! entryCSN, entryUUID, creatorsName, ...), the ones computed when an entry is read,
+//! and the rule that clients write neither.
+
+use super::{Directory, Origin};
+use crate::entry::Entry;
+use crate::error::{LdapError, ResultCode};
+use crate::schema::Schema;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Operational attributes a client may never write; slapadd-style imports keep them.
+const SERVER_MANAGED: &[&str] = &[
+    "entryUUID",
+    "entryCSN",
+    "createTimestamp",
+    "modifyTimestamp",
+    "creatorsName",
+    "modifiersName",
+    "structuralObjectClass",
+];
+
+/// Attributes computed when an entry is read, never stored.
+pub const VIRTUAL_ATTRS: &[&str] = &["hasSubordinates", "entryDN", "subschemaSubentry"];
+
+/// The DN of the subschema subentry.
+pub const SUBSCHEMA_DN: &str = "cn=Subschema";
+
+/// Source of entryCSN values: a change count within the same timestamp.
+#[derive(Debug, Default)]
+pub(super) struct CsnClock {
+    seq: AtomicU32,
+}
+
+impl CsnClock {
+    /// A new entryCSN: timestamp, change count, replica id 000, modifier 000000.
+    fn next(&self) -> String {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) & 0xff_ffff;
+        let now = chrono::Utc::now();
+        format!("{}#{:06x}#000#000000", now.format("%Y%m%d%H%M%S%.6fZ"), seq)
+    }
+}
+
+/// GeneralizedTime now, as slapd writes createTimestamp.
+fn now_generalized() -> String {
+    chrono::Utc::now().format("%Y%m%d%H%M%SZ").to_string()
+}
+
+/// Whether the server alone writes `name` (listed above, or NO-USER-MODIFICATION in
+/// the schema).
+pub(super) fn is_server_managed(schema: &Schema, name: &str) -> bool {
+    SERVER_MANAGED.iter().any(|m| m.eq_ignore_ascii_case(name))
+        || schema
+            .attribute(name)
+            .is_some_and(|at| at.no_user_modification)
+}
+
+/// Whether `name` is computed on read and never stored.
+pub(super) fn is_virtual(name: &str) -> bool {
+    VIRTUAL_ATTRS.iter().any(|v| v.eq_ignore_ascii_case(name))
+}
+
+/// The refusal of a client's write to an attribute the server keeps.
+pub(super) fn no_user_modification(name: &str) -> LdapError {
+    LdapError::new(
+        ResultCode::ConstraintViolation,
+        format!("{name}: no user modification allowed"),
+    )
+}
+
+impl Directory {
+    /// Refuse a client's add that sets an attribute the server keeps.
+    pub(super) fn check_client_managed(&self, entry: &Entry) -> Result<(), LdapError> {
+        match entry
+            .attrs
+            .iter()
+            .find(|a| is_server_managed(&self.schema, &a.name))
+        {
+            Some(a) => Err(no_user_modification(&a.name)),
+            None => Ok(()),
+        }
+    }
+
+    /// The operational attributes of a new entry; an import keeps those it gives.
+    pub(super) fn stamp_create(
+        &self,
+        entry: &mut Entry,
+        actor: &str,
+        structural: &str,
+        origin: Origin,
+    ) {
+        let now = now_generalized();
+        let keep = origin == Origin::Import;
+        let mut set = |name: &str, value: String| {
+            if !(keep && entry.get(name).is_some()) {
+                entry.set_values(name, vec![value.into_bytes()]);
+            }
+        };
+        set("structuralObjectClass", structural.to_string());
+        set("entryUUID", uuid::Uuid::new_v4().to_string());
+        set("creatorsName", actor.to_string());
+        set("createTimestamp", now.clone());
+        set("entryCSN", self.csn.next());
+        set("modifiersName", actor.to_string());
+        set("modifyTimestamp", now);
+    }
+
+    /// The operational attributes a modify or rename changes.
+    pub(super) fn stamp_modify(&self, entry: &mut Entry, actor: &str) {
+        entry.set_values("modifiersName", vec![actor.as_bytes().to_vec()]);
+        entry.set_values("modifyTimestamp", vec![now_generalized().into_bytes()]);
+        entry.set_values("entryCSN", vec![self.csn.next().into_bytes()]);
+    }
+}

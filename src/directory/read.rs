@@ -1,0 +1,133 @@
+//! Reading the directory: one entry, its children, the matchedDN of a missing entry,
+//! every entry (export), and the candidates of a search.
+
+use super::{store_err, Directory};
+use crate::dn::{in_scope, Dn, Scope};
+use crate::entry::Entry;
+use crate::error::LdapError;
+use crate::filter::Filter;
+use crate::store::EntryId;
+
+/// How a search found its candidates: through an index, and how many entries it read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CandidateStats {
+    /// Whether an index narrowed the candidates.
+    pub indexed: bool,
+    /// Entries read from the store.
+    pub examined: usize,
+}
+
+impl Directory {
+    /// Fetch an entry by DN (stored attributes only).
+    pub fn get(&self, dn: &Dn) -> Result<Option<Entry>, LdapError> {
+        Ok(self.store.get(dn).map_err(store_err)?.map(|(_, e)| e))
+    }
+
+    /// Whether the entry has children.
+    pub fn has_children(&self, dn: &Dn) -> Result<bool, LdapError> {
+        self.store.has_children(dn).map_err(store_err)
+    }
+
+    /// The stored entry a write changes and its id, or noSuchObject with the matchedDN.
+    pub(super) fn fetch(&self, dn: &Dn) -> Result<(EntryId, Entry), LdapError> {
+        self.store
+            .get(dn)
+            .map_err(store_err)?
+            .ok_or_else(|| self.no_such_object(dn))
+    }
+
+    /// The deepest strict ancestor of `dn` within the suffix that exists: None when
+    /// `dn` lies outside the suffix, is the suffix, or not even the suffix exists.
+    /// Probes from the suffix downward and stops at the first missing level, so a DN
+    /// with thousands of RDNs costs one probe per existing level plus one.
+    pub fn deepest_existing_ancestor(&self, dn: &Dn) -> Result<Option<Dn>, LdapError> {
+        let depth = dn.depth();
+        if depth <= self.suffix.depth() || !dn.is_within(&self.suffix) {
+            return Ok(None);
+        }
+        let mut found = None;
+        // The root DN is never stored: probing starts at one RDN at least.
+        for level in self.suffix.depth().max(1)..depth {
+            let ancestor = Dn {
+                rdns: dn.rdns[depth - level..].to_vec(),
+            };
+            if !self.store.exists(&ancestor).map_err(store_err)? {
+                break;
+            }
+            found = Some(ancestor);
+        }
+        Ok(found)
+    }
+
+    /// noSuchObject for `dn`, with the deepest existing ancestor as matchedDN.
+    pub fn no_such_object(&self, dn: &Dn) -> LdapError {
+        match self.deepest_existing_ancestor(dn) {
+            Ok(Some(matched)) => LdapError::no_such_object(matched.to_string()),
+            _ => LdapError::no_such_object(""),
+        }
+    }
+
+    /// All entries, parents first (export).
+    pub fn export(&self, visit: &mut dyn FnMut(&Entry)) -> Result<(), LdapError> {
+        for item in self.store.iter_entries() {
+            let (_, e) = item.map_err(store_err)?;
+            visit(&e);
+        }
+        Ok(())
+    }
+
+    /// Entries within `base`/`scope` that may match `filter`, in tree order; the
+    /// caller evaluates the filter (it knows what the identity may use). `visit`
+    /// returns false to stop early (size limits).
+    pub fn candidates(
+        &self,
+        base: &Dn,
+        scope: Scope,
+        filter: &Filter,
+        visit: &mut dyn FnMut(Entry) -> bool,
+    ) -> Result<CandidateStats, LdapError> {
+        if !self.store.exists(base).map_err(store_err)? {
+            return Err(self.no_such_object(base));
+        }
+        self.scan_candidates(base, scope, filter, None, visit)
+    }
+
+    /// [`Directory::candidates`] below an existing `base`, never reading (decoding)
+    /// the entry with id `skip`: a write checking the others already holds it.
+    pub(super) fn scan_candidates(
+        &self,
+        base: &Dn,
+        scope: Scope,
+        filter: &Filter,
+        skip: Option<EntryId>,
+        visit: &mut dyn FnMut(Entry) -> bool,
+    ) -> Result<CandidateStats, LdapError> {
+        let mut stats = CandidateStats::default();
+        let planned = self.plan(filter)?;
+        stats.indexed = planned.is_some();
+        // Index hits are few: check each one's place instead of listing the scope,
+        // so finding one address among 100,000 entries touches only its entry.
+        let ids: Box<dyn Iterator<Item = EntryId>> = match planned {
+            Some(ids) => Box::new(ids.into_iter()),
+            None => Box::new(
+                self.store
+                    .scope_ids(base, scope)
+                    .map_err(store_err)?
+                    .into_iter(),
+            ),
+        };
+        for id in ids.filter(|id| Some(*id) != skip) {
+            let Some(e) = self.store.get_by_id(id).map_err(store_err)? else {
+                continue;
+            };
+            stats.examined += 1;
+            if stats.indexed && !in_scope(&e.dn, base, scope) {
+                continue;
+            }
+            if !visit(e) {
+                break;
+            }
+        }
+        Ok(stats)
+    }
+}

@@ -1,0 +1,186 @@
+//! The planner: which candidates each kind of filter yields from the indexes, and
+//! that unindexed parts fall back (skipped inside an AND, the whole scope otherwise).
+
+use super::*;
+use crate::dn::Scope;
+use crate::filter::Filter;
+
+/// mail eq+pres+sub, objectClass eq+pres, maildrop eq; cn and sn unindexed.
+fn planned_directory() -> Directory {
+    let mut config = Config::default();
+    config.indexes.clear();
+    for (attr, kinds) in [
+        ("mail", &["eq", "pres", "sub"][..]),
+        ("objectClass", &["eq", "pres"]),
+        ("maildrop", &["eq"]),
+    ] {
+        config
+            .indexes
+            .insert(attr.into(), kinds.iter().map(|k| k.to_string()).collect());
+    }
+    hosting(&config)
+}
+
+/// The planner's candidates as sorted local parts of their mail (RDN value), or None.
+fn plan(dir: &Directory, filter: &str) -> Option<Vec<String>> {
+    let filter = Filter::parse(filter).expect("test filter");
+    let ids = dir.plan(&filter).expect("plan")?;
+    let mut names: Vec<String> = ids
+        .into_iter()
+        .map(|id| {
+            let e = dir.store.get_by_id(id).unwrap().expect("candidate stored");
+            e.dn.rdn().unwrap().avas[0].value.clone()
+        })
+        .collect();
+    names.sort();
+    Some(names)
+}
+
+fn names(list: &[&str]) -> Option<Vec<String>> {
+    Some(list.iter().map(|s| s.to_string()).collect())
+}
+
+#[test]
+fn equality_uses_the_index_or_falls_back() {
+    let dir = planned_directory();
+    assert_eq!(
+        plan(&dir, "(mail=USER1@domain1.example)"),
+        names(&["user1@domain1.example"])
+    );
+    assert_eq!(plan(&dir, "(mail=nobody@domain1.example)"), names(&[]));
+    assert_eq!(plan(&dir, "(cn=user1)"), None, "cn is not indexed");
+    assert_eq!(
+        plan(&dir, "(bogusAttr=x)"),
+        names(&[]),
+        "undefined: no entry matches"
+    );
+}
+
+#[test]
+fn presence_uses_the_index_except_for_object_class() {
+    let dir = planned_directory();
+    assert_eq!(
+        plan(&dir, "(mail=*)"),
+        names(&[
+            "abuse@domain1.example",
+            "user1@domain1.example",
+            "user2@domain1.example"
+        ])
+    );
+    assert_eq!(plan(&dir, "(objectClass=*)"), None);
+    assert_eq!(
+        plan(&dir, "(maildrop=*)"),
+        None,
+        "maildrop has no presence index"
+    );
+}
+
+#[test]
+fn substrings_use_the_grams() {
+    let dir = planned_directory();
+    assert_eq!(
+        plan(&dir, "(mail=user*)"),
+        names(&["user1@domain1.example", "user2@domain1.example"])
+    );
+    assert_eq!(
+        plan(&dir, "(mail=*@DOMAIN1.example)").map(|v| v.len()),
+        Some(3)
+    );
+    assert_eq!(
+        plan(&dir, "(mail=*er2*)"),
+        names(&["user2@domain1.example"])
+    );
+    assert_eq!(
+        plan(&dir, "(mail=*r2*)"),
+        None,
+        "no gram in a two-byte piece"
+    );
+    // One-byte inner pieces narrow nothing: the scope is read instead.
+    assert_eq!(plan(&dir, "(mail=*a*)"), None);
+    assert_eq!(plan(&dir, "(cn=user*)"), None, "cn has no substring index");
+}
+
+#[test]
+fn and_intersects_indexed_parts_and_skips_unindexed_ones() {
+    let dir = planned_directory();
+    assert_eq!(
+        plan(
+            &dir,
+            "(&(objectClass=CourierMailAccount)(mail=user2@domain1.example))"
+        ),
+        names(&["user2@domain1.example"])
+    );
+    assert_eq!(
+        plan(
+            &dir,
+            "(&(objectClass=courierMailAlias)(mail=user2@domain1.example))"
+        ),
+        names(&[])
+    );
+    assert_eq!(
+        plan(&dir, "(&(cn=whatever)(mail=user1@domain1.example))"),
+        names(&["user1@domain1.example"]),
+        "the unindexed part is left to the filter check"
+    );
+    assert_eq!(plan(&dir, "(&(cn=a)(sn=b))"), None);
+    // objectClass=person finds inetOrgPerson accounts: superclasses are filed too.
+    assert_eq!(
+        plan(&dir, "(&(objectClass=person)(mail=user*))"),
+        names(&["user1@domain1.example", "user2@domain1.example"])
+    );
+}
+
+#[test]
+fn or_unites_its_parts_unless_one_is_unindexed() {
+    let dir = planned_directory();
+    assert_eq!(
+        plan(
+            &dir,
+            "(|(mail=user1@domain1.example)(maildrop=user1@domain1.example))"
+        ),
+        names(&["abuse@domain1.example", "user1@domain1.example"])
+    );
+    assert_eq!(plan(&dir, "(|(mail=user1@domain1.example)(cn=x))"), None);
+    assert_eq!(plan(&dir, "(!(mail=user1@domain1.example))"), None);
+}
+
+#[test]
+fn candidates_read_the_scope_when_the_plan_cannot_narrow() {
+    let dir = planned_directory();
+    let base = dn(D1);
+    let mut seen = Vec::new();
+    let filter = Filter::parse("(cn=user1)").unwrap();
+    let stats = dir
+        .candidates(&base, Scope::OneLevel, &filter, &mut |e| {
+            seen.push(e.dn.to_string());
+            true
+        })
+        .unwrap();
+    assert!(!stats.indexed);
+    assert_eq!(
+        (stats.examined, seen.len()),
+        (3, 3),
+        "every child of the domain"
+    );
+    // Indexed: only the hits are read, and those outside the scope are dropped.
+    let filter = Filter::parse("(mail=*)").unwrap();
+    let base = dn("o=hosting,dc=myhosting,dc=example");
+    let mut seen = 0;
+    let stats = dir
+        .candidates(&base, Scope::OneLevel, &filter, &mut |_| {
+            seen += 1;
+            true
+        })
+        .unwrap();
+    assert!(stats.indexed);
+    assert_eq!((stats.examined, seen), (3, 0));
+    let err = dir
+        .candidates(
+            &dn(&format!("o=nope,{SUFFIX}")),
+            Scope::Subtree,
+            &filter,
+            &mut |_| true,
+        )
+        .unwrap_err();
+    assert_eq!(err.matched, SUFFIX);
+}

@@ -1,0 +1,32 @@
+//! Group commit: writers share fsyncs instead of queueing one each.
+
+use super::StoreError;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+/// Group commit: one fsync covers every write committed before it started.
+#[derive(Default)]
+pub(super) struct GroupCommit {
+    /// Tickets handed out, one per committed write (taken after the commit).
+    committed: AtomicU64,
+    /// Highest ticket known durable; its mutex also lets one flush run at a time.
+    durable: Mutex<u64>,
+}
+
+impl GroupCommit {
+    /// Return once everything committed before this call is on disk. A writer that
+    /// waited for the mutex usually finds a flush started after its commit already
+    /// covered it, and returns without an fsync of its own.
+    pub(super) fn sync(&self, db: &sled::Db) -> Result<(), StoreError> {
+        let ticket = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut durable = self.durable.lock().unwrap_or_else(PoisonError::into_inner);
+        if *durable >= ticket {
+            return Ok(());
+        }
+        // Every ticket up to `upto` was taken after its commit, hence before this flush.
+        let upto = self.committed.load(Ordering::SeqCst);
+        db.flush()?;
+        *durable = upto;
+        Ok(())
+    }
+}

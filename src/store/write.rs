@@ -1,0 +1,314 @@
+//! Writing the store: the one [`Writer`] at a time, and the multi-tree transactions
+//! it commits.
+//!
+//! Holding the `Writer` is holding the store's only write mutex: a caller keeps it
+//! across its own checks ("is the parent there", "is this mail address free") and the
+//! commit, so checks and commit see the same store. The four entry writes consume the
+//! writer: they commit, let the next writer in, then wait for the shared flush (group
+//! commit), so every one returns only once its write is durable.
+
+use super::index::{self, IndexKey};
+use super::{be_u64, EntryId, Store, StoreError, COUNT_KEY, INDEX_CONFIG_KEY};
+use super::{decode_entry, REINDEX_BATCH, RESERVATIONS_TREE};
+use crate::dn::Dn;
+use crate::entry::Entry;
+use sled::transaction::{
+    abort, ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
+};
+use sled::Transactional;
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::{MutexGuard, PoisonError};
+
+/// The right to write the store; only one exists at a time (see [`Store::writer`]).
+pub struct Writer<'s> {
+    store: &'s Store,
+    _turn: MutexGuard<'s, ()>,
+}
+
+impl Store {
+    /// Wait until no other writer runs, then return the writer. Reads never wait.
+    pub fn writer(&self) -> Writer<'_> {
+        // The mutex guards no data, so a panic elsewhere leaves nothing inconsistent.
+        let turn = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        Writer {
+            store: self,
+            _turn: turn,
+        }
+    }
+}
+
+impl Writer<'_> {
+    /// Store a new entry filed under `keys`, and return its id. `AlreadyExists` when the
+    /// DN is taken; `NoSuchEntry` when its parent is missing while some higher ancestor
+    /// exists. An entry none of whose ancestors is stored is accepted: that is how
+    /// suffix entries arrive, and only the caller knows suffixes.
+    pub fn add(self, entry: &Entry, keys: &[IndexKey]) -> Result<EntryId, StoreError> {
+        let store = self.store;
+        let dn_key = entry.dn.tree_key();
+        let record = super::codec::encode(entry);
+        self.check_parent(&entry.dn)?;
+        let id = store.db.generate_id()?;
+        let id_bytes = id.to_be_bytes();
+        let count = self.transact(|tx| {
+            if tx.dns.get(&dn_key)?.is_some() {
+                return abort(StoreError::AlreadyExists);
+            }
+            tx.entries.insert(&id_bytes, record.as_slice())?;
+            tx.dns.insert(dn_key.as_slice(), &id_bytes)?;
+            tx.file(keys, id)?;
+            tx.add_count(1)
+        })?;
+        store.count.store(count, Ordering::SeqCst);
+        drop(self);
+        store.commits.sync(&store.db)?;
+        Ok(id)
+    }
+
+    /// Replace entry `id` with `new_entry` (same DN: a modify), moving it from
+    /// `old_keys` to `new_keys`. `NoSuchEntry` when `id` is gone or is not the entry
+    /// named `new_entry.dn`.
+    pub fn replace(
+        self,
+        id: EntryId,
+        new_entry: &Entry,
+        old_keys: &[IndexKey],
+        new_keys: &[IndexKey],
+    ) -> Result<(), StoreError> {
+        let store = self.store;
+        let dn_key = new_entry.dn.tree_key();
+        let record = super::codec::encode(new_entry);
+        let (gone, fresh) = key_diff(old_keys, new_keys);
+        let id_bytes = id.to_be_bytes();
+        self.transact(|tx| {
+            let same = match tx.dns.get(&dn_key)? {
+                Some(v) => be_u64(&v).map_err(ConflictableTransactionError::Abort)? == id,
+                None => false,
+            };
+            if !same || tx.entries.get(id_bytes)?.is_none() {
+                return abort(StoreError::NoSuchEntry);
+            }
+            tx.entries.insert(&id_bytes, record.as_slice())?;
+            tx.unfile(gone.iter().copied(), id)?;
+            tx.file(fresh.iter().copied(), id)
+        })?;
+        drop(self);
+        store.commits.sync(&store.db)
+    }
+
+    /// Remove the leaf entry `dn` and its `keys`. `NoSuchEntry` if absent, `NotLeaf`
+    /// if it has children.
+    pub fn delete(self, dn: &Dn, keys: &[IndexKey]) -> Result<(), StoreError> {
+        let store = self.store;
+        let dn_key = dn.tree_key();
+        let id = self.id_of_key(&dn_key)?;
+        if store.has_children_key(&dn_key)? {
+            return Err(StoreError::NotLeaf);
+        }
+        let id_bytes = id.to_be_bytes();
+        let count = self.transact(|tx| {
+            tx.dns.remove(dn_key.as_slice())?;
+            tx.entries.remove(&id_bytes)?;
+            tx.unfile(keys, id)?;
+            tx.add_count(-1)
+        })?;
+        store.count.store(count, Ordering::SeqCst);
+        drop(self);
+        store.commits.sync(&store.db)
+    }
+
+    /// Move the leaf entry `old_dn` to `new_entry.dn` (modrdn, possibly to a new
+    /// parent), keeping its id and storing `new_entry` (whose RDN attribute values the
+    /// caller has updated). `NoSuchEntry` if `old_dn` is absent or the new parent is
+    /// missing, `NotLeaf` if it has children, `AlreadyExists` if the target is taken.
+    /// A rename to the same normalised DN (a case change) just rewrites the entry.
+    pub fn rename(
+        self,
+        old_dn: &Dn,
+        new_entry: &Entry,
+        old_keys: &[IndexKey],
+        new_keys: &[IndexKey],
+    ) -> Result<(), StoreError> {
+        let store = self.store;
+        let old_key = old_dn.tree_key();
+        let new_key = new_entry.dn.tree_key();
+        let record = super::codec::encode(new_entry);
+        let (gone, fresh) = key_diff(old_keys, new_keys);
+        let id = self.id_of_key(&old_key)?;
+        if store.has_children_key(&old_key)? {
+            return Err(StoreError::NotLeaf);
+        }
+        if new_key != old_key {
+            if store.dn2id.contains_key(&new_key)? {
+                return Err(StoreError::AlreadyExists);
+            }
+            self.check_parent(&new_entry.dn)?;
+        }
+        let id_bytes = id.to_be_bytes();
+        self.transact(|tx| {
+            tx.dns.remove(old_key.as_slice())?;
+            tx.dns.insert(new_key.as_slice(), &id_bytes)?;
+            tx.entries.insert(&id_bytes, record.as_slice())?;
+            tx.unfile(gone.iter().copied(), id)?;
+            tx.file(fresh.iter().copied(), id)
+        })?;
+        drop(self);
+        store.commits.sync(&store.db)
+    }
+
+    /// Throw away every index key and file each entry again under `keys_of(entry)`.
+    /// Not atomic: call [`Writer::set_index_config`] only after it returns, so that a
+    /// crash midway leaves the old config and a rerun redoes it.
+    pub fn reindex(&self, keys_of: &dyn Fn(&Entry) -> Vec<IndexKey>) -> Result<(), StoreError> {
+        let store = self.store;
+        store.index.clear()?;
+        let mut batch = sled::Batch::default();
+        let mut pending = 0;
+        for item in store.id2entry.iter() {
+            let (k, v) = item?;
+            let id = be_u64(&k)?;
+            for key in keys_of(&decode_entry(&v)?) {
+                batch.insert(index::tree_key(&key, id), &[]);
+                pending += 1;
+            }
+            if pending >= REINDEX_BATCH {
+                store.index.apply_batch(std::mem::take(&mut batch))?;
+                pending = 0;
+            }
+        }
+        store.index.apply_batch(batch)?;
+        store.commits.sync(&store.db)
+    }
+
+    /// Record the index configuration the stored indexes were built from (any string
+    /// the caller can compare, e.g. the sorted index lines of the config).
+    pub fn set_index_config(&self, config: &str) -> Result<(), StoreError> {
+        self.store
+            .meta
+            .insert(INDEX_CONFIG_KEY, config.as_bytes())?;
+        self.store.commits.sync(&self.store.db)
+    }
+
+    /// Reserve `key` with a note saying why (the directory uses this for the mailbox
+    /// paths of deleted accounts). Durable on return.
+    pub fn reserve(&self, key: &str, note: &str) -> Result<(), StoreError> {
+        let store = self.store;
+        store
+            .db
+            .open_tree(RESERVATIONS_TREE)?
+            .insert(key.as_bytes(), note.as_bytes())?;
+        store.commits.sync(&store.db)
+    }
+
+    /// Drop a reservation; true if it existed. Durable on return.
+    pub fn release(&self, key: &str) -> Result<bool, StoreError> {
+        let store = self.store;
+        let existed = store
+            .db
+            .open_tree(RESERVATIONS_TREE)?
+            .remove(key.as_bytes())?
+            .is_some();
+        store.commits.sync(&store.db)?;
+        Ok(existed)
+    }
+
+    fn id_of_key(&self, dn_key: &[u8]) -> Result<EntryId, StoreError> {
+        match self.store.dn2id.get(dn_key)? {
+            Some(v) => be_u64(&v),
+            None => Err(StoreError::NoSuchEntry),
+        }
+    }
+
+    /// See [`Writer::add`]: a missing parent is an error only under a stored ancestor.
+    fn check_parent(&self, dn: &Dn) -> Result<(), StoreError> {
+        let mut ancestor = dn.parent();
+        let mut is_parent = true;
+        while let Some(a) = ancestor {
+            if a.is_root() {
+                break;
+            }
+            if self.store.dn2id.contains_key(a.tree_key())? {
+                return if is_parent {
+                    Ok(())
+                } else {
+                    Err(StoreError::NoSuchEntry)
+                };
+            }
+            is_parent = false;
+            ancestor = a.parent();
+        }
+        Ok(())
+    }
+
+    /// Run `f` as one transaction over all four trees.
+    fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
+        let s = self.store;
+        let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta);
+        Ok(trees.transaction(|(entries, dns, index, meta)| {
+            f(&Tx {
+                entries,
+                dns,
+                index,
+                meta,
+            })
+        })?)
+    }
+}
+
+type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
+
+/// The four trees inside one transaction.
+struct Tx<'a> {
+    entries: &'a TransactionalTree,
+    dns: &'a TransactionalTree,
+    index: &'a TransactionalTree,
+    meta: &'a TransactionalTree,
+}
+
+impl Tx<'_> {
+    fn file<'k>(&self, keys: impl IntoIterator<Item = &'k IndexKey>, id: EntryId) -> TxResult<()> {
+        for key in keys {
+            self.index.insert(index::tree_key(key, id), &[])?;
+        }
+        Ok(())
+    }
+
+    fn unfile<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k IndexKey>,
+        id: EntryId,
+    ) -> TxResult<()> {
+        for key in keys {
+            self.index.remove(index::tree_key(key, id))?;
+        }
+        Ok(())
+    }
+
+    /// Adjust the persistent entry count; returns the new count.
+    fn add_count(&self, delta: i64) -> TxResult<u64> {
+        let n = match self.meta.get(COUNT_KEY)? {
+            Some(v) => be_u64(&v).map_err(ConflictableTransactionError::Abort)?,
+            None => 0,
+        };
+        let n = n.saturating_add_signed(delta);
+        self.meta.insert(COUNT_KEY, &n.to_be_bytes())?;
+        Ok(n)
+    }
+}
+
+/// Keys only in `old` (to remove) and only in `new` (to add): a modify that leaves an
+/// attribute alone rewrites none of its keys.
+fn key_diff<'a>(
+    old: &'a [IndexKey],
+    new: &'a [IndexKey],
+) -> (Vec<&'a IndexKey>, Vec<&'a IndexKey>) {
+    let old_set: HashSet<&IndexKey> = old.iter().collect();
+    let new_set: HashSet<&IndexKey> = new.iter().collect();
+    (
+        old.iter().filter(|k| !new_set.contains(k)).collect(),
+        new.iter().filter(|k| !old_set.contains(k)).collect(),
+    )
+}
