@@ -56,8 +56,13 @@ pub struct Limits {
     pub max_operations_per_connection: usize,
     /// Seconds a connection may stay silent before it is closed.
     pub idle_timeout_secs: u64,
-    /// Seconds a partially received message may take to complete.
+    /// Seconds a request may take to arrive complete once its first byte came.
     pub read_timeout_secs: u64,
+    /// Seconds a connection may leave its replies unread before it is closed.
+    pub write_timeout_secs: u64,
+    /// Bytes all connections together may hold in partly received large requests
+    /// (over 64 KiB each); past it the next such request is refused.
+    pub max_buffered_request_bytes: usize,
     /// Entries one search may return for anonymous clients (0 = unlimited).
     pub anonymous_size_limit: usize,
     /// Entries one search may return for bound users other than the rootdn.
@@ -77,6 +82,8 @@ impl Default for Limits {
             max_operations_per_connection: 32,
             idle_timeout_secs: 900,
             read_timeout_secs: 30,
+            write_timeout_secs: 60,
+            max_buffered_request_bytes: 256 * 1024 * 1024,
             anonymous_size_limit: 500,
             user_size_limit: 5000,
             time_limit_secs: 60,

@@ -1,6 +1,7 @@
 //! What every connection shares: the directory, the access policy and the config.
 
 use crate::acl::AccessControl;
+use crate::budget::Budget;
 use crate::cidr::Cidr;
 use crate::config::Config;
 use crate::directory::Directory;
@@ -24,6 +25,8 @@ pub struct ServerState {
     pub plaintext_networks: Vec<Cidr>,
     /// Failed-bind backoff.
     pub throttle: Throttle,
+    /// Memory all connections may hold in partly received large requests.
+    pub request_budget: std::sync::Arc<Budget>,
 }
 
 impl ServerState {
@@ -37,7 +40,9 @@ impl ServerState {
         // in code) falls back to the strictest policy: TLS everywhere.
         let plaintext_networks = config.plaintext_networks().unwrap_or_default();
         let throttle = Throttle::new(config.bind_backoff.clone());
+        let request_budget = Budget::new(config.limits.max_buffered_request_bytes);
         Ok(ServerState {
+            request_budget,
             plaintext_networks,
             throttle,
             dir,

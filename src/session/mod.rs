@@ -5,6 +5,7 @@
 //! unbind wait for them or refuse, as RFC 4511 asks. Replies leave through one
 //! writer task (writer.rs), each tagged with its request's message ID.
 
+mod framing;
 mod inflight;
 mod writer;
 
@@ -13,14 +14,14 @@ use crate::error::{LdapError, OpResult, ResultCode};
 use crate::ops::request::{Effect, ExtendedRequest, ExtendedValue, Operation, Reply, Request};
 use crate::ops::{self, wire};
 use crate::state::ServerState;
+use framing::{Framing, PartialSince};
 use futures::StreamExt;
 use inflight::InFlight;
 use ldap3_proto::proto::LdapMsg;
-use ldap3_proto::LdapCodec;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc::Sender;
 use tokio_util::codec::Framed;
@@ -57,7 +58,7 @@ impl Session {
 pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for T {}
 
-type Conn = Framed<Box<dyn Transport>, LdapCodec>;
+type Conn = Framed<Box<dyn Transport>, Framing>;
 type Source = futures::stream::SplitStream<Conn>;
 
 /// Serve one connection until the client unbinds, disconnects, idles out or errs.
@@ -69,15 +70,22 @@ pub fn run(
 ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async move {
         let limits = &state.config.limits;
-        let codec = LdapCodec::new(Some(limits.max_message_bytes), Some(limits.max_ber_depth));
+        let codec = Framing::new(
+            limits.max_message_bytes,
+            limits.max_ber_depth,
+            state.request_budget.clone(),
+        );
+        let partial = codec.partial_since();
         let (sink, source) = Framed::new(stream, codec).split();
-        let (out, writer) = writer::start(sink);
+        let write_timeout = Duration::from_secs(limits.write_timeout_secs.max(1));
+        let (out, writer) = writer::start(sink, write_timeout);
         let mut conn = Connection {
             inflight: InFlight::new(limits.max_operations_per_connection),
             state,
             session,
             op_no: first_op,
             source,
+            partial,
             out,
         };
         let start_tls = conn.serve().await;
@@ -107,6 +115,8 @@ struct Connection {
     session: Session,
     op_no: u64,
     source: Source,
+    /// When the request being received began to arrive (read_timeout_secs).
+    partial: PartialSince,
     out: Sender<LdapMsg>,
     inflight: InFlight,
 }
@@ -116,9 +126,19 @@ impl Connection {
     /// StartTLS handshake (whose success reply has been queued).
     async fn serve(&mut self) -> bool {
         loop {
+            let idle_clock = self.inflight.is_empty();
+            let reader = Reader {
+                state: &self.state,
+                conn: self.session.conn,
+                source: &mut self.source,
+                partial: &self.partial,
+                out: &self.out,
+            };
             let next = tokio::select! {
-                m = next_request(&self.state, &self.session, &mut self.source, &self.out, self.inflight.is_empty()) => m,
+                m = reader.next_request(idle_clock) => m,
                 _ = self.inflight.finish_one() => continue,
+                // The writer gave up on a client that reads nothing.
+                _ = self.out.closed() => None,
             };
             let Some(msg) = next else {
                 return false;
@@ -190,41 +210,75 @@ impl Connection {
     }
 }
 
-/// The next message, or None when the connection is over (closed by the peer, idle
-/// too long, or sent something the codec refused: then with a Notice of
-/// Disconnection). The idle clock runs only while no operation is running.
-async fn next_request(
-    state: &ServerState,
-    session: &Session,
-    source: &mut Source,
-    out: &Sender<LdapMsg>,
-    idle_clock: bool,
-) -> Option<LdapMsg> {
-    let idle = Duration::from_secs(state.config.limits.idle_timeout_secs.max(1));
-    let next = if idle_clock {
-        tokio::time::timeout(idle, source.next()).await
-    } else {
-        Ok(source.next().await)
-    };
-    match next {
-        Err(_) => {
-            tracing::info!("conn={} closed (idle timeout)", session.conn);
-            let notice = wire::notice_of_disconnection(ResultCode::Unavailable, "idle timeout");
-            let _ = out.send(notice).await;
-            None
+/// The reading side of a connection, borrowed from it while operations run.
+struct Reader<'c> {
+    state: &'c ServerState,
+    conn: u64,
+    source: &'c mut Source,
+    partial: &'c PartialSince,
+    out: &'c Sender<LdapMsg>,
+}
+
+impl Reader<'_> {
+    /// The next message, or None when the connection is over: closed by the peer,
+    /// idle too long (the idle clock runs only while no operation is running), a
+    /// request begun but not complete within read_timeout_secs, or something the
+    /// framing refused (then with a Notice of Disconnection saying why).
+    async fn next_request(self, idle_clock: bool) -> Option<LdapMsg> {
+        let limits = &self.state.config.limits;
+        let idle = Duration::from_secs(limits.idle_timeout_secs.max(1));
+        let read = Duration::from_secs(limits.read_timeout_secs.max(1));
+        let started = Instant::now();
+        // Wake once a second to look at both clocks: a slow sender's first byte
+        // may come at any moment after the wait began.
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.tick().await;
+        let conn = self.conn;
+        loop {
+            tokio::select! {
+                next = self.source.next() => return self.received(next).await,
+                _ = tick.tick() => {}
+            }
+            let partial = *self.partial.lock().unwrap_or_else(|e| e.into_inner());
+            let (code, why) = match partial {
+                Some(since) if since.elapsed() >= read => (
+                    ResultCode::Unavailable,
+                    "request not complete within read_timeout_secs",
+                ),
+                None if idle_clock && started.elapsed() >= idle => {
+                    (ResultCode::Unavailable, "idle timeout")
+                }
+                _ => continue,
+            };
+            tracing::info!("conn={conn} closed ({why})");
+            let _ = self
+                .out
+                .send(wire::notice_of_disconnection(code, why))
+                .await;
+            return None;
         }
-        Ok(None) => {
-            tracing::info!("conn={} closed", session.conn);
-            None
+    }
+
+    async fn received(&self, next: Option<Result<LdapMsg, std::io::Error>>) -> Option<LdapMsg> {
+        let conn = self.conn;
+        match next {
+            None => {
+                tracing::info!("conn={conn} closed");
+                None
+            }
+            Some(Err(e)) => {
+                tracing::warn!("conn={conn} closed: malformed message: {e}");
+                let why = if e.kind() == std::io::ErrorKind::InvalidData {
+                    e.to_string()
+                } else {
+                    "malformed message".to_string()
+                };
+                let notice = wire::notice_of_disconnection(ResultCode::ProtocolError, &why);
+                let _ = self.out.send(notice).await;
+                None
+            }
+            Some(Ok(msg)) => Some(msg),
         }
-        Ok(Some(Err(e))) => {
-            tracing::warn!("conn={} closed: malformed message: {e}", session.conn);
-            let notice =
-                wire::notice_of_disconnection(ResultCode::ProtocolError, "malformed message");
-            let _ = out.send(notice).await;
-            None
-        }
-        Ok(Some(Ok(msg))) => Some(msg),
     }
 }
 

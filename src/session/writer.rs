@@ -1,42 +1,60 @@
 //! The one task that writes a connection's replies, in the order operations queue
 //! them, flushing when nothing more is ready. The queue is bounded, so a client
-//! that stops reading stalls its own operations, not the server's memory.
+//! that stops reading stalls its own operations, not the server's memory; one that
+//! reads nothing for the write timeout is given up on.
 
 use futures::stream::SplitSink;
-use futures::SinkExt;
+use futures::{Sink, SinkExt, Stream};
 use ldap3_proto::proto::LdapMsg;
+use std::time::Duration;
 use tokio::sync::mpsc::{self, Receiver, Sender};
 use tokio::task::JoinHandle;
 
 /// Messages queued for one connection before its operations wait.
 const QUEUE: usize = 64;
 
+/// The writer's handle on the socket, handed back when it ends well.
+type Half<S> = SplitSink<S, LdapMsg>;
+
 /// Start the writer over `sink`; it hands the sink back when every sender is gone
-/// (None when the peer went away first).
-pub fn start<S>(
-    sink: SplitSink<S, LdapMsg>,
-) -> (Sender<LdapMsg>, JoinHandle<Option<SplitSink<S, LdapMsg>>>)
+/// (None when the peer went away or accepted nothing for `timeout`, after which
+/// the operations' sends fail and the connection closes).
+pub fn start<S>(sink: Half<S>, timeout: Duration) -> (Sender<LdapMsg>, JoinHandle<Option<Half<S>>>)
 where
-    S: futures::Sink<LdapMsg> + futures::Stream + Unpin + Send + 'static,
+    S: Sink<LdapMsg> + Stream + Unpin + Send + 'static,
 {
     let (tx, rx) = mpsc::channel(QUEUE);
-    (tx, tokio::spawn(write_all(sink, rx)))
+    (tx, tokio::spawn(write_all(sink, rx, timeout)))
 }
 
 async fn write_all<S>(
-    mut sink: SplitSink<S, LdapMsg>,
+    mut sink: Half<S>,
     mut rx: Receiver<LdapMsg>,
-) -> Option<SplitSink<S, LdapMsg>>
+    timeout: Duration,
+) -> Option<Half<S>>
 where
-    S: futures::Sink<LdapMsg> + futures::Stream + Unpin,
+    S: Sink<LdapMsg> + Stream + Unpin,
 {
     while let Some(msg) = rx.recv().await {
-        sink.feed(msg).await.ok()?;
-        // Batch what is already queued into one flush (one write syscall).
-        while let Ok(more) = rx.try_recv() {
-            sink.feed(more).await.ok()?;
+        let written = tokio::time::timeout(timeout, async {
+            sink.feed(msg).await?;
+            // Batch what is already queued into one flush (one write syscall).
+            while let Ok(more) = rx.try_recv() {
+                sink.feed(more).await?;
+            }
+            sink.flush().await
+        });
+        match written.await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return None,
+            Err(_) => {
+                tracing::info!(
+                    "closing a connection whose client read no replies for {} s",
+                    timeout.as_secs()
+                );
+                return None;
+            }
         }
-        sink.flush().await.ok()?;
     }
     Some(sink)
 }
