@@ -75,15 +75,14 @@ fn change(s: &Server, id: Id, ldif: &str) -> i32 {
     s.tool_stdin("ldapmodify", &bind_args(id), Some(ldif)).code
 }
 
-fn replace(dn: &str, attr: &str, value: &str) -> String {
-    format!("dn: {dn}\nchangetype: modify\nreplace: {attr}\n{attr}: {value}\n")
-}
-
-fn account(addr: &str, domain_dn: &str) -> String {
+/// An add record for account `addr` (under its own domain), password pw-LOCAL.
+fn account(addr: &str) -> String {
     let local = addr.split('@').next().unwrap_or(addr);
-    format!(
-        "dn: mail={addr},{domain_dn}\nchangetype: add\nobjectClass: inetOrgPerson\nobjectClass: CourierMailAccount\ncn: {local}\nsn: {local}\nmail: {addr}\nhomeDirectory: /home/vmail/domains\nmailbox: x/{local}/\nuidNumber: 125\ngidNumber: 120\nuserPassword: pw-{local}\n"
-    )
+    add_record(&account_ldif(
+        addr,
+        &format!("x/{local}/"),
+        &format!("mail: {addr}\nuserPassword: pw-{local}\n"),
+    ))
 }
 
 fn delete(dn: &str) -> String {
@@ -338,9 +337,9 @@ fn compare_user_password() {
 fn postmaster_administers_own_domain_only() {
     let s = Server::demo();
     // add
-    assert_eq!(change(&s, PM, &account("new@domain1.example", D1)), OK);
+    assert_eq!(change(&s, PM, &account("new@domain1.example")), OK);
     assert_eq!(
-        change(&s, PM, &account("new@domain2.example", D2)),
+        change(&s, PM, &account("new@domain2.example")),
         INSUFFICIENT
     );
     // the new account can bind with the password its postmaster gave it
@@ -350,18 +349,22 @@ fn postmaster_administers_own_domain_only() {
     );
     // modify
     assert_eq!(
-        change(&s, PM, &replace(USER2.0, "mailbox", "domain1.example/u2/")),
+        change(
+            &s,
+            PM,
+            &replace_ldif(USER2.0, "mailbox", "domain1.example/u2/")
+        ),
         OK
     );
     assert_eq!(
-        change(&s, PM, &replace(SALES.0, "mailbox", "x/")),
+        change(&s, PM, &replace_ldif(SALES.0, "mailbox", "x/")),
         INSUFFICIENT
     );
     assert_eq!(
         change(
             &s,
             PM,
-            &replace(
+            &replace_ldif(
                 &format!("cn=postmaster,{D1}"),
                 "maildrop",
                 "user1@domain1.example"
@@ -425,27 +428,35 @@ fn postmaster_administers_own_domain_only() {
     assert_eq!(change(&s, ANON, &grant), INSUFFICIENT);
     // the domain entry itself is not the postmaster's
     assert_eq!(
-        change(&s, PM, &replace(D1, "description", "mine")),
+        change(&s, PM, &replace_ldif(D1, "description", "mine")),
         INSUFFICIENT
     );
     assert_eq!(change(&s, PM, &delete(D1)), INSUFFICIENT);
     // domain2's postmaster administers domain2
     assert_eq!(
-        change(&s, PM2, &replace(SALES.0, "mailbox", "domain2.example/s/")),
+        change(
+            &s,
+            PM2,
+            &replace_ldif(SALES.0, "mailbox", "domain2.example/s/")
+        ),
         OK
     );
     assert_eq!(
-        change(&s, PM2, &replace(USER2.0, "mailbox", "x/")),
+        change(&s, PM2, &replace_ldif(USER2.0, "mailbox", "x/")),
         INSUFFICIENT
     );
     // rootdn grants postmaster; from then on user2 administers domain1
     assert_eq!(
-        change(&s, USER2, &replace(PM.0, "mailbox", "x/")),
+        change(&s, USER2, &replace_ldif(PM.0, "mailbox", "x/")),
         INSUFFICIENT
     );
     assert_eq!(change(&s, ROOT, &grant), OK);
     assert_eq!(
-        change(&s, USER2, &replace(PM.0, "mailbox", "domain1.example/u1/")),
+        change(
+            &s,
+            USER2,
+            &replace_ldif(PM.0, "mailbox", "domain1.example/u1/")
+        ),
         OK
     );
 }
@@ -460,17 +471,21 @@ fn plain_users_anonymous_and_service_write_nothing() {
         ("service", SVC),
     ] {
         assert_eq!(
-            change(&s, id, &account("x@domain1.example", D1)),
+            change(&s, id, &account("x@domain1.example")),
             INSUFFICIENT,
             "{name} add"
         );
         assert_eq!(
-            change(&s, id, &replace(USER2.0, "mailbox", "x/")),
+            change(&s, id, &replace_ldif(USER2.0, "mailbox", "x/")),
             INSUFFICIENT,
             "{name} modify"
         );
         assert_eq!(
-            change(&s, id, &replace(USER2.0, "mail", "user2@domain1.example")),
+            change(
+                &s,
+                id,
+                &replace_ldif(USER2.0, "mail", "user2@domain1.example")
+            ),
             INSUFFICIENT,
             "{name} modify mail"
         );
@@ -521,7 +536,7 @@ fn changing_passwords() {
         change(
             &s,
             Id(SALES.0, "sales2"),
-            &replace(SALES.0, "userPassword", "sales3")
+            &replace_ldif(SALES.0, "userPassword", "sales3")
         ),
         OK
     );

@@ -195,7 +195,11 @@ fn oversized_message_is_refused_without_allocating_it() {
     // anything like the declared size: the message was never allocated.
     let declared_kib = u64::from(DECLARED) / 1024;
     let grown = |before: u64, field: &str| s.status_kib(field).saturating_sub(before);
-    assert!(grown(rss, "VmRSS") < SLACK_KIB, "VmRSS grew by {} kB", grown(rss, "VmRSS"));
+    assert!(
+        grown(rss, "VmRSS") < SLACK_KIB,
+        "VmRSS grew by {} kB",
+        grown(rss, "VmRSS")
+    );
     assert!(
         grown(peak_rss, "VmHWM") < SLACK_KIB,
         "peak RSS grew by {} kB",
@@ -275,7 +279,11 @@ fn connections_beyond_the_limit_wait_and_idle_ones_time_out() {
             let mut c = RawClient::connect(&s);
             let asked = Instant::now();
             c.send(root_dse_search(1));
-            await_search_done(&mut c, PATIENCE, &format!("connection {i} within the limit"));
+            await_search_done(
+                &mut c,
+                PATIENCE,
+                &format!("connection {i} within the limit"),
+            );
             (c, asked)
         })
         .collect();
@@ -301,7 +309,10 @@ fn connections_beyond_the_limit_wait_and_idle_ones_time_out() {
     for (i, (c, asked)) in held.iter_mut().enumerate() {
         let sent = c.read_until_closed();
         let idle = asked.elapsed();
-        assert!(idle >= IDLE, "connection {i} closed after {idle:?}, before {IDLE:?}");
+        assert!(
+            idle >= IDLE,
+            "connection {i} closed after {idle:?}, before {IDLE:?}"
+        );
         assert!(
             idle < IDLE + Duration::from_secs(3),
             "connection {i} closed only after {idle:?}"
@@ -315,7 +326,11 @@ fn connections_beyond_the_limit_wait_and_idle_ones_time_out() {
     s.wait_log("closed (idle timeout)", MAX);
 
     // A slot is free: the waiting connection is accepted and its request answered.
-    await_search_done(&mut extra, PATIENCE, "the waiting connection, once a slot freed");
+    await_search_done(
+        &mut extra,
+        PATIENCE,
+        "the waiting connection, once a slot freed",
+    );
     assert!(s.alive());
     server_still_answers(&s);
 }

@@ -264,24 +264,12 @@ fn root_dse_and_subschema_are_readable() {
     assert!(ext.contains(&"1.3.6.1.4.1.4203.1.11.1".to_string()));
     assert_eq!(values(&r.stdout, "subschemaSubentry"), vec!["cn=Subschema"]);
     assert_eq!(values(&r.stdout, "vendorName"), vec!["mailldap"]);
-    let sch = s.tool(
-        "ldapsearch",
-        &[
-            "-x",
-            "-LLL",
-            "-o",
-            "ldif-wrap=no",
-            "-s",
-            "base",
-            "-b",
-            "cn=Subschema",
-            "(objectClass=subschema)",
-            "attributeTypes",
-            "objectClasses",
-            "ldapSyntaxes",
-            "matchingRules",
-        ],
-    );
+    let sch = s.subschema(&[
+        "attributeTypes",
+        "objectClasses",
+        "ldapSyntaxes",
+        "matchingRules",
+    ]);
     sch.ok();
     let ocs = values(&sch.stdout, "objectClasses");
     assert!(

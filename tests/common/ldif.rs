@@ -16,7 +16,9 @@ pub fn account_ldif(addr: &str, mailbox: &str, extra: &str) -> String {
 
 /// `entry` (an LDIF entry, dn line first) as an ldapmodify `changetype: add` record.
 pub fn add_record(entry: &str) -> String {
-    let (dn, rest) = entry.split_once('\n').expect("an LDIF entry starts with its dn");
+    let (dn, rest) = entry
+        .split_once('\n')
+        .expect("an LDIF entry starts with its dn");
     format!("{dn}\nchangetype: add\n{rest}")
 }
 

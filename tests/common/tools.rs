@@ -99,11 +99,6 @@ pub fn program_stdout<S: AsRef<OsStr>>(program: &str, args: &[S], stdin: &[u8]) 
     let mut cmd = Command::new(program);
     cmd.args(args);
     let r = run_command(cmd, Some(stdin), "scripts/install-deps.sh installs it");
-    assert!(
-        r.code == 0,
-        "{program} failed ({}): {}",
-        r.code,
-        r.stderr
-    );
+    assert!(r.code == 0, "{program} failed ({}): {}", r.code, r.stderr);
     r.stdout.trim().to_string()
 }
