@@ -252,6 +252,14 @@ impl Server {
         self.tool("ldapsearch", &args)
     }
 
+    /// The entry `dn` alone (base scope), its `attrs` ([] for all user attributes, "+"
+    /// for the operational ones), read as the rootdn.
+    pub fn read_as_root(&self, dn: &str, attrs: &[&str]) -> ToolResult {
+        let mut args = vec!["-s", "base"];
+        args.extend_from_slice(attrs);
+        self.search_as(ROOTDN, ROOTPW, dn, "(objectClass=*)", &args)
+    }
+
     /// The `attrs` of cn=Subschema, read anonymously.
     pub fn subschema(&self, attrs: &[&str]) -> ToolResult {
         let mut args = vec!["-s", "base"];
