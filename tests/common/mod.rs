@@ -1,8 +1,10 @@
 //! The harness every integration test shares: the real `mailldap` binary started on a
 //! free loopback port (server.rs), the tools users have run against it (tools.rs), the
-//! LDIF the tests send (ldif.rs) and the interop shell scripts (interop.rs).
+//! LDIF the tests send (ldif.rs), the interop shell scripts (interop.rs) and the
+//! identities of the access-policy tests (acl.rs).
 #![allow(dead_code)]
 
+pub mod acl;
 pub mod interop;
 pub mod ldif;
 pub mod server;
