@@ -172,9 +172,8 @@ fn oversized_message_is_refused_without_allocating_it() {
     // than the server may hold (it buffers at most twice max_message_bytes), a speck of
     // what is declared. All of it is written before the server can close, so the close
     // is a clean EOF and the notice is not lost to a reset.
-    let mut header = vec![0x30, 0x84];
-    header.extend_from_slice(&DECLARED.to_be_bytes());
-    let mut message = header;
+    let mut message = vec![0x30, 0x84];
+    message.extend_from_slice(&DECLARED.to_be_bytes());
     message.resize(message.len() + 3 * LIMIT, 0);
     c.write_raw(&message);
     let sent = c.read_until_closed();
@@ -214,8 +213,8 @@ fn oversized_message_is_refused_without_allocating_it() {
     server_still_answers(&s);
 }
 
-/// config.rs and README.md: read_timeout_secs is how long "a partially received message
-/// may take to complete". NOT WHAT THE SERVER DOES YET: src/session.rs applies only
+/// config.rs documents read_timeout_secs (listed in README.md's [limits]) as how long
+/// "a partially received message may take to complete". NOT WHAT THE SERVER DOES YET: src/session.rs applies only
 /// idle_timeout_secs to the wait for a message, so a client that declares a length and
 /// stops holds its slot (and up to twice max_message_bytes) for the idle timeout, 900 s
 /// by default; read_timeout_secs bounds only the TLS handshake (src/server.rs). Run it
