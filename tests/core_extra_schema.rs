@@ -66,29 +66,11 @@ fn a_third_party_mail_schema_loads_from_config() {
     r.ok();
     assert_eq!(dns(&r.stdout), vec![dn.clone()]);
     // Its rules are enforced like the built-in ones.
-    s.modify_root(&format!(
-        "dn: {dn}\nchangetype: modify\nadd: mailQuota\nmailQuota: 1\n"
-    ))
-    .expect_code(19);
-    s.modify_root(&format!(
-        "dn: {dn}\nchangetype: modify\nreplace: mailQuota\nmailQuota: lots\n"
-    ))
-    .expect_code(21);
-    let sch = s.tool(
-        "ldapsearch",
-        &[
-            "-x",
-            "-LLL",
-            "-o",
-            "ldif-wrap=no",
-            "-s",
-            "base",
-            "-b",
-            "cn=Subschema",
-            "(objectClass=*)",
-            "objectClasses",
-        ],
-    );
+    s.modify_root(&modify_ldif(&dn, "add: mailQuota\nmailQuota: 1\n"))
+        .expect_code(19);
+    s.modify_root(&replace_ldif(&dn, "mailQuota", "lots"))
+        .expect_code(21);
+    let sch = s.subschema(&["objectClasses"]);
     assert!(
         sch.stdout.contains("'PostfixBookMailAccount'"),
         "published in cn=Subschema"

@@ -48,11 +48,7 @@ fn article_ldif_loads_over_the_wire_with_ldapadd() {
         "domain1.example.ldif",
         "user1.domain1.example.ldif",
     ] {
-        s.tool(
-            "ldapadd",
-            &["-x", "-D", ROOTDN, "-w", ROOTPW, "-f", &article(f)],
-        )
-        .ok();
+        s.tool_as_root("ldapadd", &["-f", &article(f)], None).ok();
     }
     let r = s.search_anon(
         HOSTING,

@@ -20,9 +20,12 @@ fn indexed_lookup_reads_one_entry_among_thousands() {
         )
         .unwrap();
         for u in 0..per_domain {
+            let addr = format!("u{u}@d{d}.example");
+            let mailbox = format!("d{d}.example/u{u}/");
             writeln!(
                 ldif,
-                "dn: mail=u{u}@d{d}.example,o=d{d}.example,{HOSTING}\nobjectClass: inetOrgPerson\nobjectClass: CourierMailAccount\ncn: u{u}\nsn: u{u}\nmail: u{u}@d{d}.example\nhomeDirectory: /home/vmail/domains\nmailbox: d{d}.example/u{u}/\n"
+                "{}",
+                account_ldif(&addr, &mailbox, &format!("mail: {addr}\n"))
             )
             .unwrap();
         }

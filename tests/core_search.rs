@@ -92,13 +92,7 @@ fn every_filter_type() {
 fn scopes() {
     let s = Server::demo();
     let base = "o=domain1.example,o=hosting,dc=myhosting,dc=example";
-    let r = s.search_as(
-        ROOTDN,
-        ROOTPW,
-        base,
-        "(objectClass=*)",
-        &["-s", "base", "1.1"],
-    );
+    let r = s.read_as_root(base, &["1.1"]);
     assert_eq!(dns(&r.stdout), vec![base.to_string()]);
     let one = s.tool(
         "ldapsearch",
@@ -130,14 +124,14 @@ fn scopes() {
 fn attribute_selection() {
     let s = Server::demo();
     let dn = mail_dn("user1@domain1.example");
-    let all = s.search_as(ROOTDN, ROOTPW, &dn, "(objectClass=*)", &["-s", "base"]);
+    let all = s.read_as_root(&dn, &[]);
     all.ok();
     assert!(!values(&all.stdout, "mail").is_empty());
     assert!(
         values(&all.stdout, "entryUUID").is_empty(),
         "operational attrs only on request"
     );
-    let ops = s.search_as(ROOTDN, ROOTPW, &dn, "(objectClass=*)", &["-s", "base", "+"]);
+    let ops = s.read_as_root(&dn, &["+"]);
     for a in [
         "entryUUID",
         "createTimestamp",
@@ -154,21 +148,9 @@ fn attribute_selection() {
     }
     assert!(values(&ops.stdout, "mail").is_empty());
     assert_eq!(values(&ops.stdout, "hasSubordinates"), vec!["FALSE"]);
-    let none = s.search_as(
-        ROOTDN,
-        ROOTPW,
-        &dn,
-        "(objectClass=*)",
-        &["-s", "base", "1.1"],
-    );
+    let none = s.read_as_root(&dn, &["1.1"]);
     assert_eq!(none.stdout.lines().filter(|l| !l.is_empty()).count(), 1);
-    let named = s.search_as(
-        ROOTDN,
-        ROOTPW,
-        &dn,
-        "(objectClass=*)",
-        &["-s", "base", "commonName", "mailbox"],
-    );
+    let named = s.read_as_root(&dn, &["commonName", "mailbox"]);
     assert!(!values(&named.stdout, "cn").is_empty());
     assert_eq!(values(&named.stdout, "mailbox").len(), 1);
     assert!(values(&named.stdout, "mail").is_empty());
@@ -264,24 +246,12 @@ fn root_dse_and_subschema_are_readable() {
     assert!(ext.contains(&"1.3.6.1.4.1.4203.1.11.1".to_string()));
     assert_eq!(values(&r.stdout, "subschemaSubentry"), vec!["cn=Subschema"]);
     assert_eq!(values(&r.stdout, "vendorName"), vec!["mailldap"]);
-    let sch = s.tool(
-        "ldapsearch",
-        &[
-            "-x",
-            "-LLL",
-            "-o",
-            "ldif-wrap=no",
-            "-s",
-            "base",
-            "-b",
-            "cn=Subschema",
-            "(objectClass=subschema)",
-            "attributeTypes",
-            "objectClasses",
-            "ldapSyntaxes",
-            "matchingRules",
-        ],
-    );
+    let sch = s.subschema(&[
+        "attributeTypes",
+        "objectClasses",
+        "ldapSyntaxes",
+        "matchingRules",
+    ]);
     sch.ok();
     let ocs = values(&sch.stdout, "objectClasses");
     assert!(

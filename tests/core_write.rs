@@ -6,86 +6,56 @@ use common::*;
 
 const D1: &str = "o=domain1.example,o=hosting,dc=myhosting,dc=example";
 
-fn account_ldif(addr: &str) -> String {
+/// A domain1 account whose mailbox is domain1.example/LOCAL/, without a mail attribute.
+fn account(addr: &str) -> String {
     let local = addr.split('@').next().unwrap();
-    format!(
-        "dn: {}\nobjectClass: inetOrgPerson\nobjectClass: CourierMailAccount\ncn: {local}\nsn: {local}\nhomeDirectory: /home/vmail/domains\nmailbox: domain1.example/{local}/\nuidNumber: 125\ngidNumber: 120\n",
-        mail_dn(addr)
-    )
+    account_ldif(addr, &format!("domain1.example/{local}/"), "")
 }
 
 #[test]
 fn add_modify_rename_delete_round_trip() {
     let s = Server::demo();
-    s.add_root(&account_ldif("new@domain1.example")).ok();
+    let new = mail_dn("new@domain1.example");
+    s.add_root(&account("new@domain1.example")).ok();
     // RDN value was added although the LDIF did not list mail.
-    let r = s.search_as(
-        ROOTDN,
-        ROOTPW,
-        &mail_dn("new@domain1.example"),
-        "(objectClass=*)",
-        &["-s", "base", "mail", "creatorsName"],
-    );
+    let r = s.read_as_root(&new, &["mail", "creatorsName"]);
     assert_eq!(values(&r.stdout, "mail"), vec!["new@domain1.example"]);
-    s.add_root(&account_ldif("new@domain1.example"))
-        .expect_code(68);
+    s.add_root(&account("new@domain1.example")).expect_code(68);
 
     // value-level modify: add, replace, delete one value
-    s.modify_root(&format!("dn: {}\nchangetype: modify\nadd: description\ndescription: one\ndescription: two\n-\nreplace: mailbox\nmailbox: domain1.example/moved/\n-\ndelete: description\ndescription: one\n", mail_dn("new@domain1.example"))).ok();
-    let r = s.search_as(
-        ROOTDN,
-        ROOTPW,
-        &mail_dn("new@domain1.example"),
-        "(objectClass=*)",
-        &["-s", "base", "description", "mailbox", "modifiersName"],
-    );
+    s.modify_root(&modify_ldif(&new, "add: description\ndescription: one\ndescription: two\n-\nreplace: mailbox\nmailbox: domain1.example/moved/\n-\ndelete: description\ndescription: one\n")).ok();
+    let r = s.read_as_root(&new, &["description", "mailbox", "modifiersName"]);
     assert_eq!(values(&r.stdout, "description"), vec!["two"]);
     assert_eq!(values(&r.stdout, "mailbox"), vec!["domain1.example/moved/"]);
     assert_eq!(values(&r.stdout, "modifiersName"), vec![ROOTDN.to_string()]);
     // adding an existing value, deleting a missing one
-    s.modify_root(&format!(
-        "dn: {}\nchangetype: modify\nadd: description\ndescription: TWO\n",
-        mail_dn("new@domain1.example")
-    ))
-    .expect_code(20);
-    s.modify_root(&format!(
-        "dn: {}\nchangetype: modify\ndelete: description\ndescription: zzz\n",
-        mail_dn("new@domain1.example")
+    s.modify_root(&modify_ldif(&new, "add: description\ndescription: TWO\n"))
+        .expect_code(20);
+    s.modify_root(&modify_ldif(
+        &new,
+        "delete: description\ndescription: zzz\n",
     ))
     .expect_code(16);
     // SINGLE-VALUE and MUST
-    s.modify_root(&format!(
-        "dn: {}\nchangetype: modify\nadd: mailbox\nmailbox: x/\n",
-        mail_dn("new@domain1.example")
+    s.modify_root(&modify_ldif(&new, "add: mailbox\nmailbox: x/\n"))
+        .expect_code(19);
+    s.modify_root(&modify_ldif(&new, "delete: sn\n"))
+        .expect_code(65);
+    // the RDN value cannot go
+    s.modify_root(&modify_ldif(&new, "delete: mail\n"))
+        .expect_code(67);
+    // operational attributes are not the client's
+    s.modify_root(&modify_ldif(
+        &new,
+        "replace: entryUUID\nentryUUID: 00000000-0000-0000-0000-000000000000\n",
     ))
     .expect_code(19);
-    s.modify_root(&format!(
-        "dn: {}\nchangetype: modify\ndelete: sn\n",
-        mail_dn("new@domain1.example")
-    ))
-    .expect_code(65);
-    // the RDN value cannot go
-    s.modify_root(&format!(
-        "dn: {}\nchangetype: modify\ndelete: mail\n",
-        mail_dn("new@domain1.example")
-    ))
-    .expect_code(67);
-    // operational attributes are not the client's
-    s.modify_root(&format!("dn: {}\nchangetype: modify\nreplace: entryUUID\nentryUUID: 00000000-0000-0000-0000-000000000000\n", mail_dn("new@domain1.example"))).expect_code(19);
 
     // modrdn with deleteoldrdn
-    s.tool(
+    s.tool_as_root(
         "ldapmodrdn",
-        &[
-            "-x",
-            "-D",
-            ROOTDN,
-            "-w",
-            ROOTPW,
-            "-r",
-            &mail_dn("new@domain1.example"),
-            "mail=renamed@domain1.example",
-        ],
+        &["-r", &new, "mail=renamed@domain1.example"],
+        None,
     )
     .ok();
     let r = s.search_as(
@@ -103,19 +73,15 @@ fn add_modify_rename_delete_round_trip() {
         r.stdout
     );
     // newSuperior
-    s.tool(
+    s.tool_as_root(
         "ldapmodrdn",
         &[
-            "-x",
-            "-D",
-            ROOTDN,
-            "-w",
-            ROOTPW,
             "-s",
             "o=domain2.example,o=hosting,dc=myhosting,dc=example",
             &mail_dn("renamed@domain1.example"),
             "mail=renamed@domain1.example",
         ],
+        None,
     )
     .ok();
     let r = s.search_as(
@@ -130,44 +96,31 @@ fn add_modify_rename_delete_round_trip() {
         vec!["mail=renamed@domain1.example,o=domain2.example,o=hosting,dc=myhosting,dc=example"]
     );
 
-    s.tool(
+    s.tool_as_root(
         "ldapdelete",
-        &[
-            "-x",
-            "-D",
-            ROOTDN,
-            "-w",
-            ROOTPW,
-            "mail=renamed@domain1.example,o=domain2.example,o=hosting,dc=myhosting,dc=example",
-        ],
+        &["mail=renamed@domain1.example,o=domain2.example,o=hosting,dc=myhosting,dc=example"],
+        None,
     )
     .ok();
-    s.tool(
+    s.tool_as_root(
         "ldapdelete",
-        &[
-            "-x",
-            "-D",
-            ROOTDN,
-            "-w",
-            ROOTPW,
-            "mail=renamed@domain1.example,o=domain2.example,o=hosting,dc=myhosting,dc=example",
-        ],
+        &["mail=renamed@domain1.example,o=domain2.example,o=hosting,dc=myhosting,dc=example"],
+        None,
     )
     .expect_code(32);
-    s.tool("ldapdelete", &["-x", "-D", ROOTDN, "-w", ROOTPW, D1])
-        .expect_code(66);
+    s.tool_as_root("ldapdelete", &[D1], None).expect_code(66);
 }
 
 #[test]
 fn schema_violations_have_their_codes() {
     let s = Server::demo();
     // undefined attribute
-    let mut l = account_ldif("a@domain1.example");
+    let mut l = account("a@domain1.example");
     l.push_str("favouriteColour: blue\n");
     s.add_root(&l).expect_code(17);
     // missing MUST (homeDirectory of the auxiliary CourierMailAccount): the default
     // lenient mode tolerates it as OpenLDAP 2.0 did (and logs it); strict refuses.
-    let l = account_ldif("b@domain1.example").replace("homeDirectory: /home/vmail/domains\n", "");
+    let l = account("b@domain1.example").replace("homeDirectory: /home/vmail/domains\n", "");
     s.add_root(&l).ok();
     assert!(
         s.log().contains("lenient"),
@@ -182,7 +135,7 @@ fn schema_violations_have_their_codes() {
         r.stderr
     );
     // a missing MUST of the structural class is refused in both modes
-    let l = account_ldif("e@domain1.example").replace("sn: e\n", "");
+    let l = account("e@domain1.example").replace("sn: e\n", "");
     s.add_root(&l).expect_code(65);
     // unknown object class
     s.add_root(&format!(
@@ -191,7 +144,7 @@ fn schema_violations_have_their_codes() {
     ))
     .expect_code(65);
     // bad syntax: uidNumber is an INTEGER
-    let l = account_ldif("d@domain1.example").replace("uidNumber: 125", "uidNumber: lots");
+    let l = account("d@domain1.example").replace("uidNumber: 125", "uidNumber: lots");
     s.add_root(&l).expect_code(21);
     // bad DN
     s.add_root("dn: this is not a dn\nobjectClass: top\n")
@@ -205,53 +158,22 @@ fn schema_violations_have_their_codes() {
 fn compare_and_whoami() {
     let s = Server::demo();
     let dn = mail_dn("user1@domain1.example");
-    s.tool(
+    s.tool_as_root(
         "ldapcompare",
-        &[
-            "-x",
-            "-D",
-            ROOTDN,
-            "-w",
-            ROOTPW,
-            &dn,
-            "mailbox:domain1.example/user1/",
-        ],
+        &[&dn, "mailbox:domain1.example/user1/"],
+        None,
     )
     .expect_code(6);
-    s.tool(
+    s.tool_as_root("ldapcompare", &[&dn, "mailbox:nope/"], None)
+        .expect_code(5);
+    s.tool_as_root("ldapcompare", &[&dn, "mail:USER1@domain1.example"], None)
+        .expect_code(6);
+    s.tool_as_root("ldapcompare", &[&dn, "bogusAttr:x"], None)
+        .expect_code(17);
+    s.tool_as_root(
         "ldapcompare",
-        &["-x", "-D", ROOTDN, "-w", ROOTPW, &dn, "mailbox:nope/"],
-    )
-    .expect_code(5);
-    s.tool(
-        "ldapcompare",
-        &[
-            "-x",
-            "-D",
-            ROOTDN,
-            "-w",
-            ROOTPW,
-            &dn,
-            "mail:USER1@domain1.example",
-        ],
-    )
-    .expect_code(6);
-    s.tool(
-        "ldapcompare",
-        &["-x", "-D", ROOTDN, "-w", ROOTPW, &dn, "bogusAttr:x"],
-    )
-    .expect_code(17);
-    s.tool(
-        "ldapcompare",
-        &[
-            "-x",
-            "-D",
-            ROOTDN,
-            "-w",
-            ROOTPW,
-            &mail_dn("ghost@domain1.example"),
-            "mail:x",
-        ],
+        &[&mail_dn("ghost@domain1.example"), "mail:x"],
+        None,
     )
     .expect_code(32);
     let w = s.tool("ldapwhoami", &["-x", "-D", &dn, "-w", "user1"]);
@@ -275,8 +197,7 @@ fn bind_result_codes() {
     .expect_code(49);
     s.tool("ldapwhoami", &["-x", "-D", ROOTDN, "-w", "wrong"])
         .expect_code(49);
-    s.tool("ldapwhoami", &["-x", "-D", ROOTDN, "-w", ROOTPW])
-        .ok();
+    s.tool_as_root("ldapwhoami", &[], None).ok();
     // RFC 4513 unauthenticated bind: DN without password
     s.tool("ldapwhoami", &["-x", "-D", &dn]).expect_code(53);
     // the failed bind is logged with the source address
@@ -306,7 +227,7 @@ fn unknown_extended_operation_and_critical_control() {
 #[test]
 fn writes_survive_kill_and_restart() {
     let mut s = Server::demo();
-    s.add_root(&account_ldif("durable@domain1.example")).ok();
+    s.add_root(&account("durable@domain1.example")).ok();
     s.restart();
     let r = s.search_anon(HOSTING, "(mail=durable@domain1.example)", &["mailbox"]);
     assert_eq!(

@@ -7,39 +7,8 @@
 //! A missing program (postmap, postfix, dovecot, slapd...) fails these tests: run
 //! scripts/install-deps.sh first (scripts/test does).
 
-use std::path::Path;
-use std::process::Command;
-
-/// Runs a bash snippet with tests/interop/common.sh sourced, bounded by `timeout`, and
-/// asserts it exited 0 and printed no `not ok` line. The output is printed either way
-/// so a failure shows every check and diagnostic.
-fn run_interop(what: &str, body: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let script = format!(
-        "set -euo pipefail\nsource tests/interop/common.sh\n{body}\n",
-        body = body
-    );
-    let out = Command::new("timeout")
-        .args(["--kill-after=10", "600", "bash", "-c", &script])
-        .current_dir(root)
-        .env("MAILLDAP_BIN", env!("CARGO_BIN_EXE_mailldap"))
-        .output()
-        .expect("run bash (is it installed?)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("--- {what}: stdout ---\n{stdout}\n--- stderr ---\n{stderr}");
-    let failed: Vec<&str> = stdout.lines().filter(|l| l.starts_with("not ok")).collect();
-    assert!(
-        failed.is_empty(),
-        "{what}: failed checks:\n{}",
-        failed.join("\n")
-    );
-    assert!(out.status.success(), "{what}: exit status {}", out.status);
-    assert!(
-        stdout.lines().any(|l| l.starts_with("ok - ")),
-        "{what}: no check ran"
-    );
-}
+mod common;
+use common::interop::run_snippet;
 
 /// Starts mailldap with the demo tree (ldif/demo.ldif) and the rootdn/rootpw the
 /// scripts bind with.
@@ -50,31 +19,36 @@ echo 'log_level = "debug"' >>"$D/mailldap.toml"
 start_mailldap "$D/data" --config "$D/mailldap.toml" --demo
 "#;
 
+/// Appended to a script line: on failure, the mailldap log's tail next to the checks.
+const SHOW_LOG_ON_FAILURE: &str =
+    r#"|| { rc=$?; diag "$(tail -n 80 "$MAILLDAP_LOG")"; exit $rc; }"#;
+
 #[test]
 fn postmap_against_mailldap_demo_tree() {
-    run_interop(
+    run_snippet(
         "postfix.sh against mailldap --demo",
         &format!(
             "{MAILLDAP_DEMO}\nbash tests/interop/postfix.sh \"$MAILLDAP_URI\" \"$SUFFIX\" \"$ROOTDN\" \"$ROOTPW\" \
-             || {{ rc=$?; diag \"$(tail -n 80 \"$D/mailldap.log\")\"; exit $rc; }}"
+             {SHOW_LOG_ON_FAILURE}"
         ),
     );
 }
 
 #[test]
 fn postmap_against_mailldap_with_the_tree_imported_like_slapadd() {
-    // The interop copy of the tree (structural account/organizationalRole classes, as
-    // slapd demands), loaded offline with `mailldap import` the way slapadd loads it.
-    run_interop(
+    // The interop copy of the tree (with the structural classes slapd demands), loaded
+    // offline with `mailldap import` the way slapadd loads it.
+    run_snippet(
         "postfix.sh against mailldap after mailldap import",
-        r#"
+        &format!(
+            r#"
 new_tmpdir D
 mailldap_config "$D/mailldap.toml"
-"$MAILLDAP_BIN" import --config "$D/mailldap.toml" --data "$D/data" tests/interop/data/tree.ldif
+"$MAILLDAP_BIN" import --config "$D/mailldap.toml" --data "$D/data" "$INTEROP_DATA/tree.ldif"
 start_mailldap "$D/data" --config "$D/mailldap.toml"
-bash tests/interop/postfix.sh "$MAILLDAP_URI" "$SUFFIX" "$ROOTDN" "$ROOTPW" \
-  || { rc=$?; diag "$(tail -n 80 "$D/mailldap.log")"; exit $rc; }
-"#,
+bash tests/interop/postfix.sh "$MAILLDAP_URI" "$SUFFIX" "$ROOTDN" "$ROOTPW" {SHOW_LOG_ON_FAILURE}
+"#
+        ),
     );
 }
 
@@ -82,7 +56,7 @@ bash tests/interop/postfix.sh "$MAILLDAP_URI" "$SUFFIX" "$ROOTDN" "$ROOTPW" \
 fn postmap_against_slapd_reference() {
     // Same checks against OpenLDAP: if this fails, the checks (or the machine) are
     // wrong, not mailldap.
-    run_interop(
+    run_snippet(
         "postfix.sh against slapd",
         r#"
 start_slapd
@@ -93,11 +67,10 @@ bash tests/interop/postfix.sh "$SLAPD_URI" "$SUFFIX" "$ROOTDN" "$ROOTPW"
 
 #[test]
 fn whole_article_end_to_end_against_mailldap() {
-    run_interop(
+    run_snippet(
         "e2e.sh against mailldap --demo",
         &format!(
-            "{MAILLDAP_DEMO}\nbash tests/interop/e2e.sh \"$MAILLDAP_URI\" \"$SUFFIX\" \
-             || {{ rc=$?; diag \"$(tail -n 80 \"$D/mailldap.log\")\"; exit $rc; }}"
+            "{MAILLDAP_DEMO}\nbash tests/interop/e2e.sh \"$MAILLDAP_URI\" \"$SUFFIX\" {SHOW_LOG_ON_FAILURE}"
         ),
     );
 }

@@ -5,19 +5,14 @@ mod common;
 use common::*;
 
 fn account(addr: &str, mailbox: &str) -> String {
-    let local = addr.split('@').next().unwrap();
-    format!(
-        "dn: {}\nobjectClass: inetOrgPerson\nobjectClass: CourierMailAccount\ncn: {local}\nsn: {local}\nhomeDirectory: /home/vmail/domains\nmailbox: {mailbox}\nuidNumber: 125\ngidNumber: 120\n",
-        mail_dn(addr)
-    )
+    account_ldif(addr, mailbox, "")
 }
 
 #[test]
 fn a_deleted_accounts_mailbox_is_not_handed_to_a_new_account() {
     let mut s = Server::demo();
     let dn = mail_dn("user2@domain1.example");
-    s.tool("ldapdelete", &["-x", "-D", ROOTDN, "-w", ROOTPW, &dn])
-        .ok();
+    s.tool_as_root("ldapdelete", &[&dn], None).ok();
     // Same address, same path: refused, and the message says why and what to do.
     let r = s.add_root(&account("user2@domain1.example", "domain1.example/user2/"));
     r.expect_code(19);

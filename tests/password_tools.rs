@@ -6,43 +6,15 @@
 //!
 //! A missing tool fails the test: CI installs slapd, openssl, whois and argon2.
 
+mod common;
+use common::program_stdout;
 use std::ffi::OsStr;
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::process::{Command, Stdio};
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use mailldap::password::{hash_password, verify, HashParams, PasswordScheme, Verification};
 use rand::Rng;
-
-/// Runs `program` with `args`, feeding `stdin`, and returns its trimmed stdout.
-fn run<S: AsRef<OsStr>>(program: &str, args: &[S], stdin: &[u8]) -> String {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {program}: {e} (Debian packages: slapd, openssl, whois, argon2)")
-        });
-    if let Some(mut input) = child.stdin.take() {
-        input
-            .write_all(stdin)
-            .expect("write the password to the tool");
-    }
-    let out = child.wait_with_output().expect("wait for the tool");
-    assert!(
-        out.status.success(),
-        "{program} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("tool output is text")
-        .trim()
-        .to_string()
-}
 
 /// A random password of printable ASCII (spaces and symbols included, no newline),
 /// different on every run.
@@ -94,14 +66,14 @@ fn slappasswd_values_verify() {
     for args in plain {
         let mut args: Vec<&str> = args.to_vec();
         args.extend(["-s", &pw]);
-        let stored = run("slappasswd", &args, b"");
+        let stored = program_stdout("slappasswd", &args, b"");
         assert_verifies(&stored, &pw, &format!("slappasswd {args:?}"));
     }
     for module_args in modules {
         let mut args: Vec<&str> = vec!["-o", "module-path=/usr/lib/ldap"];
         args.extend_from_slice(module_args);
         args.extend(["-s", &pw]);
-        let stored = run("slappasswd", &args, b"");
+        let stored = program_stdout("slappasswd", &args, b"");
         assert_verifies(&stored, &pw, &format!("slappasswd {args:?}"));
     }
 }
@@ -111,7 +83,7 @@ fn openssl_passwd_values_verify() {
     let pw = random_password();
     for alg in ["-1", "-5", "-6"] {
         let line = format!("{pw}\n");
-        let hash = run("openssl", &["passwd", alg, "-stdin"], line.as_bytes());
+        let hash = program_stdout("openssl", &["passwd", alg, "-stdin"], line.as_bytes());
         assert_verifies(
             &format!("{{CRYPT}}{hash}"),
             &pw,
@@ -133,7 +105,7 @@ fn mkpasswd_values_verify() {
         "descrypt",
     ] {
         let line = format!("{pw}\n");
-        let hash = run("mkpasswd", &["--stdin", "-m", method], line.as_bytes());
+        let hash = program_stdout("mkpasswd", &["--stdin", "-m", method], line.as_bytes());
         assert_verifies(
             &format!("{{CRYPT}}{hash}"),
             &pw,
@@ -149,7 +121,7 @@ fn argon2_cli_values_verify() {
         .map(|_| char::from(rand::thread_rng().gen_range(b'a'..=b'z')))
         .collect();
     for (kind, extra) in [("-id", "2"), ("-i", "3"), ("-d", "1")] {
-        let hash = run(
+        let hash = program_stdout(
             "argon2",
             &[
                 salt.as_str(),
@@ -187,7 +159,7 @@ fn our_sha512_crypt_equals_openssl() {
             .map(|(setting, _)| setting)
             .expect("$6$ string");
         let line = format!("{pw}\n");
-        let theirs = run(
+        let theirs = program_stdout(
             "openssl",
             &["passwd", "-6", "-salt", setting, "-stdin"],
             line.as_bytes(),
@@ -226,7 +198,7 @@ fn our_argon2_equals_the_argon2_cli() {
             OsStr::new("-p"),
             OsStr::new("2"),
         ];
-        let theirs = run("argon2", &args, pw.as_bytes());
+        let theirs = program_stdout("argon2", &args, pw.as_bytes());
         assert_eq!(phc, theirs);
         return;
     }

@@ -10,35 +10,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use common::*;
 use rand::Rng;
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Run a hashing tool with `stdin`; its trimmed stdout.
-fn tool_output(program: &str, args: &[&str], stdin: &[u8]) -> String {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {program} ({e}): scripts/install-deps.sh installs it")
-        });
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 /// A random password of letters, digits and a few symbols, new on every run.
 fn random_password() -> String {
@@ -49,17 +22,19 @@ fn random_password() -> String {
         .collect()
 }
 
-fn account_ldif(local: &str, password_line: &str) -> String {
-    format!(
-        "dn: {}\nobjectClass: inetOrgPerson\nobjectClass: CourierMailAccount\ncn: {local}\nsn: {local}\nhomeDirectory: /home/vmail/domains\nmailbox: domain1.example/{local}/\nuidNumber: 125\ngidNumber: 120\n{password_line}\n",
-        mail_dn(&format!("{local}@domain1.example"))
+/// A domain1 account LOCAL with mailbox domain1.example/LOCAL/ and `password_line`.
+fn account(local: &str, password_line: &str) -> String {
+    account_ldif(
+        &format!("{local}@domain1.example"),
+        &format!("domain1.example/{local}/"),
+        &format!("{password_line}\n"),
     )
 }
 
 /// Add an account whose userPassword is exactly `stored` (base64 in the LDIF).
 fn add_with_stored(s: &Server, local: &str, stored: &str) -> String {
     let line = format!("userPassword:: {}", STANDARD.encode(stored));
-    s.add_root(&account_ldif(local, &line)).ok();
+    s.add_root(&account(local, &line)).ok();
     mail_dn(&format!("{local}@domain1.example"))
 }
 
@@ -77,13 +52,7 @@ fn assert_binds(s: &Server, dn: &str, pw: &str, what: &str) {
 
 /// The stored userPassword values of `dn`, read as the rootdn.
 fn stored_passwords(s: &Server, dn: &str) -> Vec<String> {
-    let r = s.search_as(
-        ROOTDN,
-        ROOTPW,
-        dn,
-        "(objectClass=*)",
-        &["-s", "base", "userPassword"],
-    );
+    let r = s.read_as_root(dn, &["userPassword"]);
     r.ok();
     let mut out = values(&r.stdout, "userPassword");
     for b64 in values(&r.stdout, "userPassword:") {
@@ -132,27 +101,27 @@ fn values_made_by_independent_tools_bind() {
     ] {
         let mut full = args.clone();
         full.extend(["-s", pw.as_str()]);
-        let hash = tool_output("slappasswd", &full, b"");
+        let hash = program_stdout("slappasswd", &full, b"");
         fixtures.push((format!("slappasswd {args:?}"), hash));
     }
     let line = format!("{pw}\n");
     for alg in ["-1", "-5", "-6"] {
-        let hash = tool_output("openssl", &["passwd", alg, "-stdin"], line.as_bytes());
+        let hash = program_stdout("openssl", &["passwd", alg, "-stdin"], line.as_bytes());
         fixtures.push((format!("openssl passwd {alg}"), format!("{{CRYPT}}{hash}")));
     }
     for method in ["bcrypt", "yescrypt", "sha512crypt"] {
-        let hash = tool_output("mkpasswd", &["--stdin", "-m", method], line.as_bytes());
+        let hash = program_stdout("mkpasswd", &["--stdin", "-m", method], line.as_bytes());
         fixtures.push((format!("mkpasswd -m {method}"), format!("{{CRYPT}}{hash}")));
     }
     for kind in ["-id", "-i"] {
-        let hash = tool_output(
+        let hash = program_stdout(
             "argon2",
             &["saltsaltsalt", kind, "-e", "-m", "12"],
             pw.as_bytes(),
         );
         fixtures.push((format!("argon2 {kind}"), format!("{{ARGON2}}{hash}")));
     }
-    for hash in tool_output("python3", &["-c", PYTHON_HASHES], pw.as_bytes()).lines() {
+    for hash in program_stdout("python3", &["-c", PYTHON_HASHES], pw.as_bytes()).lines() {
         let tag = hash.split('}').next().unwrap_or("").to_string();
         fixtures.push((format!("python3 hashlib {tag}}}"), hash.to_string()));
     }
@@ -169,7 +138,7 @@ fn values_made_by_independent_tools_bind() {
 fn cleartext_writes_come_back_hashed_argon2_by_default() {
     let s = Server::demo();
     let dn = mail_dn("clear@domain1.example");
-    s.add_root(&account_ldif("clear", "userPassword: plain-add-pw"))
+    s.add_root(&account("clear", "userPassword: plain-add-pw"))
         .ok();
     let stored = stored_passwords(&s, &dn);
     assert_eq!(stored.len(), 1);
@@ -188,7 +157,7 @@ fn cleartext_writes_come_back_hashed_argon2_by_default() {
 fn ssha_scheme_writes_a_four_byte_salt() {
     let s = Server::start_with("[password]\nscheme = \"SSHA\"\n", true);
     let dn = mail_dn("courier@domain1.example");
-    s.add_root(&account_ldif("courier", "userPassword: for-courier"))
+    s.add_root(&account("courier", "userPassword: for-courier"))
         .ok();
     let stored = stored_passwords(&s, &dn);
     let b64 = stored[0].strip_prefix("{SSHA}").expect("an {SSHA} value");
@@ -197,11 +166,8 @@ fn ssha_scheme_writes_a_four_byte_salt() {
     assert_eq!(raw.len(), 24, "{stored:?}");
     assert_binds(&s, &dn, "for-courier", "{SSHA} from a cleartext add");
     // ldappasswd's new password is hashed with the configured scheme too.
-    s.tool(
-        "ldappasswd",
-        &["-x", "-D", ROOTDN, "-w", ROOTPW, "-s", "reset-pw", &dn],
-    )
-    .ok();
+    s.tool_as_root("ldappasswd", &["-s", "reset-pw", &dn], None)
+        .ok();
     assert!(stored_passwords(&s, &dn)[0].starts_with("{SSHA}"));
     assert_binds(&s, &dn, "reset-pw", "{SSHA} from ldappasswd");
 }
@@ -255,14 +221,11 @@ fn ldappasswd_self_change_admin_reset_and_generated() {
     assert_ne!(r.code, 0, "{r:?}");
     assert_binds(&s, &dn, "changed-1", "after another user's attempt");
     // Admin reset by the rootdn, without the old password.
-    s.tool(
-        "ldappasswd",
-        &["-x", "-D", ROOTDN, "-w", ROOTPW, "-s", "admin-set", &dn],
-    )
-    .ok();
+    s.tool_as_root("ldappasswd", &["-s", "admin-set", &dn], None)
+        .ok();
     assert_binds(&s, &dn, "admin-set", "admin reset");
     // No -s: the server generates one and ldappasswd prints it.
-    let r = s.tool("ldappasswd", &["-x", "-D", ROOTDN, "-w", ROOTPW, &dn]);
+    let r = s.tool_as_root("ldappasswd", &[&dn], None);
     r.ok();
     let generated = r
         .stdout

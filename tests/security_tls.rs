@@ -16,7 +16,6 @@ use ldap3_proto::LdapCodec;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::Framed;
 
@@ -36,31 +35,41 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
+/// openssl req arguments for a new P-256 key, unencrypted, written to `keyout`.
+fn new_ec_key(keyout: &str) -> [&str; 7] {
+    [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        keyout,
+    ]
+}
+
 /// A self-signed CA `<name>.pem` / `<name>.key` in `dir`.
 fn make_ca(dir: &Path, name: &str) -> PathBuf {
+    let key = format!("{name}.key");
     openssl(
         dir,
         &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.pem"),
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN={name}"),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
+            &["req", "-x509"][..],
+            &new_ec_key(&key),
+            &[
+                "-out",
+                &format!("{name}.pem"),
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN={name}"),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        ]
+        .concat(),
     );
     dir.join(format!("{name}.pem"))
 }
@@ -68,23 +77,19 @@ fn make_ca(dir: &Path, name: &str) -> PathBuf {
 /// A server certificate for 127.0.0.1 and localhost with common name `cn`, signed by
 /// the CA `ca`, written to `<out>.pem` / `<out>.key`.
 fn make_server_cert(dir: &Path, ca: &str, cn: &str, serial: u32, out: &str) {
+    let (key, csr, subject) = (
+        format!("{out}.key"),
+        format!("{out}.csr"),
+        format!("/CN={cn}"),
+    );
     openssl(
         dir,
         &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &format!("{out}.key"),
-            "-out",
-            &format!("{out}.csr"),
-            "-subj",
-            &format!("/CN={cn}"),
-        ],
+            &["req", "-new"][..],
+            &new_ec_key(&key),
+            &["-out", &csr, "-subj", &subject],
+        ]
+        .concat(),
     );
     std::fs::write(
         dir.join("server.ext"),
@@ -162,11 +167,7 @@ impl TlsServer {
             .env("LDAPTLS_REQCERT", "demand")
             .output()
             .unwrap_or_else(|e| panic!("cannot run {tool} ({e}): install ldap-utils"));
-        ToolResult {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        ToolResult::from_output(&out)
     }
 
     fn whoami(&self, uri: &str, ca: &str, extra: &[&str]) -> ToolResult {
@@ -183,19 +184,6 @@ impl TlsServer {
             .status()
             .expect("kill");
         assert!(st.success());
-    }
-
-    /// Wait until the server log contains `needle` `count` times.
-    fn wait_log(&self, needle: &str, count: usize) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.server.log().matches(needle).count() < count {
-            assert!(
-                Instant::now() < deadline,
-                "log never said {needle:?}:\n{}",
-                self.server.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
     }
 }
 
@@ -247,7 +235,7 @@ fn sighup_reloads_the_certificate_and_a_bad_one_keeps_the_old() {
     std::fs::copy(dir.join("new.pem"), dir.join("cert.pem")).expect("copy cert");
     std::fs::copy(dir.join("new.key"), dir.join("cert.key")).expect("copy key");
     t.hup();
-    t.wait_log("TLS certificate reloaded", 1);
+    t.server.wait_log("TLS certificate reloaded", 1);
     t.whoami(&t.ldaps, "ca2.pem", &[]).ok();
     t.whoami(&t.server.uri, "ca2.pem", &["-ZZ"]).ok();
     assert_ne!(t.whoami(&t.ldaps, "ca1.pem", &[]).code, 0);
@@ -269,7 +257,7 @@ fn sighup_reloads_the_certificate_and_a_bad_one_keeps_the_old() {
     // A broken certificate file: the reload fails and the old certificate stays.
     std::fs::write(dir.join("cert.pem"), "not a certificate\n").expect("write");
     t.hup();
-    t.wait_log("TLS reload failed", 1);
+    t.server.wait_log("TLS reload failed", 1);
     t.whoami(&t.ldaps, "ca2.pem", &[]).ok();
     t.whoami(&t.server.uri, "ca2.pem", &["-ZZ"]).ok();
     assert!(t.server.alive());

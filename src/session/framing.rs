@@ -112,7 +112,7 @@ impl Decoder for Framing {
         let total = header + len;
         if total > self.max_message {
             return Err(invalid(format!(
-                "message of {total} bytes refused: max_message_bytes is {}",
+                "message of {total} bytes is too large (max_message_bytes is {})",
                 self.max_message
             )));
         }

@@ -101,10 +101,13 @@ pub fn run(
         drop(out);
         // The writer ends once every sender is gone and what they sent is written.
         let sink = writer.await.ok().flatten();
-        if let (true, Some(sink)) = (start_tls, sink) {
-            if let Ok(framed) = sink.reunite(source) {
-                start_tls_handshake(framed, state, session, op_no).await;
-            }
+        let Some(framed) = sink.and_then(|sink| sink.reunite(source).ok()) else {
+            return;
+        };
+        if start_tls {
+            start_tls_handshake(framed, state, session, op_no).await;
+        } else {
+            linger(framed).await;
         }
     })
 }
@@ -302,6 +305,27 @@ async fn throttle(state: &ServerState, session: &Session, request: &Request) {
         );
         tokio::time::sleep(wait).await;
     }
+}
+
+/// Close politely: stop writing, then read and drop what the client still sends for
+/// a moment, so the kernel does not answer unread data with a reset that would
+/// destroy the Notice of Disconnection before the client reads it.
+async fn linger(framed: Conn) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const DRAIN_BYTES: usize = 1 << 20;
+    let mut io = framed.into_parts().io;
+    let _ = io.shutdown().await;
+    let drain = async {
+        let mut chunk = [0u8; 16 * 1024];
+        let mut seen = 0;
+        while seen < DRAIN_BYTES {
+            match io.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen += n,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
 /// Take the stream out of the codec and run the TLS handshake on it, then go on

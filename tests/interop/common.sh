@@ -1,27 +1,34 @@
-# Shared helpers for the interop scripts (sourced, not run).
+# The one helper library of the interop scripts (sourced, not run).
 #
 # Every script prints TAP-like lines, `ok - <what>` / `not ok - <what>`, and ends with
 # `finish`, which exits 1 if any check failed. Every process started here is recorded and
-# killed on exit, every temporary directory removed (set KEEP_TMP=1 to keep them for a
+# stopped on exit, every temporary directory removed (set KEEP_TMP=1 to keep them for a
 # post-mortem). Every wait is bounded.
 #
 # Variables the helpers set:
-#   SLAPD_URI, SLAPD_PID, SLAPD_DIR          after start_slapd
-#   MAILLDAP_URI, MAILLDAP_PID               after start_mailldap
-#   ROOTDN, ROOTPW                           the rootdn both servers are given
+#   SLAPD_URI, SLAPD_PID, SLAPD_DIR, SLAPADD_MS   after start_slapd (conf: SLAPD_DIR/slapd.conf)
+#   MAILLDAP_URI, MAILLDAP_PID, MAILLDAP_LOG      after start_mailldap
+#   SUFFIX, ROOTDN, ROOTPW                        the suffix and rootdn both servers get
+#   INTEROP_DATA                                  tests/interop/data (the article's tree)
+#   SCHEMA_DIR                                    the repository's schema/ directory
 # Variables they read:
-#   MAILLDAP_BIN                             the mailldap binary (cargo sets it in tests)
+#   MAILLDAP_BIN                                  the mailldap binary (cargo sets it in tests)
+#   SLAPD_INDEXES, SLAPD_MAXSIZE                  slapd.conf overrides (the benchmark)
 
 INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 INTEROP_DATA=$INTEROP_DIR/data
+SCHEMA_DIR=$(cd "$INTEROP_DIR/../../schema" && pwd)
 SUFFIX=${SUFFIX:-dc=myhosting,dc=example}
 ROOTDN=${ROOTDN:-cn=Manager,$SUFFIX}
 ROOTPW=${ROOTPW:-secret}
 
 _pids=()
 _tmpdirs=()
+_cleanup_hooks=()
 _failures=0
 _checks=0
+
+# --- checks and their output ------------------------------------------------------------
 
 # Prints `ok - WHAT`.
 ok() {
@@ -34,6 +41,19 @@ not_ok() {
   _checks=$((_checks + 1))
   _failures=$((_failures + 1))
   echo "not ok - $*"
+}
+
+# check WHAT CMD...: runs CMD in this shell (variables it sets stay set); ok when it
+# succeeds.
+check() {
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# Succeeds when any check so far failed (to print logs only then).
+any_failed() {
+  ((_failures > 0))
 }
 
 # Prints a diagnostic line (TAP comment) on stdout so it lands next to the checks.
@@ -56,11 +76,22 @@ require() {
   done
 }
 
-# Ends the script: a summary and exit 1 when anything failed.
+# Ends the script (or stops it early): a summary, exit 1 when anything failed.
 finish() {
   echo "# $_checks checks, $_failures failed"
-  ((_failures == 0))
+  exit $((_failures > 0))
 }
+
+# run_labelled LABEL CMD...: runs another check script, prefixing its check lines with
+# [LABEL]; returns its exit status.
+run_labelled() {
+  local label=$1
+  shift
+  "$@" 2>&1 | sed -u "s/^\(not ok\|ok\) - /\1 - [$label] /"
+  return "${PIPESTATUS[0]}"
+}
+
+# --- processes, temporary directories, clean-up -----------------------------------------
 
 # new_tmpdir VAR: a fresh directory under $TMPDIR, removed on exit, its path put in
 # VAR (not printed: a command substitution would record it in a subshell and leak it).
@@ -71,24 +102,32 @@ new_tmpdir() {
   printf -v "$1" '%s' "$d"
 }
 
-# Remembers a pid to kill on exit.
+# Remembers a pid to stop on exit.
 track_pid() {
   _pids+=("$1")
 }
 
+# stop_pid PID: TERM, then KILL after 5 s; only ever a process we started.
+stop_pid() {
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+# on_exit CMD [ARGS...]: runs CMD at exit, after the tracked processes are stopped and
+# before the temporary directories go, last registered first (for daemons stopped with
+# their own command, like `postfix stop`, and files to put back).
+on_exit() {
+  _cleanup_hooks=("$(printf '%q ' "$@")" "${_cleanup_hooks[@]}")
+}
+
 _cleanup() {
-  local rc=$? pid i
+  local rc=$? i hook d
   # Newest first: clients before the servers they talk to.
-  for ((i = ${#_pids[@]} - 1; i >= 0; i--)); do
-    pid=${_pids[i]}
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      # Bounded wait, then the hard way.
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  done
-  for hook in "${_cleanup_hooks[@]}"; do "$hook" || true; done
+  for ((i = ${#_pids[@]} - 1; i >= 0; i--)); do stop_pid "${_pids[i]}"; done
+  for hook in "${_cleanup_hooks[@]}"; do eval "$hook" || true; done
   if [[ ${KEEP_TMP:-0} == 1 ]]; then
     ((${#_tmpdirs[@]})) && echo "# kept: ${_tmpdirs[*]}"
   else
@@ -96,15 +135,10 @@ _cleanup() {
   fi
   exit "$rc"
 }
-_cleanup_hooks=()
 trap _cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Registers a function to run on exit, before the temporary directories go (for daemons
-# that must be stopped with their own command, like `postfix stop`).
-on_exit() {
-  _cleanup_hooks+=("$1")
-}
+# --- waiting for servers ----------------------------------------------------------------
 
 # Prints a free TCP port on 127.0.0.1.
 free_port() {
@@ -134,11 +168,14 @@ wait_ldap() {
   return 1
 }
 
+# --- the two LDAP servers ---------------------------------------------------------------
+
 # start_slapd [LDIF]: a private OpenLDAP slapd (Debian's /usr/sbin/slapd) on a free
-# loopback port with the article's schema (core, cosine, nis, inetorgperson, Courier's)
-# and LDIF (default: data/tree.ldif) loaded with slapadd. rootdn $ROOTDN / $ROOTPW;
-# anonymous may read everything but userPassword, which it may only bind with (the
-# article's needs). Log (stats level) in $SLAPD_DIR/slapd.log.
+# loopback port with the article's schema (Debian's core, cosine, nis, inetorgperson;
+# Courier's from the repository's schema/) and LDIF (default: data/tree.ldif) loaded
+# with slapadd. rootdn $ROOTDN / $ROOTPW; anonymous may read everything but
+# userPassword, which it may only bind with (the article's needs). Log (stats level)
+# in $SLAPD_DIR/slapd.log.
 # SLAPD_INDEXES (slapd.conf `index` lines) and SLAPD_MAXSIZE (bytes) override the
 # defaults for big trees (the benchmark); SLAPADD_MS is set to slapadd's wall time.
 start_slapd() {
@@ -154,7 +191,7 @@ include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
-include $INTEROP_DATA/courier.schema
+include $SCHEMA_DIR/courier.schema
 pidfile $SLAPD_DIR/slapd.pid
 argsfile $SLAPD_DIR/slapd.args
 modulepath /usr/lib/ldap
@@ -193,20 +230,20 @@ EOF
 
 # start_mailldap DATA_DIR [ARGS...]: `mailldap serve --data DATA_DIR --listen
 # 127.0.0.1:PORT ARGS...` (e.g. --demo, --config FILE) on a free port; waits until it
-# answers LDAP. Log in DATA_DIR/../mailldap.log.
+# answers LDAP. Log in MAILLDAP_LOG, which is DATA_DIR/../mailldap.log.
 start_mailldap() {
-  local data=$1 port log
+  local data=$1 port
   shift
   [[ -n ${MAILLDAP_BIN:-} && -x $MAILLDAP_BIN ]] || die "MAILLDAP_BIN is not set to the mailldap binary"
   require ldapsearch
   port=$(free_port)
-  log=$(dirname "$data")/mailldap.log
+  MAILLDAP_LOG=$(dirname "$data")/mailldap.log
   MAILLDAP_URI=ldap://127.0.0.1:$port
-  "$MAILLDAP_BIN" serve --data "$data" --listen "127.0.0.1:$port" "$@" >"$log" 2>&1 &
+  "$MAILLDAP_BIN" serve --data "$data" --listen "127.0.0.1:$port" "$@" >"$MAILLDAP_LOG" 2>&1 &
   MAILLDAP_PID=$!
   track_pid "$MAILLDAP_PID"
   if ! wait_ldap "$MAILLDAP_URI" 30; then
-    diag "$(tail -n 30 "$log")"
+    diag "$(tail -n 30 "$MAILLDAP_LOG")"
     die "mailldap did not answer on $MAILLDAP_URI"
   fi
 }
@@ -220,4 +257,17 @@ suffix = "$SUFFIX"
 rootdn = "$ROOTDN"
 rootpw = "$(slappasswd -s "$ROOTPW")"
 EOF
+}
+
+# --- mailldap print-config --------------------------------------------------------------
+
+# print_config WHAT URI: mailldap's generated client configuration.
+print_config() {
+  [[ -n ${MAILLDAP_BIN:-} && -x $MAILLDAP_BIN ]] || die "MAILLDAP_BIN is not set to the mailldap binary"
+  "$MAILLDAP_BIN" print-config "$1" --uri "$2"
+}
+
+# section FILE: the part of print-config output (stdin) after "# ==> FILE <==".
+section() {
+  awk -v want="# ==> $1 <==" '/^# ==> .* <==$/ { on = ($0 == want); next } on'
 }

@@ -8,12 +8,13 @@
 # authldap only reads /etc/courier/authdaemonrc and /etc/courier/authldaprc and listens
 # on /run/courier/authdaemon/socket, all fixed paths: this script WRITES BOTH FILES
 # (originals restored on exit) and holds a lock so that two runs never overlap.
-# Needs MAILLDAP_BIN (for print-config) and the tree of data_mda/tree.ldif.
+# Needs MAILLDAP_BIN (for print-config) and the tree of data/tree.ldif.
 set -euo pipefail
-. "$(dirname "$0")/mda_lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/common.sh"
 
 URI=${1:?SERVER_URI}; BASE=${2:?BASE}; MODE=${3:?MODE authbind|servicebind}
-need authtest /usr/lib/courier/courier-authlib/authdaemond flock timeout
+require authtest /usr/lib/courier/courier-authlib/authdaemond flock timeout
 case $MODE in
     authbind) ;;
     servicebind) BINDDN=${4:?BINDDN}; BINDPW=${5:?BINDPW} ;;
@@ -24,8 +25,7 @@ echo "# courier authldap, $MODE, against $URI"
 exec 9>/run/lock/mailldap-interop-courier.lock
 flock -w 300 9 || { not_ok "got the courier lock within 300 s"; exit 1; }
 
-T=$(mktemp -d)
-on_exit rm -rf "$T"
+new_tmpdir T
 cp -p /etc/courier/authdaemonrc /etc/courier/authldaprc "$T/"
 on_exit cp -p "$T/authdaemonrc" "$T/authldaprc" /etc/courier/
 
@@ -55,7 +55,7 @@ rm -f /run/courier/authdaemon/socket
 (set -a; . /etc/courier/authdaemonrc; exec /usr/lib/courier/courier-authlib/authdaemond) \
     >"$T/authdaemond.log" 2>&1 &
 AUTHD_PID=$!
-on_exit stop_pid "$AUTHD_PID"
+track_pid "$AUTHD_PID"
 for _ in $(seq 100); do [ -S /run/courier/authdaemon/socket ] && break; sleep 0.1; done
 check "authdaemond is listening" [ -S /run/courier/authdaemon/socket ]
 
@@ -110,5 +110,5 @@ if at nobody@domain1.example; then not_ok "lookup of an unknown user finds nothi
 else ok "lookup of an unknown user finds nothing"; fi
 
 stop_pid "$AUTHD_PID"
-if [ "$MDA_FAILS" -gt 0 ]; then sed 's/^/# authdaemond: /' "$T/authdaemond.log" | tail -n 60; fi
-mda_finish
+if any_failed; then sed 's/^/# authdaemond: /' "$T/authdaemond.log" | tail -n 60; fi
+finish

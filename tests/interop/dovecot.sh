@@ -9,14 +9,14 @@
 # printed auth_bind = yes, then with the printed alternative auth_bind = no + dn/dnpass
 # (BINDDN must be allowed to read userPassword). Needs MAILLDAP_BIN.
 set -euo pipefail
-. "$(dirname "$0")/mda_lib.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "$0")/common.sh"
 
 URI=${1:?SERVER_URI}; BASE=${2:?BASE}; BINDDN=${3:?BINDDN}; BINDPW=${4:?BINDPW}
-need dovecot doveadm timeout
+require dovecot doveadm timeout
 echo "# dovecot ldap passdb/userdb against $URI"
 
-T=$(mktemp -d)
-on_exit rm -rf "$T"
+new_tmpdir T
 # Dovecot's auth process runs as the dovecot user and must read the files in T.
 chmod 755 "$T"
 print_config dovecot "$URI" >"$T/print-config.out"
@@ -60,7 +60,7 @@ run_variant() {
     write_conf "$dir" "$variant"
     dovecot -F -c "$conf" &
     pid=$!
-    on_exit stop_pid "$pid"
+    track_pid "$pid"
     for _ in $(seq 100); do [ -S "$dir/run/auth-userdb" ] && break; sleep 0.1; done
     check "[$variant] dovecot auth service is up" [ -S "$dir/run/auth-userdb" ]
 
@@ -112,9 +112,9 @@ run_variant() {
     fi
 
     stop_pid "$pid"
-    if [ "$MDA_FAILS" -gt 0 ]; then sed "s/^/# [$variant] dovecot: /" "$dir/dovecot.log" | tail -n 40; fi
+    if any_failed; then sed "s/^/# [$variant] dovecot: /" "$dir/dovecot.log" | tail -n 40; fi
 }
 
 run_variant authbind
 run_variant servicedn
-mda_finish
+finish

@@ -63,56 +63,52 @@ lookup() {
   ERR=$(cat "$errfile")
 }
 
+# judge WHAT KEY PASSED WANT: the check line for the lookup just made (PASSED is 1 or
+# 0), with postmap's error message as a diagnostic when it failed.
+judge() {
+  local what=$1 key=$2 passed=$3 want=$4
+  if ((passed)); then
+    ok "$what: $key -> ${OUT:-no result}"
+  else
+    not_ok "$what: $key -> '$OUT' (rc $RC), want $want"
+    if [[ -n $ERR ]]; then diag "$ERR"; fi
+  fi
+}
+
 # expect_value WHAT TABLE KEY EXPECTED: the lookup succeeds with exactly EXPECTED.
 expect_value() {
-  local what=$1 table=$2 key=$3 want=$4
-  lookup "$table" "$key"
-  if [[ $RC == 0 && $OUT == "$want" ]]; then
-    ok "$what: $key -> $OUT"
-  else
-    not_ok "$what: $key -> '$OUT' (rc $RC), want '$want'"
-    [[ -n $ERR ]] && diag "$ERR"
-  fi
+  local passed=0
+  lookup "$2" "$3"
+  [[ $RC == 0 && $OUT == "$4" ]] && passed=1
+  judge "$1" "$3" "$passed" "'$4'"
 }
 
 # expect_match WHAT TABLE KEY REGEX: the lookup succeeds with a value matching REGEX.
 expect_match() {
-  local what=$1 table=$2 key=$3 re=$4
-  lookup "$table" "$key"
-  if [[ $RC == 0 && $OUT =~ $re ]]; then
-    ok "$what: $key -> $OUT"
-  else
-    not_ok "$what: $key -> '$OUT' (rc $RC), want /$re/"
-    [[ -n $ERR ]] && diag "$ERR"
-  fi
+  local passed=0
+  lookup "$2" "$3"
+  [[ $RC == 0 && $OUT =~ $4 ]] && passed=1
+  judge "$1" "$3" "$passed" "/$4/"
 }
 
 # expect_set WHAT TABLE KEY V1,V2,...: a multi-valued result; Postfix joins the values
 # with "," in server order and LDAP values are unordered, so compare as sets.
 expect_set() {
-  local what=$1 table=$2 key=$3 want=$4 got_sorted want_sorted
-  lookup "$table" "$key"
+  local passed=0 got_sorted want_sorted
+  lookup "$2" "$3"
   got_sorted=$(tr ',' '\n' <<<"$OUT" | sort | paste -sd,)
-  want_sorted=$(tr ',' '\n' <<<"$want" | sort | paste -sd,)
-  if [[ $RC == 0 && $got_sorted == "$want_sorted" ]]; then
-    ok "$what: $key -> $OUT"
-  else
-    not_ok "$what: $key -> '$OUT' (rc $RC), want the values $want"
-    [[ -n $ERR ]] && diag "$ERR"
-  fi
+  want_sorted=$(tr ',' '\n' <<<"$4" | sort | paste -sd,)
+  [[ $RC == 0 && $got_sorted == "$want_sorted" ]] && passed=1
+  judge "$1" "$3" "$passed" "the values $4"
 }
 
 # expect_none WHAT TABLE KEY: not found is exit 1 with no output and no error message
 # (an error also exits 1: only the message tells them apart).
 expect_none() {
-  local what=$1 table=$2 key=$3
-  lookup "$table" "$key"
-  if [[ $RC == 1 && -z $OUT && -z $ERR ]]; then
-    ok "$what: $key -> no result"
-  else
-    not_ok "$what: $key -> '$OUT' (rc $RC), want no result"
-    [[ -n $ERR ]] && diag "$ERR"
-  fi
+  local passed=0
+  lookup "$2" "$3"
+  [[ $RC == 1 && -z $OUT && -z $ERR ]] && passed=1
+  judge "$1" "$3" "$passed" "no result"
 }
 
 # run_checks MODE: every lookup of the article, with tables written for bind = MODE.
