@@ -334,7 +334,7 @@ fn disable(s: &mut Session, a: &Address, off: bool, out: &Output) -> Result<(), 
     } else {
         ("enable", HashSet::new())
     };
-    let mods = ["disableimap", "disablepop3"]
+    let mods = crate::printconfig::DISABLE_ATTRS
         .iter()
         .map(|attr| Mod::Replace(attr.to_string(), vals.clone()))
         .collect();

@@ -111,7 +111,7 @@ impl MailEntry {
             ids: (first(e, "uidNumber"), first(e, "gidNumber")),
             occupants: values(e, "roleOccupant"),
             passwords: values(e, "userPassword"),
-            disabled: flag("disableimap") && flag("disablepop3"),
+            disabled: crate::printconfig::DISABLE_ATTRS.iter().all(|a| flag(a)),
             mail,
         })
     }
