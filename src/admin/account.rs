@@ -114,8 +114,8 @@ fn account(s: &mut Session, a: &Address) -> Result<MailEntry, AdminError> {
     match snap.by_mail(&a.to_string()) {
         Some(e) if e.kind == Kind::Account => Ok(e.clone()),
         Some(e) => Err(AdminError::Invalid(format!(
-            "{a} is a {}, not an account (see `mailldap alias list {}`)",
-            e.kind.word(),
+            "{a} is {}, not an account (see `mailldap alias list {}`)",
+            e.kind.noun(),
             a.domain
         ))),
         None => Err(AdminError::Invalid(format!("there is no account {a}"))),

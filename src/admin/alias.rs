@@ -172,14 +172,24 @@ pub fn set_targets(s: &mut Session, c: &Change, op: &Op, out: &Output) -> Result
             s.add(&dn, alias_attrs(cn, mail, &refs), op)?;
         }
     }
-    let mut lines = Vec::new();
     let mut described = Vec::new();
     for t in &all {
         let r = snap.resolve_loading(s, t)?;
-        let kind = describe(&r, t);
-        lines.push(format!("  {t}  ({kind})"));
-        described.push(json!({"target": t, "kind": kind}));
+        described.push((t.clone(), describe(&r, t)));
     }
+    let width = described
+        .iter()
+        .map(|(t, _)| t.chars().count())
+        .max()
+        .unwrap_or(0);
+    let lines: Vec<String> = described
+        .iter()
+        .map(|(t, kind)| format!("  {t}{}  {kind}", " ".repeat(width - t.chars().count())))
+        .collect();
+    let described: Vec<_> = described
+        .iter()
+        .map(|(t, kind)| json!({"target": t, "kind": kind}))
+        .collect();
     let verb = if existing.is_some() {
         "now forwards"
     } else {

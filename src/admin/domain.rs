@@ -217,15 +217,15 @@ fn show(s: &mut Session, domain: &str, out: &Output) -> Result<(), AdminError> {
             json!(count(&entries, Kind::Alias)),
         ),
         (
-            col("postmaster", "postmaster@ ->"),
+            col("postmaster", "postmaster to"),
             targets_of(&entries, |e| e.kind == Kind::Postmaster),
         ),
         (
-            col("abuse", "abuse@ ->"),
+            col("abuse", "abuse to"),
             targets_of(&entries, |e| e.has_mail(&abuse)),
         ),
         (
-            col("catchall", "catch-all ->"),
+            col("catchall", "catch-all to"),
             targets_of(&entries, |e| e.kind == Kind::CatchAll),
         ),
         (col("postmasters", "postmasters"), postmasters(s, &entries)),

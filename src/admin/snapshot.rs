@@ -24,6 +24,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind with its article, for sentences ("an alias").
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Account => "an account",
+            Kind::Alias => "an alias",
+            Kind::Postmaster => "the postmaster entry",
+            Kind::CatchAll => "a catch-all",
+        }
+    }
+
     /// The word shown in listings.
     pub fn word(self) -> &'static str {
         match self {

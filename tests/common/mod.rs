@@ -2,6 +2,8 @@
 //! tools users have: OpenLDAP's ldap-utils and the ldap3 crate.
 #![allow(dead_code)]
 
+pub mod admin;
+
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
