@@ -5,8 +5,9 @@
 use super::domain::require_domain;
 use super::error::{AdminError, Op};
 use super::output::{col, Output};
+use super::resolve::describe;
 use super::session::{Attrs, Session};
-use super::snapshot::{describe, Kind, Snapshot};
+use super::snapshot::{Kind, Snapshot};
 use super::tree::{check_address, check_domain, parse_target, Address};
 use clap::Subcommand;
 use ldap3::Mod;

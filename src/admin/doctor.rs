@@ -5,8 +5,9 @@
 use super::connect::CourierMode;
 use super::error::AdminError;
 use super::output::Output;
+use super::resolve::Resolution;
 use super::session::Session;
-use super::snapshot::{Kind, MailEntry, Resolution, Snapshot};
+use super::snapshot::{Kind, MailEntry, Snapshot};
 use super::tree::check_domain;
 use crate::password::PasswordScheme;
 use base64::Engine;

@@ -9,7 +9,7 @@
 //! Layout: `connect` (flags, environment, client config, passwords), `session` (the
 //! bound connection and its operations), `error` (AdminError and explanations),
 //! `output` (tables, JSON, progress), `tree` (DNs and address rules), `snapshot` (a
-//! domain's entries and address resolution), and one file per command group.
+//! domain's entries), `resolve` (where an address goes), and one file per command group.
 
 pub mod account;
 pub mod alias;
@@ -20,6 +20,7 @@ pub mod domain;
 pub mod error;
 pub mod output;
 pub mod postmaster;
+pub mod resolve;
 pub mod session;
 pub mod snapshot;
 pub mod tree;

@@ -170,7 +170,7 @@ impl Progress {
     /// One more entry.
     pub fn tick(&mut self) {
         self.count += 1;
-        if self.tty && self.count % PROGRESS_STEP == 0 {
+        if self.tty && self.count.is_multiple_of(PROGRESS_STEP) {
             eprint!("\r{}: {} entries", self.label, self.count);
             let _ = std::io::stderr().flush();
             self.shown = true;
