@@ -192,3 +192,42 @@ fn client_config_file_and_password_sources() {
         "cannot connect to ldap://127.0.0.1:",
     );
 }
+
+#[test]
+fn connects_over_ldaps_starttls_and_ldapi() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    admin::make_tls_files(dir.path());
+    let ldaps = format!("ldaps://127.0.0.1:{}", common::free_port());
+    let sock = dir.path().join("ldapi.sock");
+    let ldapi = format!("ldapi://{}", sock.display().to_string().replace('/', "%2F"));
+    let tls = format!(
+        "[tls]\ncert = {:?}\nkey = {:?}\n",
+        dir.path().join("cert.pem"),
+        dir.path().join("cert.key")
+    );
+    let ca = dir.path().join("ca.pem");
+    let s = Server::start_in(dir, &[ldaps.clone(), ldapi.clone()], &tls, true);
+    let list = |uri: &str, extra: &[&str]| {
+        let mut args = vec!["domain", "list"];
+        args.extend_from_slice(extra);
+        let mut c = admin::command(&s, None, ROOTPW, &args);
+        c.env("MAILLDAP_URI", uri);
+        admin::run(c, None)
+    };
+    let ca = ca.to_str().unwrap_or("");
+    for (uri, extra) in [
+        (ldaps.as_str(), vec!["--ca-file", ca]),
+        (s.uri.as_str(), vec!["--starttls", "--ca-file", ca]),
+        (ldapi.as_str(), vec![]),
+    ] {
+        let r = list(uri, &extra);
+        r.ok();
+        assert!(
+            r.stdout.contains("\ndomain1.example  2"),
+            "{uri}: {}",
+            r.stdout
+        );
+    }
+    // Without the CA the certificate is not trusted: nothing is sent, exit 2.
+    refused(&list(&ldaps, &[]), 2, "cannot connect to ldaps://");
+}

@@ -243,14 +243,20 @@ fn account_list_show_passwd_disable_enable_remove() {
         "{}",
         list.stdout
     );
-    // What print-config's Postfix table asks, anonymously: no longer found.
-    let q = "(&(mail=user2@domain1.example)(objectClass=CourierMailAccount)(!(&(disableimap=1)(disablepop3=1))))";
-    assert!(s.search_anon(HOSTING, q, &["mailbox"]).stdout.is_empty());
+    // What Postfix and Dovecot configured by print-config ask, anonymously: not found
+    // while disabled, found again once enabled.
+    let queries = printed_account_filters("user2@domain1.example");
+    for q in &queries {
+        assert!(
+            s.search_anon(HOSTING, q, &["mailbox"]).stdout.is_empty(),
+            "{q}"
+        );
+    }
     root(&s, &["account", "enable", "user2@domain1.example"]).ok();
-    assert!(
-        values(&s.search_anon(HOSTING, q, &["mailbox"]).stdout, "mailbox")
-            == ["domain1.example/user2/"]
-    );
+    for q in &queries {
+        let found = s.search_anon(HOSTING, q, &["mailbox"]).stdout;
+        assert_eq!(values(&found, "mailbox"), ["domain1.example/user2/"], "{q}");
+    }
 
     let r = root(&s, &["account", "remove", "user2@domain1.example"]);
     r.ok();
@@ -308,4 +314,31 @@ fn domain_remove_refuses_accounts_unless_told_and_retires_their_mailboxes() {
         "again\n",
     );
     refused(&r, 1, "belonged to");
+}
+
+/// The account filters of `print-config postfix` (ldap-accounts.cf, ldap-accountsmap.cf)
+/// and `print-config dovecot` (pass_filter, user_filter) for `addr`.
+fn printed_account_filters(addr: &str) -> Vec<String> {
+    let postfix = common::mailldap(&["print-config", "postfix"], None);
+    let dovecot = common::mailldap(&["print-config", "dovecot"], None);
+    let mut out = Vec::new();
+    let mut table = String::new();
+    for line in postfix.stdout.lines() {
+        if let Some(t) = line.strip_prefix("# --- ") {
+            table = t.to_string();
+        } else if let Some(f) = line.strip_prefix("query_filter = ") {
+            if table.contains("ldap-accounts") {
+                out.push(f.replace("%s", addr));
+            }
+        }
+    }
+    for line in dovecot.stdout.lines() {
+        for key in ["pass_filter = ", "user_filter = "] {
+            if let Some(f) = line.strip_prefix(key) {
+                out.push(f.replace("%u", addr));
+            }
+        }
+    }
+    assert_eq!(out.len(), 4, "{}{}", postfix.stdout, dovecot.stdout);
+    out
 }

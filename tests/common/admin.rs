@@ -137,3 +137,59 @@ pub fn interop(server: &Server, script: &str, args: &[&str], env: &[(&str, &str)
         "{script}: no check ran"
     );
 }
+
+/// A CA (`ca.pem`) and a server certificate for 127.0.0.1 signed by it
+/// (`cert.pem`/`cert.key`) in `dir`, made with the openssl CLI.
+pub fn make_tls_files(dir: &Path) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let ca: &[&str] = &[
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=admin-test-ca",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ];
+    let leaf: &[&str] = &[
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-keyout",
+        "cert.key",
+        "-out",
+        "cert.pem",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-addext",
+        "basicConstraints=CA:FALSE",
+        "-addext",
+        "extendedKeyUsage=serverAuth",
+    ];
+    for args in [ca, leaf] {
+        let out = Command::new("openssl")
+            .args(["req", "-x509", "-days", "2"])
+            .args(ec)
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl (install it)");
+        assert!(
+            out.status.success(),
+            "openssl: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
