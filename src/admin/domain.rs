@@ -325,8 +325,14 @@ fn remove(
     let mut below = s
         .search(&dn, Scope::Subtree, "(objectClass=*)", &["1.1"])?
         .unwrap_or_default();
-    // Leaves first: the server removes only entries without children.
-    below.sort_by_key(|e| std::cmp::Reverse(e.dn.matches(',').count()));
+    // The postmaster entry first: under the default policy only the rootdn may delete
+    // it, so a caller who may not remove the domain is refused before anything is gone.
+    // Then leaves first: the server removes only entries without children.
+    let pm = s.settings.tree.postmaster_dn(domain);
+    below.sort_by_key(|e| {
+        let first = super::tree::same_dn(&e.dn, &pm);
+        (!first, std::cmp::Reverse(e.dn.matches(',').count()))
+    });
     let op = Op::rootdn(format!("remove the domain {domain}"));
     for e in &below {
         s.delete(&e.dn, &op)?;

@@ -96,7 +96,15 @@ impl Session {
                 ),
                 rc: 4,
             }),
-            _ => Err(self.refused(&Op::rootdn(format!("search {base}")), &res)),
+            rc => Err(AdminError::Refused {
+                message: format!(
+                    "cannot read {base} as {} (server: {}: {})",
+                    self.settings.caller,
+                    super::error::code_name(rc),
+                    res.text
+                ),
+                rc,
+            }),
         }
     }
 

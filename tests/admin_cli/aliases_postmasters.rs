@@ -315,6 +315,24 @@ fn delegated_postmaster_works_in_its_domain_and_is_refused_elsewhere() {
     );
     refused(&as_user(&s, pm, "user1", &["postmaster", "grant", "user2@domain1.example"]), 1, "may not grant user2@domain1.example postmaster rights for domain1.example: only the rootdn may");
     assert!(look(&s, HOSTING, "(mail=intruder@domain2.example)", &["mail"]).is_empty());
+    // Removing its own domain is the rootdn's: refused before anything is deleted.
+    let domain1 = format!("o=domain1.example,{HOSTING}");
+    let before = values(&look(&s, &domain1, "(mail=*)", &["mail"]), "mail");
+    assert_eq!(before.len(), 8, "{before:?}");
+    refused(
+        &as_user(
+            &s,
+            pm,
+            "user1",
+            &["domain", "remove", "domain1.example", "--with-accounts"],
+        ),
+        1,
+        "user1@domain1.example may not remove the domain domain1.example: only the rootdn may",
+    );
+    assert_eq!(
+        values(&look(&s, &domain1, "(mail=*)", &["mail"]), "mail"),
+        before
+    );
 
     let r = as_user(&s, pm, "user1", &["postmaster", "list", "domain1.example"]);
     r.ok();
