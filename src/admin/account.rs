@@ -9,7 +9,7 @@ use super::error::{AdminError, Op};
 use super::output::{col, Output};
 use super::session::{first, values, Session};
 use super::snapshot::{Kind, MailEntry, Snapshot};
-use super::tree::{check_address, check_domain, Address};
+use super::tree::{check_address, Address};
 use clap::{Args, Subcommand};
 use ldap3::{Mod, Scope};
 use serde_json::{json, Map, Value};
@@ -228,17 +228,7 @@ fn status(e: &MailEntry) -> &'static str {
 
 fn list(s: &mut Session, domains: &[String], out: &Output) -> Result<(), AdminError> {
     let mut snap = Snapshot::new(s, false)?;
-    let wanted = if domains.is_empty() {
-        snap.domains.clone()
-    } else {
-        let mut v = Vec::new();
-        for d in domains {
-            let d = check_domain(d)?;
-            require_domain(s, &d)?;
-            v.push(d);
-        }
-        v
-    };
+    let wanted = snap.select(domains)?;
     let mut rows = Vec::new();
     for d in &wanted {
         let mut entries: Vec<MailEntry> = snap

@@ -8,7 +8,7 @@ use super::output::{col, Output};
 use super::resolve::describe;
 use super::session::{Attrs, Session};
 use super::snapshot::{Kind, Snapshot};
-use super::tree::{check_address, check_domain, parse_target, Address};
+use super::tree::{check_address, parse_target, Address};
 use clap::Subcommand;
 use ldap3::Mod;
 use serde_json::{json, Map};
@@ -141,22 +141,7 @@ pub fn set_targets(s: &mut Session, c: &Change, op: &Op, out: &Output) -> Result
         )));
     }
     let all: Vec<String> = have.iter().chain(&new).cloned().collect();
-    let walk = snap.walk_loading(s, mail, &all)?;
-    if let Some(path) = walk.loop_path {
-        return Err(AdminError::Invalid(format!(
-            "refused: {} would be a forwarding loop (Postfix bounces such mail)",
-            path.join(" -> ")
-        )));
-    }
-    let dangling: Vec<&String> = walk.dangling.iter().filter(|d| new.contains(d)).collect();
-    if !dangling.is_empty() && !c.force {
-        let list: Vec<&str> = dangling.iter().map(|d| d.as_str()).collect();
-        return Err(AdminError::Invalid(format!(
-            "refused: {} resolve(s) nowhere: no account or alias has that address and its \
-             domain has no catch-all, so mail to it would bounce (create it first, or pass --force)",
-            list.join(", ")
-        )));
-    }
+    check_walk(s, &mut snap, c, &all, &new)?;
     match &existing {
         Some(e) => {
             let values: HashSet<String> = new.iter().cloned().collect();
@@ -173,8 +158,58 @@ pub fn set_targets(s: &mut Session, c: &Change, op: &Op, out: &Output) -> Result
             s.add(&dn, alias_attrs(cn, mail, &refs), op)?;
         }
     }
+    let verb = if existing.is_some() {
+        "now forwards"
+    } else {
+        "created, forwards"
+    };
+    let (lines, described) = describe_all(s, &mut snap, &all)?;
+    out.done(
+        &format!("{mail} {verb} to:\n{}", lines.join("\n")),
+        json!({"alias": mail, "targets": described}),
+    );
+    Ok(())
+}
+
+/// Refuses a loop back to the entry, and (unless forced) new targets that resolve nowhere.
+fn check_walk(
+    s: &mut Session,
+    snap: &mut Snapshot,
+    c: &Change,
+    all: &[String],
+    new: &[String],
+) -> Result<(), AdminError> {
+    let walk = snap.walk_loading(s, c.mail, all)?;
+    if let Some(path) = walk.loop_path {
+        return Err(AdminError::Invalid(format!(
+            "refused: {} would be a forwarding loop (Postfix bounces such mail)",
+            path.join(" -> ")
+        )));
+    }
+    let dangling: Vec<&str> = walk
+        .dangling
+        .iter()
+        .filter(|d| new.contains(d))
+        .map(String::as_str)
+        .collect();
+    if !dangling.is_empty() && !c.force {
+        return Err(AdminError::Invalid(format!(
+            "refused: {} resolve(s) nowhere: no account or alias has that address and its \
+             domain has no catch-all, so mail to it would bounce (create it first, or pass --force)",
+            dangling.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Each target with where it goes: aligned lines for people, objects for `--json`.
+fn describe_all(
+    s: &mut Session,
+    snap: &mut Snapshot,
+    all: &[String],
+) -> Result<(Vec<String>, Vec<serde_json::Value>), AdminError> {
     let mut described = Vec::new();
-    for t in &all {
+    for t in all {
         let r = snap.resolve_loading(s, t)?;
         described.push((t.clone(), describe(&r, t)));
     }
@@ -183,39 +218,20 @@ pub fn set_targets(s: &mut Session, c: &Change, op: &Op, out: &Output) -> Result
         .map(|(t, _)| t.chars().count())
         .max()
         .unwrap_or(0);
-    let lines: Vec<String> = described
+    let lines = described
         .iter()
         .map(|(t, kind)| format!("  {t}{}  {kind}", " ".repeat(width - t.chars().count())))
         .collect();
-    let described: Vec<_> = described
+    let objects = described
         .iter()
         .map(|(t, kind)| json!({"target": t, "kind": kind}))
         .collect();
-    let verb = if existing.is_some() {
-        "now forwards"
-    } else {
-        "created, forwards"
-    };
-    out.done(
-        &format!("{mail} {verb} to:\n{}", lines.join("\n")),
-        json!({"alias": mail, "targets": described}),
-    );
-    Ok(())
+    Ok((lines, objects))
 }
 
 fn list(s: &mut Session, domains: &[String], out: &Output) -> Result<(), AdminError> {
     let mut snap = Snapshot::new(s, false)?;
-    let wanted = if domains.is_empty() {
-        snap.domains.clone()
-    } else {
-        let mut v = Vec::new();
-        for d in domains {
-            let d = check_domain(d)?;
-            require_domain(s, &d)?;
-            v.push(d);
-        }
-        v
-    };
+    let wanted = snap.select(domains)?;
     let mut rows = Vec::new();
     for d in &wanted {
         let mut entries: Vec<_> = snap

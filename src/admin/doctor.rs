@@ -8,7 +8,6 @@ use super::output::Output;
 use super::resolve::Resolution;
 use super::session::Session;
 use super::snapshot::{Kind, MailEntry, Snapshot};
-use super::tree::check_domain;
 use crate::password::PasswordScheme;
 use base64::Engine;
 use clap::Args;
@@ -45,22 +44,10 @@ pub fn run(s: &mut Session, args: &DoctorArgs, out: &Output) -> Result<i32, Admi
     let root = s.settings.is_root();
     let mode = args.courier_mode.unwrap_or(s.settings.courier_mode);
     let mut snap = Snapshot::new(s, root)?;
-    let wanted = if args.domains.is_empty() {
-        snap.domains.clone()
-    } else {
-        args.domains
-            .iter()
-            .map(|d| check_domain(d))
-            .collect::<Result<_, _>>()?
-    };
+    let wanted = snap.select(&args.domains)?;
     let mut findings = Vec::new();
     let mut skipped = Vec::new();
     for d in &wanted {
-        if !snap.is_hosted(d) {
-            return Err(AdminError::Invalid(format!(
-                "{d} is not a hosted domain here"
-            )));
-        }
         let entries = snap.load(s, d)?.to_vec();
         required_entries(d, &entries, &mut findings);
         targets(s, &mut snap, &entries, &mut findings)?;

@@ -186,6 +186,24 @@ impl Snapshot {
         })
     }
 
+    /// The domains a listing asked for (checked and hosted), or every hosted domain.
+    pub fn select(&self, domains: &[String]) -> Result<Vec<String>, AdminError> {
+        if domains.is_empty() {
+            return Ok(self.domains.clone());
+        }
+        let mut out = Vec::new();
+        for d in domains {
+            let d = super::tree::check_domain(d)?;
+            if !self.is_hosted(&d) {
+                return Err(AdminError::Invalid(format!(
+                    "{d} is not a hosted domain here: add it with `mailldap domain add {d}`"
+                )));
+            }
+            out.push(d);
+        }
+        Ok(out)
+    }
+
     /// True when `domain` is hosted here.
     pub fn is_hosted(&self, domain: &str) -> bool {
         self.domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
