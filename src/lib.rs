@@ -6,6 +6,7 @@
 //! See docs/ARCHITECTURE.md.
 
 pub mod acl;
+pub mod admin;
 pub mod budget;
 pub mod cidr;
 pub mod config;

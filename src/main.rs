@@ -100,6 +100,9 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Mail administration over LDAP (domain, account, alias, catchall, postmaster, doctor).
+    #[command(flatten)]
+    Admin(mailldap::admin::AdminCommand),
 }
 
 fn load_config(path: Option<&Path>, data: Option<PathBuf>) -> Result<Config> {
@@ -124,6 +127,7 @@ fn init_logging(level: &str) {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Admin(cmd) => std::process::exit(mailldap::admin::main(cmd)),
         Command::Serve {
             config,
             listen,

@@ -59,6 +59,15 @@ pub fn courier(p: &PrintParams) -> String {
     kv(&mut out, "LDAP_MAILDIR", "mailbox");
     kv(&mut out, "LDAP_FULLNAME", "cn");
     kv(&mut out, "LDAP_CRYPTPW", "userPassword");
+    out.push_str(
+        "# Per-account switches as account options: `mailldap account disable` sets\n\
+         # disableimap and disablepop3 to 1, and Courier's imapd/pop3d then refuse the login.\n",
+    );
+    let aux: Vec<String> = super::DISABLE_ATTRS
+        .iter()
+        .map(|a| format!("{a}={a}"))
+        .collect();
+    kv(&mut out, "LDAP_AUXOPTIONS", &aux.join(","));
     kv(&mut out, "LDAP_DEREF", "never");
     kv(&mut out, "LDAP_TLS", "0");
     out.push('\n');
@@ -113,6 +122,10 @@ mod tests {
         assert_eq!(value(&out, "LDAP_FULLNAME"), Some("cn"));
         assert_eq!(value(&out, "LDAP_CRYPTPW"), Some("userPassword"));
         assert_eq!(value(&out, "LDAP_DEREF"), Some("never"));
+        assert_eq!(
+            value(&out, "LDAP_AUXOPTIONS"),
+            Some("disableimap=disableimap,disablepop3=disablepop3")
+        );
         assert_eq!(value(&out, "LDAP_TLS"), Some("0"));
     }
 

@@ -10,9 +10,11 @@ pub const AUTH_CONF_HEADER: &str = "# ==> /etc/dovecot/conf.d/10-auth.conf <==";
 /// Header that starts the conf.d/10-mail.conf part of the output.
 pub const MAIL_CONF_HEADER: &str = "# ==> /etc/dovecot/conf.d/10-mail.conf <==";
 
-/// The filter both passdb and userdb use: the same one Courier's LDAP_FILTER builds, so
-/// both IMAP servers accept exactly the same logins.
-const ACCOUNT_FILTER: &str = "(&(objectClass=CourierMailAccount)(mail=%u))";
+/// The filter both passdb and userdb use: the one Courier's LDAP_FILTER builds, plus
+/// [`super::ENABLED_TERM`] (Dovecot has no per-account switch of its own, so a disabled
+/// account is simply not found; Courier refuses it through disableimap/disablepop3).
+const ACCOUNT_FILTER: &str =
+    "(&(objectClass=CourierMailAccount)(mail=%u)(!(&(disableimap=1)(disablepop3=1))))";
 
 /// Prints dovecot-ldap.conf.ext with `auth_bind = yes` (the server checks the password by
 /// a bind as the account's DN) and the passdb/userdb blocks for 10-auth.conf; the
@@ -119,7 +121,9 @@ mod tests {
     #[test]
     fn filters_select_courier_accounts_by_mail() {
         let out = dovecot(&params());
-        let filter = "(&(objectClass=CourierMailAccount)(mail=%u))";
+        let filter =
+            "(&(objectClass=CourierMailAccount)(mail=%u)(!(&(disableimap=1)(disablepop3=1))))";
+        assert!(filter.contains(crate::printconfig::ENABLED_TERM));
         assert_eq!(value(&out, "pass_filter"), Some(filter));
         assert_eq!(value(&out, "user_filter"), Some(filter));
         assert_eq!(

@@ -18,6 +18,16 @@ pub struct PrintParams {
     pub vmail_base: String,
 }
 
+/// The attributes `mailldap account disable` sets to "1": Courier's own per-account
+/// switches, which authldap passes on as account options (LDAP_AUXOPTIONS).
+pub const DISABLE_ATTRS: [&str; 2] = ["disableimap", "disablepop3"];
+
+/// The filter term that leaves disabled accounts out of the Postfix and Dovecot
+/// lookups: an account with both of [`DISABLE_ATTRS`] set to 1 is not found, so Postfix
+/// rejects its mail and Dovecot its logins. Accounts with only one of them set (a
+/// POP3-only user) stay found.
+pub const ENABLED_TERM: &str = "(!(&(disableimap=1)(disablepop3=1)))";
+
 /// Courier authlib's authdaemonrc and authldaprc.
 pub mod courier;
 /// Dovecot's ldap passdb/userdb.

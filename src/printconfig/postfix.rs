@@ -11,8 +11,11 @@ use super::PrintParams;
 /// Where the generated files are meant to live; the main.cf lines name these paths.
 const DIR: &str = "/etc/postfix";
 
-/// The article's account lookup filter, shared by `accounts` and `accountsmap`.
-const ACCOUNT_FILTER: &str = "(&(mail=%s)(objectClass=CourierMailAccount))";
+/// The article's account lookup filter, shared by `accounts` and `accountsmap`, plus
+/// [`super::ENABLED_TERM`]: a disabled account is not found in either, so its mail is
+/// rejected at RCPT (or taken by the domain's catch-all) instead of bouncing later.
+const ACCOUNT_FILTER: &str =
+    "(&(mail=%s)(objectClass=CourierMailAccount)(!(&(disableimap=1)(disablepop3=1))))";
 /// The article's alias lookup filter.
 const ALIAS_FILTER: &str = "(&(mail=%s)(objectClass=CourierMailAlias))";
 /// Hosted domains are the organizations directly below the hosting base.
@@ -202,13 +205,13 @@ mod tests {
             ),
             (
                 "/etc/postfix/ldap-accounts.cf",
-                "(&(mail=%s)(objectClass=CourierMailAccount))",
+                "(&(mail=%s)(objectClass=CourierMailAccount)(!(&(disableimap=1)(disablepop3=1))))",
                 "mailbox",
                 "sub",
             ),
             (
                 "/etc/postfix/ldap-accountsmap.cf",
-                "(&(mail=%s)(objectClass=CourierMailAccount))",
+                "(&(mail=%s)(objectClass=CourierMailAccount)(!(&(disableimap=1)(disablepop3=1))))",
                 "mail",
                 "sub",
             ),
@@ -233,6 +236,11 @@ mod tests {
             assert_eq!(get(&s, "bind"), "no", "{path}");
             assert_eq!(get(&s, "version"), "3", "{path}");
         }
+    }
+
+    #[test]
+    fn account_filters_carry_the_enabled_term() {
+        assert!(ACCOUNT_FILTER.contains(crate::printconfig::ENABLED_TERM));
     }
 
     #[test]

@@ -12,11 +12,23 @@ const SCRIPT_LIMIT_SECS: &str = "900";
 /// by timeout(1), and prints its output either way (cargo shows it on failure). Panics
 /// unless it exited 0, printed no `not ok` line and ran at least one check.
 pub fn run_checks(what: &str, bash_args: &[&str]) {
-    let out = Command::new("timeout")
-        .args(["--kill-after=10", SCRIPT_LIMIT_SECS, "bash"])
+    run_checks_with(what, bash_args, &[], &[]);
+}
+
+/// `run_checks` with `env` set and `unset` removed from the script's environment.
+pub fn run_checks_with(what: &str, bash_args: &[&str], env: &[(&str, &str)], unset: &[&str]) {
+    let mut cmd = Command::new("timeout");
+    cmd.args(["--kill-after=10", SCRIPT_LIMIT_SECS, "bash"])
         .args(bash_args)
         .current_dir(repo())
-        .env("MAILLDAP_BIN", bin())
+        .env("MAILLDAP_BIN", bin());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    for k in unset {
+        cmd.env_remove(k);
+    }
+    let out = cmd
         .output()
         .expect("run timeout and bash (are they installed?)");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod acl;
+pub mod admin;
 pub mod interop;
 pub mod ldif;
 pub mod server;

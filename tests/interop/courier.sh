@@ -109,6 +109,9 @@ fi
 if at nobody@domain1.example; then not_ok "lookup of an unknown user finds nothing"
 else ok "lookup of an unknown user finds nothing"; fi
 
+# A caller's own checks (tests/interop/admin_courier.sh), with at/field/check in scope.
+if [ -n "${COURIER_EXTRA:-}" ]; then . "$COURIER_EXTRA"; fi
+
 stop_pid "$AUTHD_PID"
 if any_failed; then sed 's/^/# authdaemond: /' "$T/authdaemond.log" | tail -n 60; fi
 finish

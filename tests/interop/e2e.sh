@@ -388,4 +388,10 @@ else
   not_ok "IMAP LOGIN of an unknown user: $out"
 fi
 
+# A caller's own checks (tests/interop/admin.sh), run with every helper above in scope.
+if [[ -n ${E2E_EXTRA:-} ]]; then
+  # shellcheck source=/dev/null
+  source "$E2E_EXTRA"
+fi
+
 finish
