@@ -17,7 +17,9 @@ async fn bind_as(conn: &mut Conn, dn: &str, password: &str, verify: bool) -> Res
     ldap::bind(&mut conn.out, id, dn, password);
     let code = expect::single(conn, id, tag::BIND_RESPONSE).await?;
     if code != ldap::SUCCESS && verify {
-        return Err(OpError::Wrong(format!("bind as {dn} refused (result code {code})")));
+        return Err(OpError::Wrong(format!(
+            "bind as {dn} refused (result code {code})"
+        )));
     }
     Ok(())
 }
@@ -68,7 +70,10 @@ impl Workload for Bind {
 
     async fn op(&self, s: &mut Binder) -> Result<(), OpError> {
         pick_login(&self.0, &mut s.rng, &mut s.dn, &mut s.password);
-        let conn = s.conn.as_mut().expect("bind sessions keep their connection");
+        let conn = s
+            .conn
+            .as_mut()
+            .expect("bind sessions keep their connection");
         bind_as(conn, &s.dn, &s.password, self.0.verify).await
     }
 }

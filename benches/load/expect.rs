@@ -2,10 +2,10 @@
 //! either no entry, or exactly one whose checked attribute (and optionally DN) is the
 //! value the tree holds. Any other answer is a wrong answer and fails the run.
 
+use crate::ber::Tlv;
 use crate::conn::Conn;
 use crate::ldap::{self, tag, Filter};
 use crate::tally::OpError;
-use crate::ber::Tlv;
 
 /// The expectation for one search; its buffers are reused from one search to the next.
 #[derive(Default)]
@@ -72,7 +72,10 @@ impl Expect {
         }
         if value != Some(self.value.as_bytes()) {
             let got = value.map(String::from_utf8_lossy);
-            return Some(format!("{dn}: {} is {got:?}, expected {:?}", self.attr, self.value));
+            return Some(format!(
+                "{dn}: {} is {got:?}, expected {:?}",
+                self.attr, self.value
+            ));
         }
         None
     }

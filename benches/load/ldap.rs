@@ -206,9 +206,9 @@ mod tests {
     //! Every request is decoded by the codec the server uses, so a mistake in the
     //! hand encoding fails here and not as a confusing server error.
     use super::*;
-    use tokio_util::bytes::BytesMut;
     use ldap3_proto::proto::{LdapFilter, LdapOp};
     use ldap3_proto::LdapCodec;
+    use tokio_util::bytes::BytesMut;
     use tokio_util::codec::Decoder;
 
     fn decode(w: &BerWriter) -> ldap3_proto::LdapMsg {
@@ -251,7 +251,12 @@ mod tests {
         assert!(matches!(decode(&w).op, LdapOp::ModifyRequest(m)
             if m.changes[0].modification.vals[0] == long.as_bytes()));
         w.clear();
-        add(&mut w, 3, "cn=y", &[("objectClass", &["top", "organizationalRole"])]);
+        add(
+            &mut w,
+            3,
+            "cn=y",
+            &[("objectClass", &["top", "organizationalRole"])],
+        );
         assert!(matches!(decode(&w).op, LdapOp::AddRequest(a)
             if a.attributes[0].vals.len() == 2));
         w.clear();
@@ -264,8 +269,8 @@ mod tests {
 
     #[test]
     fn answers_encoded_by_the_codec_are_read() {
+        use ldap3_proto::proto::{LdapMsg, LdapSearchResultEntry};
         use ldap3_proto::proto::{LdapPartialAttribute, LdapResult, LdapResultCode};
-        use ldap3_proto::proto::{LdapSearchResultEntry, LdapMsg};
         use tokio_util::codec::Encoder;
         let entry = LdapMsg::new(
             7,

@@ -79,7 +79,9 @@ impl Workload for Scan {
         s.expect.found = false;
         s.expect.attr = "description";
         s.expect.value.clear();
-        s.expect.value.push_str("(description=mailldap-load-nothing)");
+        s.expect
+            .value
+            .push_str("(description=mailldap-load-nothing)");
         let f = Filter::Eq("description", "mailldap-load-nothing");
         expect::search(&mut s.conn, HOSTING, f, &["1.1"], &mut s.expect).await
     }
@@ -127,7 +129,8 @@ pub async fn dovecot(t: Target, mut conn: Conn, depth: usize, clock: Clock) -> T
         if pending.is_empty() {
             return tally;
         }
-        if let Err(e) = pipeline_step(&mut conn, &mut pending, &mut spare, &mut tally, &clock).await {
+        if let Err(e) = pipeline_step(&mut conn, &mut pending, &mut spare, &mut tally, &clock).await
+        {
             // The one connection is gone: what was outstanding is lost, the run ends.
             tally.errors += pending.len() as u64;
             tally.first_problem.get_or_insert_with(|| e.to_string());
@@ -149,7 +152,10 @@ async fn pipeline_step(
     let msg =
         ldap::message(frame).ok_or_else(|| OpError::Protocol("undecodable LDAPMessage".into()))?;
     let Some((_, e)) = pending.get_mut(&msg.msgid) else {
-        return Err(OpError::Protocol(format!("answer to unknown message {}", msg.msgid)));
+        return Err(OpError::Protocol(format!(
+            "answer to unknown message {}",
+            msg.msgid
+        )));
     };
     if let Some(done) = e.on_message(msg.op) {
         let (t0, e) = pending.remove(&msg.msgid).expect("present");

@@ -128,7 +128,10 @@ fn parse_meta(s: &str) -> Result<(String, String), String> {
 }
 
 fn resolve(uri: &str) -> Result<SocketAddr, String> {
-    let host = uri.strip_prefix("ldap://").unwrap_or(uri).trim_end_matches('/');
+    let host = uri
+        .strip_prefix("ldap://")
+        .unwrap_or(uri)
+        .trim_end_matches('/');
     host.to_socket_addrs()
         .map_err(|e| format!("{uri}: {e}"))?
         .next()
@@ -137,7 +140,9 @@ fn resolve(uri: &str) -> Result<SocketAddr, String> {
 
 fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
     if threads <= 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
@@ -172,11 +177,13 @@ fn run(mode: Mode, args: RunArgs) -> Result<bool, String> {
         .map_err(|e| format!("{} against {}: {e}", plan.mode.name(), args.uri))?;
     report.label = args.label;
     report.meta = args.meta;
-    if args.json {
-        println!("{}", report.json());
+    let text = if args.json {
+        report.json()
     } else {
-        println!("{}", report.human());
-    }
+        report.human()
+    };
+    // A closed pipe (| head) is the reader's choice, not a failed run.
+    let _ = writeln!(std::io::stdout(), "{text}");
     if report.failed() {
         eprintln!(
             "mailldap-load: {} {} failed: {} wrong, {} errors, {} ops{}",

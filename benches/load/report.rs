@@ -110,7 +110,11 @@ impl Report {
             q.max / 1e3,
             self.errors,
             self.wrong,
-            if self.verified { "" } else { " (answers not checked)" },
+            if self.verified {
+                ""
+            } else {
+                " (answers not checked)"
+            },
         );
         let c = &self.client;
         let _ = write!(
@@ -178,9 +182,15 @@ fn usage(j: &mut Json, who: &str, u: Option<&Usage>) {
     j.num(&format!("{who}_cpu_us_per_op"), get(|u| u.cpu_us_per_op));
     j.num(&format!("{who}_cores"), get(|u| u.cores));
     j.num(&format!("{who}_vcsw_per_op"), get(|u| u.voluntary_per_op));
-    j.num(&format!("{who}_nvcsw_per_op"), get(|u| u.involuntary_per_op));
+    j.num(
+        &format!("{who}_nvcsw_per_op"),
+        get(|u| u.involuntary_per_op),
+    );
     j.num(&format!("{who}_rss_kib"), get(|u| u.end.rss_kib as f64));
-    j.num(&format!("{who}_rss_anon_kib"), get(|u| u.end.rss_anon_kib as f64));
+    j.num(
+        &format!("{who}_rss_anon_kib"),
+        get(|u| u.end.rss_anon_kib as f64),
+    );
     j.num(&format!("{who}_hwm_kib"), get(|u| u.end.hwm_kib as f64));
 }
 

@@ -84,13 +84,26 @@ pub async fn execute(plan: &Plan) -> Result<Report, OpError> {
         Mode::Dovecot => {
             let conn = Conn::connect(t.addr).await?;
             let clock = Clock::new(plan.warmup, plan.duration);
-            measure(clock, plan.server_pid, lookups::dovecot(t, conn, plan.depth, clock)).await
+            measure(
+                clock,
+                plan.server_pid,
+                lookups::dovecot(t, conn, plan.depth, clock),
+            )
+            .await
         }
     };
     let mut r = Report {
         mode: plan.mode.name().into(),
-        connections: if plan.mode == Mode::Dovecot { 1 } else { plan.connections },
-        depth: if plan.mode == Mode::Dovecot { plan.depth } else { 1 },
+        connections: if plan.mode == Mode::Dovecot {
+            1
+        } else {
+            plan.connections
+        },
+        depth: if plan.mode == Mode::Dovecot {
+            plan.depth
+        } else {
+            1
+        },
         verified: plan.target.verify,
         window: m.window,
         ..Report::default()
@@ -107,7 +120,12 @@ async fn closed<W: Workload>(w: W, plan: &Plan) -> Result<Measured, OpError> {
     let w = Arc::new(w);
     let sessions = workload::open_all(&*w, plan.connections).await?;
     let clock = Clock::new(plan.warmup, plan.duration);
-    Ok(measure(clock, plan.server_pid, workload::closed_loop(w, sessions, clock)).await)
+    Ok(measure(
+        clock,
+        plan.server_pid,
+        workload::closed_loop(w, sessions, clock),
+    )
+    .await)
 }
 
 fn sample_pair(server_pid: Option<u32>) -> (Sample, Option<Sample>) {

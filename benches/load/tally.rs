@@ -150,6 +150,9 @@ mod tests {
         assert_eq!((t.ops(), t.warm_ops, t.wrong, t.errors), (0, 3, 1, 0));
         let later = clock.measure_from;
         t.record(&clock, later, later, &Err(OpError::Server("busy".into())));
-        assert_eq!((t.errors, t.first_problem.as_deref()), (1, Some("wrong answer: x")));
+        assert_eq!(
+            (t.errors, t.first_problem.as_deref()),
+            (1, Some("wrong answer: x"))
+        );
     }
 }

@@ -247,7 +247,10 @@ mod tests {
         let t = Tree::new(250);
         let mut s = String::new();
         dn(Addr::Account { d: 2, k: 7 }, &mut s);
-        assert_eq!(s, "mail=user7@d0002.example,o=d0002.example,o=hosting,dc=myhosting,dc=example");
+        assert_eq!(
+            s,
+            "mail=user7@d0002.example,o=d0002.example,o=hosting,dc=myhosting,dc=example"
+        );
         assert!(t.maildrop(Addr::Alias { d: 2, j: 19 }, &mut s));
         assert_eq!(s, "user45@d0002.example");
         assert!(t.maildrop(Addr::Abuse { d: 0 }, &mut s));

@@ -62,14 +62,21 @@ pub async fn closed_loop<W: Workload>(w: Arc<W>, sessions: Vec<W::Session>, cloc
             Ok(tally) => total.merge(tally),
             Err(e) => {
                 total.errors += 1;
-                total.first_problem.get_or_insert_with(|| format!("task failed: {e}"));
+                total
+                    .first_problem
+                    .get_or_insert_with(|| format!("task failed: {e}"));
             }
         }
     }
     total
 }
 
-async fn session_loop<W: Workload>(w: Arc<W>, index: usize, mut s: W::Session, clock: Clock) -> Tally {
+async fn session_loop<W: Workload>(
+    w: Arc<W>,
+    index: usize,
+    mut s: W::Session,
+    clock: Clock,
+) -> Tally {
     let mut tally = Tally::default();
     loop {
         let t0 = Instant::now();
@@ -85,7 +92,9 @@ async fn session_loop<W: Workload>(w: Arc<W>, index: usize, mut s: W::Session, c
                 Ok(fresh) => s = fresh,
                 Err(e) => {
                     tally.errors += 1;
-                    tally.first_problem.get_or_insert_with(|| format!("reconnect: {e}"));
+                    tally
+                        .first_problem
+                        .get_or_insert_with(|| format!("reconnect: {e}"));
                     return tally;
                 }
             }
