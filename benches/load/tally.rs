@@ -44,8 +44,8 @@ impl Clock {
 /// One task's counts; tasks' tallies are merged at the end.
 #[derive(Default, Debug)]
 pub struct Tally {
-    /// Latency of every counted operation, in nanoseconds (saturating at ~4.3 s).
-    pub latencies_ns: Vec<u32>,
+    /// Latency of every counted successful operation, in nanoseconds.
+    pub latencies_ns: Vec<u64>,
     /// Operations that failed with a server, protocol or I/O error (counted window).
     pub errors: u64,
     /// Operations answered wrongly (any time, warm-up included).
@@ -74,7 +74,7 @@ impl Tally {
             return;
         }
         if r.is_ok() {
-            let ns = (t1 - t0).as_nanos().min(u32::MAX as u128) as u32;
+            let ns = (t1 - t0).as_nanos().min(u64::MAX as u128) as u64;
             self.latencies_ns.push(ns);
         }
     }
@@ -110,7 +110,7 @@ pub struct Quantiles {
 }
 
 /// The quantiles of `latencies_ns` (sorted in place); None when empty.
-pub fn quantiles(latencies_ns: &mut [u32]) -> Option<Quantiles> {
+pub fn quantiles(latencies_ns: &mut [u64]) -> Option<Quantiles> {
     if latencies_ns.is_empty() {
         return None;
     }
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn quantiles_are_nearest_rank() {
-        let mut v: Vec<u32> = (1..=1000).rev().map(|x| x * 1000).collect();
+        let mut v: Vec<u64> = (1..=1000).rev().map(|x| x * 1000).collect();
         let q = quantiles(&mut v).expect("some");
         assert_eq!((q.p50, q.p99, q.p999, q.max), (500.0, 990.0, 999.0, 1000.0));
         assert!(quantiles(&mut []).is_none());
