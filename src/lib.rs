@@ -1,9 +1,24 @@
 //! mailldap: an LDAPv3 directory server made for mail hosting.
 //!
-//! The path of a request: `server` accepts, `session` decodes and keeps the bound
-//! identity, `ops::*` translate protocol types into the project's own, `acl` decides,
-//! `directory` enforces the schema and keeps operational attributes, `store` persists.
-//! See docs/ARCHITECTURE.md.
+//! # Layout
+//!
+//! The path of one request, top to bottom (docs/ARCHITECTURE.md has the detail):
+//!
+//! - [`server`]: listeners (ldap://, ldaps://, ldapi://), connection limit, signals.
+//! - [`session`]: the connection loop; owns the bound identity and the running
+//!   operations, frames messages, applies what each operation returns.
+//! - [`ops`]: one file per LDAP operation over the project's own request types;
+//!   [`ops::wire`] is the only place that converts ldap3_proto's messages.
+//! - [`view`]: the access-checked directory one identity sees: visibility and
+//!   matchedDN, slapd's write requirements, searches reduced to what it may read.
+//! - [`acl`]: the access policy, compiled from its own spec, decided once per entry.
+//! - [`directory`]: reads, each write, operational attributes, the index spec, the
+//!   planner and the mailbox guard, one file each.
+//! - [`store`]: sled trees (id2entry, dn2id, indexes), one write lock, durable commits.
+//!
+//! Beside the path: [`dn`], [`entry`], [`error`], [`filter`], [`schema`], [`password`],
+//! [`ldif`], [`import`], [`config`], [`state`], [`tls`], [`throttle`], [`budget`],
+//! [`cidr`], [`log`], [`printconfig`] and [`admin`] (the mail-administration client).
 
 pub mod acl;
 pub mod admin;

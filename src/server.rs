@@ -19,7 +19,7 @@ pub enum ServerError {
     /// Binding the socket failed.
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
-    /// ldaps:// without [tls] cert and key.
+    /// ldaps:// without `[tls]` cert and key.
     #[error("{0} needs [tls] cert and key in the configuration")]
     NoTls(String),
 }
