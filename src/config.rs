@@ -203,6 +203,10 @@ pub struct Config {
     pub unique_attributes: Vec<String>,
     /// Refuse to give a deleted account's mailbox path to a new account.
     pub mailbox_guard: bool,
+    /// Below `o=<domain>`, a `mail` value must be an address of that domain (or its
+    /// catch-all `@domain`) for everyone but the rootdn, so a postmaster cannot
+    /// capture another domain's mail.
+    pub mail_in_own_domain: bool,
     /// Attribute -> index kinds ("eq", "pres", "sub").
     pub indexes: BTreeMap<String, Vec<String>>,
     /// Resource limits.
@@ -276,6 +280,7 @@ impl Default for Config {
             schema_check: SchemaCheck::default(),
             unique_attributes: vec!["mail".into()],
             mailbox_guard: true,
+            mail_in_own_domain: true,
             indexes,
             limits: Limits::default(),
             password: PasswordConfig::default(),

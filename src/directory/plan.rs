@@ -7,7 +7,7 @@ use super::index_spec::Probe;
 use super::{store_err, Directory};
 use crate::error::LdapError;
 use crate::filter::Filter;
-use crate::store::{EntryId, IndexKey};
+use crate::store::{EntryId, IndexKey, IndexKind};
 use std::collections::BTreeSet;
 
 /// Candidate ids, ascending.
@@ -18,6 +18,26 @@ pub(super) type Candidates = BTreeSet<EntryId>;
 const FEW_ENOUGH: usize = 64;
 
 impl Directory {
+    /// Whether the indexes narrow `filter` to a few entries, judged from the index
+    /// spec alone: an indexed equality (objectClass excepted: every account has one of
+    /// a few) or substring, an AND with such a part, an OR of them. The session runs
+    /// such searches in the task that read them instead of on a thread of their own.
+    pub fn is_narrow(&self, filter: &Filter) -> bool {
+        let indexed = |attr: &str, kind| {
+            let name = self.schema.canonical_attr_name(attr);
+            name.is_some_and(|n| {
+                !n.eq_ignore_ascii_case("objectClass") && self.index.is_indexed(&n, kind)
+            })
+        };
+        match filter {
+            Filter::Equality(attr, _) => indexed(attr, IndexKind::Equality),
+            Filter::Substring { attr, .. } => indexed(attr, IndexKind::Substring),
+            Filter::And(parts) => parts.iter().any(|p| self.is_narrow(p)),
+            Filter::Or(parts) => !parts.is_empty() && parts.iter().all(|p| self.is_narrow(p)),
+            _ => false,
+        }
+    }
+
     /// Candidate ids for `filter` from the indexes, or None when they cannot narrow it.
     pub(super) fn plan(&self, filter: &Filter) -> Result<Option<Candidates>, LdapError> {
         match filter {

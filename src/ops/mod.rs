@@ -42,6 +42,18 @@ fn unsupported_critical(controls: &[Control]) -> Option<&str> {
         .map(|c| c.oid.as_str())
 }
 
+/// Whether `req` is answered in microseconds, so the connection loop may run it in
+/// the task that read it (no thread hand-off): a base-scope or index-narrowed
+/// search, a compare, WhoAmI.
+pub fn is_quick(state: &ServerState, req: &Request) -> bool {
+    match &req.op {
+        Operation::Search(s) => s.scope == crate::dn::Scope::Base || state.dir.is_narrow(&s.filter),
+        Operation::Compare(_) | Operation::Abandon(_) => true,
+        Operation::Extended(request::ExtendedRequest::WhoAmI) => true,
+        _ => false,
+    }
+}
+
 /// Run one request and collect its replies. `op_no` numbers operations within the
 /// connection for the logs.
 pub fn do_op(state: &ServerState, session: &Session, op_no: u64, req: Request) -> Response {

@@ -314,3 +314,46 @@ fn password_modify_by_the_owner_then_bind_with_the_new_one() {
         ResultCode::Success
     );
 }
+
+#[test]
+fn a_postmaster_cannot_capture_another_domains_mail() {
+    let state = demo_state();
+    let dn = |local: &str| format!("mail={local},o=domain1.example,{HOSTING}");
+    for stolen in ["new@domain2.example", "@domain2.example"] {
+        let r = op(&state, user(USER1), alias(&dn(stolen), stolen));
+        let res = result(&r);
+        assert_eq!(
+            res.code,
+            ResultCode::ConstraintViolation,
+            "{stolen}: {res:?}"
+        );
+        assert!(
+            res.message.contains("not an address of domain1.example"),
+            "{res:?}"
+        );
+    }
+    // Its own domain's catch-all is fine.
+    let r = op(
+        &state,
+        user(USER1),
+        alias(&dn("@domain1.example"), "@domain1.example"),
+    );
+    assert_eq!(result(&r).code, ResultCode::Success, "{:?}", result(&r));
+    // Nor may a modify slip another domain's address onto an existing entry.
+    let add_mail = Operation::Modify(ModifyRequest {
+        dn: USER2.into(),
+        changes: vec![Modification {
+            op: ModOp::Add,
+            attr: "mail".into(),
+            values: vec![b"boss@domain2.example".to_vec()],
+        }],
+    });
+    let r = op(&state, user(USER1), add_mail.clone());
+    assert_eq!(result(&r).code, ResultCode::ConstraintViolation);
+    // The rootdn is trusted with cross-domain routing.
+    let root = Identity::Root(Dn::parse("cn=Manager,dc=myhosting,dc=example").unwrap());
+    assert_eq!(
+        result(&op(&state, root, add_mail)).code,
+        ResultCode::Success
+    );
+}

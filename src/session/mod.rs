@@ -159,6 +159,12 @@ impl Connection {
                     continue;
                 }
                 Operation::Extended(_) => {}
+                // Quick and alone: answered right here, without a thread hand-off.
+                _ if self.inflight.is_empty() && ops::is_quick(&self.state, &request) => {
+                    let effect = self.run_inline(request, false).await;
+                    debug_assert_eq!(effect, Effect::None);
+                    continue;
+                }
                 _ => {
                     let (state, session, out) = (&self.state, &self.session, self.out.clone());
                     self.inflight
@@ -167,7 +173,8 @@ impl Connection {
                     continue;
                 }
             }
-            match self.run_inline(request).await {
+            let blocking = !ops::is_quick(&self.state, &request);
+            match self.run_inline(request, blocking).await {
                 Effect::None => {}
                 Effect::Bound(identity) => self.session.identity = identity,
                 Effect::Close => {
@@ -179,13 +186,20 @@ impl Connection {
         }
     }
 
-    /// Run a request that changes the connection (bind, extended, unbind, abandon)
-    /// with nothing else running beside it that could see the change half made.
-    async fn run_inline(&mut self, request: Request) -> Effect {
+    /// Run a request in this task: one that changes the connection (bind, extended,
+    /// unbind, abandon), with nothing else running beside it that could see the
+    /// change half made, or a quick one. `blocking`: it may take long (a memory-hard
+    /// hash, an fsync), so the worker's other connections move to another thread.
+    async fn run_inline(&mut self, request: Request, blocking: bool) -> Effect {
         throttle(&self.state, &self.session, &request).await;
         let id = request.id;
         let (state, session, op_no) = (&self.state, &self.session, self.op_no - 1);
-        let response = tokio::task::block_in_place(|| ops::do_op(state, session, op_no, request));
+        let run = || ops::do_op(state, session, op_no, request);
+        let response = if blocking {
+            tokio::task::block_in_place(run)
+        } else {
+            run()
+        };
         for reply in response.replies {
             if self.out.send(wire::message(id, reply)).await.is_err() {
                 return Effect::Close;

@@ -42,6 +42,10 @@ impl DirectoryView<'_> {
         }) && (is_suffix
             || self.allows(&parent, None, Target::Children, AccessLevel::Write));
         self.require(granted, "no write access to the new entry or its parent")?;
+        for a in &entry.attrs {
+            self.check_mail_values(dn, &a.name, &a.values)?;
+        }
+        self.check_rdn_mail(dn)?;
         self.state
             .dir
             .add(entry, &self.who.dn_string(), Origin::Client)
@@ -60,6 +64,7 @@ impl DirectoryView<'_> {
         if let Some(name) = refused {
             self.require(false, format!("no write access to {name}"))?;
         }
+        self.check_mail_mods(dn, mods)?;
         self.state.dir.modify(dn, mods, &self.who.dn_string())
     }
 
@@ -117,6 +122,9 @@ impl DirectoryView<'_> {
                 .iter()
                 .all(|(a, d)| self.allows(d, None, Target::Attr(a), AccessLevel::Write));
         self.require(granted, "no write access to the old or the new place")?;
+        // The entry keeps its mail values; at a new place they must fit its domain.
+        self.check_mail_values(&new_dn, "mail", entry.values("mail"))?;
+        self.check_rdn_mail(&new_dn)?;
         self.state
             .dir
             .modrdn(
@@ -127,5 +135,15 @@ impl DirectoryView<'_> {
                 &self.who.dn_string(),
             )
             .map(|_| ())
+    }
+
+    /// The mail rule for the values a DN's RDN puts into its entry.
+    fn check_rdn_mail(&self, dn: &Dn) -> Result<(), LdapError> {
+        let Some(rdn) = dn.rdn() else {
+            return Ok(());
+        };
+        rdn.avas
+            .iter()
+            .try_for_each(|a| self.check_mail_values(dn, &a.attr, [&a.value.as_bytes().to_vec()]))
     }
 }
