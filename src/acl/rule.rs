@@ -6,6 +6,7 @@ use super::{Privileges, Target};
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::filter::{Filter, Tri};
+use crate::schema::description::name_covers;
 use crate::schema::Schema;
 use regex::Regex;
 
@@ -115,18 +116,18 @@ impl Rule {
     }
 
     /// Whether the rule's `attrs` cover `target` (any entry: the DN and filter are
-    /// checked by [`Rule::matches_entry`]).
-    pub fn covers_target(&self, target: Target<'_>) -> bool {
+    /// checked by [`Rule::matches_entry`]). A listed attribute covers its tagged forms
+    /// (`userPassword` covers `userPassword;x`) and, given the schema, its subtypes
+    /// (`name` covers `cn`), as slapd's `attrs=` does.
+    pub fn covers_target(&self, target: Target<'_>, schema: Option<&Schema>) -> bool {
         let Some(attrs) = &self.attrs else {
             return true;
         };
         attrs.iter().any(|a| match (a, target) {
             (AttrSel::Entry, Target::Entry) => true,
             (AttrSel::Children, Target::Children) => true,
-            (AttrSel::Attr(n), Target::Attr(t)) => {
-                // Options (userPassword;x) are covered by the base attribute.
-                let base = t.split(';').next().unwrap_or(t);
-                n.eq_ignore_ascii_case(t) || n.eq_ignore_ascii_case(base)
+            (AttrSel::Attr(listed), Target::Attr(t)) => {
+                name_covers(listed, t) || schema.is_some_and(|s| s.describes(listed, t))
             }
             _ => false,
         })
@@ -220,8 +221,9 @@ fn compile_attrs(list: &[String], schema: Option<&Schema>) -> Result<Vec<AttrSel
                 "children" => AttrSel::Children,
                 _ => AttrSel::Attr(match schema {
                     Some(s) => s
-                        .canonical_attr_name(a)
-                        .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?,
+                        .attr_desc(a)
+                        .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?
+                        .to_string(),
                     None => a.clone(),
                 }),
             })

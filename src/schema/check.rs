@@ -1,6 +1,7 @@
 //! Entry checking against the schema (RFC 4512 section 2.4 and 3.3): object
 //! classes, MUST / MAY, SINGLE-VALUE, value syntax and naming.
 
+use super::description::Options;
 use super::{AttributeType, ClassKind, ObjectClass, Schema};
 use crate::entry::Entry;
 use thiserror::Error;
@@ -155,8 +156,8 @@ impl Schema {
                     ))
                 })?;
             }
-            let options = sorted_options(&attr.name);
-            let same = |g: &Group| g.at.oid == at.oid && sorted_options(g.shown) == options;
+            let tags = Options::parse(&attr.name).map(|o| o.tags);
+            let same = |g: &Group| g.at.oid == at.oid && Options::parse(g.shown).map(|o| o.tags) == tags;
             match groups.iter_mut().find(|g| same(g)) {
                 Some(g) => g.values.extend(attr.values.iter().map(Vec::as_slice)),
                 None => groups.push(Group {
@@ -285,18 +286,6 @@ impl Schema {
         }
         Ok(())
     }
-}
-
-/// The options of an attribute description, lower-cased and sorted, so that
-/// `cn;x;y` and `cn;Y;x` group together.
-fn sorted_options(desc: &str) -> Vec<String> {
-    let mut options: Vec<String> = desc
-        .split(';')
-        .skip(1)
-        .map(|o| o.to_ascii_lowercase())
-        .collect();
-    options.sort();
-    options
 }
 
 /// SINGLE-VALUE holds and no value appears twice (under the equality rule).
