@@ -221,9 +221,8 @@ fn compile_attrs(list: &[String], schema: Option<&Schema>) -> Result<Vec<AttrSel
                 "children" => AttrSel::Children,
                 _ => AttrSel::Attr(match schema {
                     Some(s) => s
-                        .attr_desc(a)
-                        .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?
-                        .to_string(),
+                        .canonical_attr_name(a)
+                        .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?,
                     None => a.clone(),
                 }),
             })

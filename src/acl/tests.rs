@@ -221,8 +221,14 @@ by = [ { who = "*", level = "compare" } ]
         get: &tree,
     };
     let rule_for = |attr: &str| {
-        acl.decide(&Identity::Anonymous, &dn(U2), None, Target::Attr(attr), &lookup)
-            .rule
+        acl.decide(
+            &Identity::Anonymous,
+            &dn(U2),
+            None,
+            Target::Attr(attr),
+            &lookup,
+        )
+        .rule
     };
     assert_eq!(rule_for("sn"), Some(1), "name covers its subtype sn");
     assert_eq!(rule_for("cn;lang-de"), Some(1));

@@ -148,6 +148,13 @@ impl Schema {
             let at = self.attribute(&attr.name).ok_or_else(|| {
                 UndefinedAttributeType(format!("{}: attribute type undefined", attr.name))
             })?;
+            // A language range (cn;lang-en-) selects values; none can be stored under it.
+            if Options::parse(&attr.name).is_none_or(|o| o.has_range()) {
+                return Err(UndefinedAttributeType(format!(
+                    "{}: not an attribute description values can be stored under",
+                    attr.name
+                )));
+            }
             for (i, v) in attr.values.iter().enumerate() {
                 at.validate(v).map_err(|why| {
                     InvalidAttributeSyntax(format!(
@@ -157,7 +164,8 @@ impl Schema {
                 })?;
             }
             let tags = Options::parse(&attr.name).map(|o| o.tags);
-            let same = |g: &Group| g.at.oid == at.oid && Options::parse(g.shown).map(|o| o.tags) == tags;
+            let same =
+                |g: &Group| g.at.oid == at.oid && Options::parse(g.shown).map(|o| o.tags) == tags;
             match groups.iter_mut().find(|g| same(g)) {
                 Some(g) => g.values.extend(attr.values.iter().map(Vec::as_slice)),
                 None => groups.push(Group {

@@ -181,16 +181,13 @@ impl Schema {
         })
     }
 
-    /// The form an attribute is stored under (see [`AttrDesc::shown`]): options kept,
-    /// lower-cased and sorted, so `cn;X;lang-DE` and `commonName;lang-de;x` are one
-    /// attribute. None when unknown, or for a language range, which names no single
-    /// attribute a value could be stored in.
+    /// The canonical spelling of a description (see [`AttrDesc::shown`]), the form
+    /// attributes are stored under: options kept, lower-cased and sorted, so
+    /// `cn;X;lang-DE` and `commonName;lang-de;x` are one attribute. None when
+    /// unrecognized. A language range keeps its form here (it is a valid request);
+    /// [`Schema::check_entry`] refuses it in an entry.
     pub fn canonical_attr_name(&self, desc: &str) -> Option<String> {
-        let d = self.attr_desc(desc)?;
-        if d.options.has_range() {
-            return None;
-        }
-        Some(d.to_string())
+        self.attr_desc(desc).map(|d| d.to_string())
     }
 
     /// Whether the description `asked` covers the attribute `stored` (as an entry
@@ -273,9 +270,26 @@ mod tests {
         // ;binary on a syntax without a BER form is unrecognized.
         assert_eq!(canon("cn;binary"), None);
         assert_eq!(canon("jpegPhoto;binary"), None);
-        // a language range names no attribute a value could be stored in
-        assert_eq!(canon("cn;lang-en-"), None);
-        assert!(s.attr_desc("cn;lang-en-").is_some());
+        // a language range is a request's form, kept as given
+        assert_eq!(canon("Name;Lang-EN-").as_deref(), Some("name;lang-en-"));
+    }
+
+    #[test]
+    fn entries_keep_tagged_forms_but_no_ranges() {
+        use crate::schema::{SchemaMode, SchemaViolation};
+        let s = Schema::builtin();
+        let mut e = Entry::new(Dn::parse("cn=x,o=y").unwrap());
+        e.add_values("objectClass", [b"person".to_vec()]);
+        e.add_values("cn", [b"x".to_vec()]);
+        e.add_values("sn", [b"y".to_vec()]);
+        e.add_values("cn;lang-de", [b"x".to_vec()]);
+        e.add_values("sn;x-nick;lang-de", [b"why".to_vec()]);
+        assert!(s.check_entry(&e, SchemaMode::Strict).is_ok());
+        e.add_values("cn;lang-en-", [b"z".to_vec()]);
+        assert!(matches!(
+            s.check_entry(&e, SchemaMode::Strict),
+            Err(SchemaViolation::UndefinedAttributeType(_))
+        ));
     }
 
     #[test]
@@ -300,7 +314,10 @@ mod tests {
     #[test]
     fn names_alone_compare_type_and_tags() {
         assert!(same_description("cn;lang-de;x", "CN;X;Lang-DE"));
-        assert!(same_description("userCertificate;binary", "userCertificate"));
+        assert!(same_description(
+            "userCertificate;binary",
+            "userCertificate"
+        ));
         assert!(!same_description("cn", "cn;lang-de"));
         assert!(!same_description("cn", "sn"));
         assert!(name_covers("userPassword", "userPassword;x"));

@@ -21,8 +21,8 @@ mod parser;
 mod registry;
 pub mod syntax;
 
-pub use check::{CheckedEntry, SchemaMode, SchemaViolation};
 pub use attribute::EqualityAssertion;
+pub use check::{CheckedEntry, SchemaMode, SchemaViolation};
 pub use description::AttrDesc;
 
 use registry::Table;

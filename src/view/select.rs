@@ -96,3 +96,74 @@ impl<'s> Selection<'s> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wanted(requested: &[&str], stored: &[&str]) -> Vec<String> {
+        let schema = Schema::builtin();
+        let requested: Vec<String> = requested.iter().map(|s| s.to_string()).collect();
+        let selection = Selection::new(&schema, &requested, false);
+        stored
+            .iter()
+            .filter(|s| selection.wants(s))
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    const STORED: &[&str] = &[
+        "cn",
+        "cn;lang-de",
+        "cn;lang-en-us",
+        "sn;lang-en",
+        "sn",
+        "mail",
+        "userCertificate;binary",
+        "createTimestamp",
+    ];
+
+    #[test]
+    fn a_description_selects_its_tagged_forms_and_subtypes() {
+        assert_eq!(
+            wanted(&["cn"], STORED),
+            vec!["cn", "cn;lang-de", "cn;lang-en-us"]
+        );
+        assert_eq!(
+            wanted(&["commonName"], STORED),
+            vec!["cn", "cn;lang-de", "cn;lang-en-us"]
+        );
+        assert_eq!(
+            wanted(&["name"], STORED),
+            vec!["cn", "cn;lang-de", "cn;lang-en-us", "sn;lang-en", "sn"]
+        );
+        assert_eq!(wanted(&["name;lang-en-US"], STORED), vec!["cn;lang-en-us"]);
+        assert_eq!(
+            wanted(&["name;lang-en-"], STORED),
+            vec!["cn;lang-en-us", "sn;lang-en"]
+        );
+        assert_eq!(wanted(&["cn;LANG-DE"], STORED), vec!["cn;lang-de"]);
+        assert_eq!(
+            wanted(&["userCertificate"], STORED),
+            vec!["userCertificate;binary"]
+        );
+        assert_eq!(
+            wanted(&["userCertificate;binary"], STORED),
+            vec!["userCertificate;binary"]
+        );
+        assert!(wanted(&["noSuchAttr", "cn;binary"], STORED).is_empty());
+    }
+
+    #[test]
+    fn star_plus_and_one_one_are_unchanged() {
+        let user: Vec<&str> = STORED[..7].to_vec();
+        assert_eq!(wanted(&[], STORED), user);
+        assert_eq!(wanted(&["*"], STORED), user);
+        assert_eq!(wanted(&["+"], STORED), vec!["createTimestamp"]);
+        assert_eq!(
+            wanted(&["mail", "+"], STORED),
+            vec!["mail", "createTimestamp"]
+        );
+        assert!(wanted(&["1.1"], STORED).is_empty());
+    }
+}

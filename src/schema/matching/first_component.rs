@@ -96,7 +96,10 @@ mod tests {
         assert!(first_component_matches(cn, b"cn"));
         assert!(!first_component_matches(cn, b"name"));
         let syntax = b"( 1.3.6.1.4.1.1466.115.121.1.15 DESC 'Directory String' )";
-        assert!(first_component_matches(syntax, b"1.3.6.1.4.1.1466.115.121.1.15"));
+        assert!(first_component_matches(
+            syntax,
+            b"1.3.6.1.4.1.1466.115.121.1.15"
+        ));
         assert!(!first_component_matches(syntax, b"Directory"));
         assert!(!first_component_matches(b"not a description", b"not"));
     }
