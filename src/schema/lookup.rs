@@ -43,6 +43,12 @@ impl Schema {
         false
     }
 
+    /// True when some other attribute type derives from `at` (`name`: cn, sn, ...).
+    pub fn has_subtypes(&self, at: &AttributeType) -> bool {
+        self.attribute_types()
+            .any(|t| t.oid != at.oid && self.is_subtype(t, at))
+    }
+
     /// The class and all its superclasses, the class itself first.
     pub fn class_with_superclasses<'a>(&'a self, class: &'a ObjectClass) -> Vec<&'a ObjectClass> {
         let mut out: Vec<&ObjectClass> = vec![class];
