@@ -1,11 +1,13 @@
 //! Directory entries and modifications in the project's own terms (no BER, no sled).
 
 use crate::dn::Dn;
+use crate::schema::description::same_description;
 
 /// One attribute of an entry: its name as the schema spells it, and its values as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
-    /// Attribute description (canonical schema name, plus options such as `;binary`).
+    /// Attribute description: the canonical schema name, plus options such as
+    /// `;lang-de` or `;binary` (see `Schema::canonical_attr_name`).
     pub name: String,
     /// Values in the order they were added; never empty inside a stored entry.
     pub values: Vec<Vec<u8>>,
@@ -16,7 +18,8 @@ pub struct Attribute {
 pub struct Entry {
     /// The entry's distinguished name.
     pub dn: Dn,
-    /// Attributes in insertion order; names are unique case-insensitively.
+    /// Attributes in insertion order; each description once (case, option order and
+    /// the binary option aside). `cn` and `cn;lang-de` are two attributes.
     pub attrs: Vec<Attribute>,
 }
 
@@ -53,18 +56,18 @@ impl Entry {
         }
     }
 
-    /// The attribute named `name` (case-insensitive), if present.
+    /// The attribute with exactly the description `name` (case-insensitive; `cn`
+    /// does not find `cn;lang-de`: subtypes are the schema's, see
+    /// `Schema::described_values`), if present.
     pub fn get(&self, name: &str) -> Option<&Attribute> {
-        self.attrs
-            .iter()
-            .find(|a| a.name.eq_ignore_ascii_case(name))
+        self.attrs.iter().find(|a| same_description(&a.name, name))
     }
 
-    /// Mutable access to the attribute named `name` (case-insensitive).
+    /// Mutable access to the attribute with the description `name`.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Attribute> {
         self.attrs
             .iter_mut()
-            .find(|a| a.name.eq_ignore_ascii_case(name))
+            .find(|a| same_description(&a.name, name))
     }
 
     /// The values of `name`, or an empty slice.
@@ -114,10 +117,10 @@ impl Entry {
         }
     }
 
-    /// Remove the attribute `name` entirely; true if it was there.
+    /// Remove the attribute with the description `name` entirely; true if it was there.
     pub fn remove(&mut self, name: &str) -> bool {
         let before = self.attrs.len();
-        self.attrs.retain(|a| !a.name.eq_ignore_ascii_case(name));
+        self.attrs.retain(|a| !same_description(&a.name, name));
         before != self.attrs.len()
     }
 }

@@ -100,7 +100,7 @@ impl<'a> EntryAccess<'a> {
             };
         }
         for (rule, outcome) in self.acl.rules.iter().zip(&self.rules) {
-            if !rule.covers_target(target) {
+            if !rule.covers_target(target, self.lookup.schema) {
                 continue;
             }
             let Some(captures) = outcome.covers.get_or_init(|| self.covers(rule)) else {

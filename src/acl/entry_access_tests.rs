@@ -71,7 +71,7 @@ fn reference_decide(
     let fetched = OnceCell::new();
     let get_entry = || entry.or_else(|| fetched.get_or_init(|| (lookup.get)(dn)).as_ref());
     for rule in &acl.rules {
-        if !rule.covers_target(target) {
+        if !rule.covers_target(target, lookup.schema) {
             continue;
         }
         let Some(captures) = rule.matches_entry(dn, &get_entry, lookup.schema) else {

@@ -6,6 +6,7 @@ use super::{Privileges, Target};
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::filter::{Filter, Tri};
+use crate::schema::description::name_covers;
 use crate::schema::Schema;
 use regex::Regex;
 
@@ -32,8 +33,12 @@ pub enum AttrSel {
     Entry,
     /// The `children` pseudo-attribute.
     Children,
-    /// A real attribute (compared case-insensitively, by its canonical name).
+    /// A real attribute (compared case-insensitively, by its canonical name); covers
+    /// its option-tagged forms.
     Attr(String),
+    /// An attribute type others derive from (`name`): covers its subtypes too, which
+    /// takes the schema to decide, so it is kept apart from the common case.
+    Supertype(String),
 }
 
 /// One `by` clause, compiled.
@@ -115,18 +120,19 @@ impl Rule {
     }
 
     /// Whether the rule's `attrs` cover `target` (any entry: the DN and filter are
-    /// checked by [`Rule::matches_entry`]).
-    pub fn covers_target(&self, target: Target<'_>) -> bool {
+    /// checked by [`Rule::matches_entry`]). A listed attribute covers its tagged forms
+    /// (`userPassword` covers `userPassword;x`) and, given the schema, its subtypes
+    /// (`name` covers `cn`), as slapd's `attrs=` does.
+    pub fn covers_target(&self, target: Target<'_>, schema: Option<&Schema>) -> bool {
         let Some(attrs) = &self.attrs else {
             return true;
         };
         attrs.iter().any(|a| match (a, target) {
             (AttrSel::Entry, Target::Entry) => true,
             (AttrSel::Children, Target::Children) => true,
-            (AttrSel::Attr(n), Target::Attr(t)) => {
-                // Options (userPassword;x) are covered by the base attribute.
-                let base = t.split(';').next().unwrap_or(t);
-                n.eq_ignore_ascii_case(t) || n.eq_ignore_ascii_case(base)
+            (AttrSel::Attr(listed), Target::Attr(t)) => name_covers(listed, t),
+            (AttrSel::Supertype(listed), Target::Attr(t)) => {
+                name_covers(listed, t) || schema.is_some_and(|s| s.describes(listed, t))
             }
             _ => false,
         })
@@ -211,19 +217,25 @@ fn compile_what(spec: &RuleSpec, suffix: &Dn) -> Result<What, String> {
 }
 
 /// The `attrs` list: pseudo-attributes, and attribute names canonicalised by the
-/// schema when there is one.
+/// schema when there is one (which also tells which are supertypes).
 fn compile_attrs(list: &[String], schema: Option<&Schema>) -> Result<Vec<AttrSel>, String> {
     list.iter()
         .map(|a| {
             Ok(match a.to_ascii_lowercase().as_str() {
                 "entry" => AttrSel::Entry,
                 "children" => AttrSel::Children,
-                _ => AttrSel::Attr(match schema {
-                    Some(s) => s
-                        .canonical_attr_name(a)
-                        .ok_or_else(|| format!("attrs: unknown attribute {a:?}"))?,
-                    None => a.clone(),
-                }),
+                _ => match schema {
+                    Some(s) => {
+                        let unknown = || format!("attrs: unknown attribute {a:?}");
+                        let desc = s.attr_desc(a).ok_or_else(unknown)?;
+                        if s.has_subtypes(desc.at) {
+                            AttrSel::Supertype(desc.to_string())
+                        } else {
+                            AttrSel::Attr(desc.to_string())
+                        }
+                    }
+                    None => AttrSel::Attr(a.clone()),
+                },
             })
         })
         .collect()

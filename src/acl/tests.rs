@@ -185,3 +185,88 @@ fn limits_by_identity() {
     let root = acl.limits_for(&Identity::Root(dn("cn=Manager,dc=myhosting,dc=example")));
     assert_eq!((root.size, root.time_secs), (0, 0));
 }
+
+#[test]
+fn attrs_cover_tagged_forms_and_with_a_schema_subtypes() {
+    let acl = default_acl();
+    // A rule protecting userPassword protects userPassword;x and any case of it.
+    for pw in ["userPassword;x", "userpassword;lang-de", "USERPASSWORD"] {
+        let anon = level(&acl, &Identity::Anonymous, U2, Target::Attr(pw));
+        assert_eq!(anon.rule, Some(1), "{pw}");
+        assert!(anon.granted.allows(AccessLevel::Auth), "{pw}");
+        assert!(!anon.granted.allows(AccessLevel::Read), "{pw}");
+        let me = level(&acl, &Identity::User(dn(U2)), U2, Target::Attr(pw)).granted;
+        assert!(!me.allows(AccessLevel::Read), "{pw}");
+    }
+    // cn is routing data: its tagged forms are read like it.
+    let tagged = level(&acl, &Identity::Anonymous, U2, Target::Attr("cn;lang-de"));
+    assert_eq!(tagged.rule, Some(5));
+    let text = r#"
+[[acl]]
+attrs = ["name"]
+by = [ { who = "*", level = "read" } ]
+
+[[acl]]
+attrs = ["cn;lang-de"]
+by = [ { who = "*", level = "search" } ]
+
+[[acl]]
+by = [ { who = "*", level = "compare" } ]
+"#;
+    let config = Config::from_toml(text, "t.toml").unwrap();
+    let schema = crate::schema::Schema::builtin();
+    let acl = AccessControl::compile(&config.acl_policy(), Some(&schema)).unwrap();
+    let lookup = Lookup {
+        schema: Some(&schema),
+        get: &tree,
+    };
+    let rule_for = |attr: &str| {
+        acl.decide(
+            &Identity::Anonymous,
+            &dn(U2),
+            None,
+            Target::Attr(attr),
+            &lookup,
+        )
+        .rule
+    };
+    assert_eq!(rule_for("sn"), Some(1), "name covers its subtype sn");
+    assert_eq!(rule_for("cn;lang-de"), Some(1));
+    assert_eq!(rule_for("mail"), Some(3));
+    // Without a schema only the names compare: `name` does not cover `cn`.
+    let bare = compiled(&config);
+    let d = level(&bare, &Identity::Anonymous, U2, Target::Attr("cn;lang-de"));
+    assert_eq!(d.rule, Some(2));
+    assert_eq!(
+        level(&bare, &Identity::Anonymous, U2, Target::Attr("cn")).rule,
+        Some(3)
+    );
+}
+
+#[test]
+fn tree_describing_operational_attributes_are_readable_with_the_entry() {
+    let acl = default_acl();
+    let post = format!("cn=postmaster,{D1}");
+    let service = "cn=mailservice,dc=myhosting,dc=example";
+    for attr in [
+        "subschemaSubentry",
+        "structuralObjectClass",
+        "hasSubordinates",
+        "entryDN",
+        "createTimestamp",
+        "modifyTimestamp",
+    ] {
+        for target in [U2, D1, post.as_str(), service] {
+            let d = level(&acl, &Identity::Anonymous, target, Target::Attr(attr));
+            assert!(d.granted.allows(AccessLevel::Read), "{attr} of {target}");
+            assert!(!d.granted.allows(AccessLevel::Write), "{attr} of {target}");
+        }
+    }
+    // The rest of the operational attributes stay private, as in the article.
+    for attr in ["creatorsName", "modifiersName", "entryCSN"] {
+        let d = level(&acl, &Identity::Anonymous, U2, Target::Attr(attr));
+        assert!(!d.granted.allows(AccessLevel::Read), "{attr}");
+        let me = level(&acl, &Identity::User(dn(U2)), U2, Target::Attr(attr));
+        assert!(me.granted.allows(AccessLevel::Read), "{attr}");
+    }
+}

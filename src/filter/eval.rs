@@ -5,13 +5,14 @@
 use super::{Filter, Tri};
 use crate::entry::Entry;
 use crate::schema::matching::{self, RuleKind};
-use crate::schema::{AttributeType, Schema};
+use crate::schema::{AttrDesc, AttributeType, Schema};
 use std::cmp::Ordering;
 
 impl Filter {
     /// Evaluate against `entry`. Attributes for which `may_use(name)` is false
-    /// (name as the schema spells it, e.g. `userPassword`) are treated as
-    /// absent, so access control can hide them from filters.
+    /// (name as the schema spells it, with its options: `userPassword`,
+    /// `cn;lang-de`) are treated as absent, so access control can hide them from
+    /// filters. A filter on `cn` also tests `cn;lang-de`, one on `name` also `sn`.
     pub fn evaluate(&self, entry: &Entry, schema: &Schema, may_use: &dyn Fn(&str) -> bool) -> Tri {
         let ctx = Ctx {
             entry,
@@ -29,35 +30,16 @@ struct Ctx<'a> {
     may_use: &'a dyn Fn(&str) -> bool,
 }
 
-/// Options of an attribute description, lower-cased (`cn;lang-de` -> [lang-de]).
-fn options_of(desc: &str) -> Vec<String> {
-    desc.split(';')
-        .skip(1)
-        .map(|o| o.to_ascii_lowercase())
-        .collect()
-}
-
-impl Ctx<'_> {
-    /// Values of `at` and its subtypes whose options include `wanted`.
-    fn values(&self, at: &AttributeType, wanted: &[String]) -> Vec<&[u8]> {
-        let mut out = Vec::new();
-        for attr in &self.entry.attrs {
-            let Some(t) = self.schema.attribute(&attr.name) else {
-                continue;
-            };
-            if !self.schema.is_subtype(t, at) || !(self.may_use)(t.name()) {
-                continue;
-            }
-            let have = options_of(&attr.name);
-            if wanted.iter().all(|w| have.contains(w)) {
-                out.extend(attr.values.iter().map(Vec::as_slice));
-            }
-        }
-        out
+impl<'a> Ctx<'a> {
+    /// The values `desc` finds: of its type and subtypes, with the tags it names,
+    /// from attributes the access hook allows.
+    fn values(&self, desc: &AttrDesc<'_>) -> Vec<&'a [u8]> {
+        self.schema.described_values(self.entry, desc, self.may_use)
     }
 
-    fn lookup(&self, desc: &str) -> Option<(&AttributeType, Vec<String>)> {
-        self.schema.attribute(desc).map(|at| (at, options_of(desc)))
+    /// The description a filter names; None (Undefined) when unrecognized.
+    fn lookup(&self, desc: &str) -> Option<AttrDesc<'a>> {
+        self.schema.attr_desc(desc)
     }
 
     fn eval(&self, f: &Filter) -> Tri {
@@ -90,7 +72,7 @@ impl Ctx<'_> {
                 Tri::Undefined => Tri::Undefined,
             },
             Filter::Present(desc) => match self.lookup(desc) {
-                Some((at, opts)) => Tri::from_bool(!self.values(at, &opts).is_empty()),
+                Some(d) => Tri::from_bool(!self.values(&d).is_empty()),
                 None => Tri::Undefined,
             },
             Filter::Equality(desc, value) => self.equality(desc, value),
@@ -103,18 +85,15 @@ impl Ctx<'_> {
             Filter::GreaterOrEqual(desc, value) => self.ordering(desc, value, true),
             Filter::LessOrEqual(desc, value) => self.ordering(desc, value, false),
             Filter::Approx(desc, value) => {
-                let Some((at, opts)) = self.lookup(desc) else {
+                let Some(d) = self.lookup(desc) else {
                     return Tri::Undefined;
                 };
+                let at = d.at;
                 if !at.has_equality() || at.validate(value).is_err() {
                     return Tri::Undefined;
                 }
                 let key = at.approx_key(value);
-                Tri::from_bool(
-                    self.values(at, &opts)
-                        .iter()
-                        .any(|v| at.approx_key(v) == key),
-                )
+                Tri::from_bool(self.values(&d).iter().any(|v| at.approx_key(v) == key))
             }
             Filter::Extensible {
                 rule,
@@ -126,27 +105,27 @@ impl Ctx<'_> {
     }
 
     fn equality(&self, desc: &str, value: &[u8]) -> Tri {
-        let Some((at, opts)) = self.lookup(desc) else {
+        let Some(d) = self.lookup(desc) else {
             return Tri::Undefined;
         };
-        if at.oid == "2.5.4.0" {
-            return self.object_class_equality(at, &opts, value);
+        if d.at.oid == "2.5.4.0" {
+            return self.object_class_equality(&d, value);
         }
-        if !at.has_equality() || at.validate(value).is_err() {
+        if !d.at.has_equality() || d.at.validate_assertion(value).is_err() {
             return Tri::Undefined;
         }
-        let key = at.eq_key(value);
-        Tri::from_bool(self.values(at, &opts).iter().any(|v| at.eq_key(v) == key))
+        let assertion = d.at.equality_assertion(value);
+        Tri::from_bool(self.values(&d).iter().any(|v| assertion.matches(v)))
     }
 
     /// objectClass equality also matches superclasses, as slapd does:
     /// `(objectClass=person)` is true for an inetOrgPerson entry.
-    fn object_class_equality(&self, at: &AttributeType, opts: &[String], value: &[u8]) -> Tri {
-        let values = self.values(at, opts);
+    fn object_class_equality(&self, d: &AttrDesc<'_>, value: &[u8]) -> Tri {
+        let values = self.values(d);
         let asserted = String::from_utf8_lossy(value);
         let Some(wanted) = self.schema.object_class(asserted.trim()) else {
-            let key = at.eq_key(value);
-            return Tri::from_bool(values.iter().any(|v| at.eq_key(v) == key));
+            let assertion = d.at.equality_assertion(value);
+            return Tri::from_bool(values.iter().any(|v| assertion.matches(v)));
         };
         Tri::from_bool(values.iter().any(|v| {
             self.schema
@@ -162,9 +141,10 @@ impl Ctx<'_> {
         any: &[Vec<u8>],
         final_: Option<&[u8]>,
     ) -> Tri {
-        let Some((at, opts)) = self.lookup(desc) else {
+        let Some(d) = self.lookup(desc) else {
             return Tri::Undefined;
         };
+        let at = d.at;
         let norm = |v: &[u8]| at.substr_normalize(v);
         let (Some(init), Some(fin)) = (
             initial.map(norm).transpose_opt(),
@@ -200,19 +180,20 @@ impl Ctx<'_> {
         if at.substr.is_none() {
             return Tri::Undefined;
         }
-        Tri::from_bool(self.values(at, &opts).iter().any(|v| matches(v)))
+        Tri::from_bool(self.values(&d).iter().any(|v| matches(v)))
     }
 
     fn ordering(&self, desc: &str, value: &[u8], greater: bool) -> Tri {
-        let Some((at, opts)) = self.lookup(desc) else {
+        let Some(d) = self.lookup(desc) else {
             return Tri::Undefined;
         };
+        let at = d.at;
         // No ordering rule, or an assertion the rule cannot read: Undefined.
         if at.ordering_cmp(value, value).is_none() {
             return Tri::Undefined;
         }
         Tri::from_bool(
-            self.values(at, &opts)
+            self.values(&d)
                 .iter()
                 .any(|v| match at.ordering_cmp(v, value) {
                     Some(Ordering::Equal) => true,
@@ -244,7 +225,7 @@ impl Ctx<'_> {
             },
             None => None,
         };
-        let target_type = target.as_ref().map(|(at, _)| *at);
+        let target_type = target.as_ref().map(|d| d.at);
         let mut candidates = self.extensible_candidates(target.as_ref());
         if dn_attrs {
             candidates.extend(self.dn_candidates(target_type));
@@ -272,20 +253,18 @@ impl Ctx<'_> {
 
     /// The (type, value) pairs an extensible match tests: the target attribute's
     /// values, or every usable attribute's when the filter names none.
-    fn extensible_candidates<'s>(
-        &'s self,
-        target: Option<&(&'s AttributeType, Vec<String>)>,
-    ) -> Vec<(&'s AttributeType, &'s [u8])> {
+    fn extensible_candidates(
+        &self,
+        target: Option<&AttrDesc<'a>>,
+    ) -> Vec<(&'a AttributeType, &'a [u8])> {
         let mut candidates: Vec<(&AttributeType, &[u8])> = Vec::new();
         match target {
-            Some((at, opts)) => {
-                candidates.extend(self.values(at, opts).into_iter().map(|v| (*at, v)))
-            }
+            Some(d) => candidates.extend(self.values(d).into_iter().map(|v| (d.at, v))),
             None => {
                 for a in &self.entry.attrs {
-                    if let Some(t) = self.schema.attribute(&a.name) {
-                        if (self.may_use)(t.name()) {
-                            candidates.extend(a.values.iter().map(|v| (t, v.as_slice())));
+                    if let Some(stored) = self.schema.stored_attr_desc(&a.name) {
+                        if (self.may_use)(&stored.shown()) {
+                            candidates.extend(a.values.iter().map(|v| (stored.at, v.as_slice())));
                         }
                     }
                 }
@@ -295,10 +274,7 @@ impl Ctx<'_> {
     }
 
     /// The DN's (type, value) pairs for `:dn:`, limited to subtypes of the target.
-    fn dn_candidates<'s>(
-        &'s self,
-        target: Option<&AttributeType>,
-    ) -> Vec<(&'s AttributeType, &'s [u8])> {
+    fn dn_candidates(&self, target: Option<&AttributeType>) -> Vec<(&'a AttributeType, &'a [u8])> {
         let mut candidates: Vec<(&AttributeType, &[u8])> = Vec::new();
         for rdn in &self.entry.dn.rdns {
             for ava in &rdn.avas {
@@ -328,12 +304,10 @@ fn extensible_test(
             if !t.has_equality() {
                 return None;
             }
-            Some(t.values_equal(v, value))
+            Some(t.equality_assertion(value).matches(v))
         }
         Some(r) => match r.kind {
-            RuleKind::Equality => {
-                Some(matching::normalize(r.norm, v) == matching::normalize(r.norm, value))
-            }
+            RuleKind::Equality => Some(matching::assertion_matches(r.norm, v, value)),
             RuleKind::Ordering => Some(matching::compare(r.norm, v, value)? == Ordering::Less),
             RuleKind::BitAnd | RuleKind::BitOr => {
                 let (a, b) = (matching::integer_value(v)?, matching::integer_value(value)?);

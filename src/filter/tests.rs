@@ -329,3 +329,63 @@ fn hidden_attributes_are_absent_to_filters() {
     assert!(seen.borrow().iter().all(|n| n != "commonName"));
     assert!(seen.borrow().iter().any(|n| n == "cn"));
 }
+
+#[test]
+fn language_tags_and_ranges() {
+    let mut u = account();
+    u.add_values("sn;lang-en-us", [b"Smithy".to_vec()]);
+    u.add_values("o;lang-en", [b"Example Org".to_vec()]);
+    assert_eq!(eval("(cn;LANG-DE=johann schmidt)", &u), Tri::True);
+    assert_eq!(eval("(name;lang-de=johann schmidt)", &u), Tri::True);
+    assert_eq!(eval("(name=smithy)", &u), Tri::True);
+    assert_eq!(eval("(name;lang-en-us=smithy)", &u), Tri::True);
+    assert_eq!(eval("(name;lang-en=smithy)", &u), Tri::False);
+    assert_eq!(eval("(name;lang-en-=smithy)", &u), Tri::True);
+    assert_eq!(eval("(name;lang-en-=example org)", &u), Tri::True);
+    assert_eq!(eval("(name;lang-=johann schmidt)", &u), Tri::True);
+    assert_eq!(eval("(name;lang-en-=johann schmidt)", &u), Tri::False);
+    assert_eq!(eval("(sn;lang-en-=*)", &u), Tri::True);
+    assert_eq!(eval("(cn;lang-fr=*)", &u), Tri::False);
+    assert_eq!(eval("(name;lang-en-=smi*)", &u), Tri::True);
+    // ;binary on a syntax without a BER form is an unrecognized description.
+    assert_eq!(eval("(cn;binary=john smith)", &u), Tri::Undefined);
+}
+
+#[test]
+fn hidden_tagged_forms_are_asked_for_with_their_options() {
+    let schema = Schema::builtin();
+    let u = account();
+    let hide_de = |name: &str| name != "cn;lang-de";
+    let f = Filter::parse("(cn=johann schmidt)").unwrap();
+    assert_eq!(f.evaluate(&u, &schema, &|_| true), Tri::True);
+    assert_eq!(f.evaluate(&u, &schema, &hide_de), Tri::False);
+    let any = Filter::parse("(:caseIgnoreMatch:=johann schmidt)").unwrap();
+    assert_eq!(any.evaluate(&u, &schema, &hide_de), Tri::False);
+}
+
+#[test]
+fn subschema_descriptions_match_by_name_or_oid() {
+    let schema = Schema::builtin();
+    let mut sub = entry("cn=Subschema", &[("objectClass", "subschema")]);
+    for (attr, values) in schema.subschema_values() {
+        sub.add_values(attr, values);
+    }
+    for f in [
+        "(objectClasses=top)",
+        "(objectClasses=2.5.6.0)",
+        "(objectClasses=CourierMailAccount)",
+        "(attributeTypes=commonName)",
+        "(attributeTypes=cn)",
+        "(attributeTypes=2.5.4.3)",
+        "(matchingRules=caseIgnoreMatch)",
+        "(matchingRules=2.5.13.2)",
+        "(ldapSyntaxes=1.3.6.1.4.1.1466.115.121.1.15)",
+        "(objectClasses:objectIdentifierFirstComponentMatch:=person)",
+    ] {
+        assert_eq!(eval(f, &sub), Tri::True, "{f}");
+    }
+    assert_eq!(eval("(objectClasses=noSuchClass)", &sub), Tri::False);
+    assert_eq!(eval("(objectClasses=2.5.6.999)", &sub), Tri::False);
+    // The assertion is an OID or a descriptor; anything else is Undefined.
+    assert_eq!(eval("(objectClasses=not a name)", &sub), Tri::Undefined);
+}

@@ -25,29 +25,34 @@ fn compare(view: &DirectoryView<'_>, req: &CompareRequest) -> Result<bool, LdapE
     let dn = parse_dn(&req.dn)?;
     let entry = view.visible(&dn)?;
     let schema = view.schema();
-    let name = schema.canonical_attr_name(&req.attr).ok_or_else(|| {
+    let desc = schema.attr_desc(&req.attr).ok_or_else(|| {
         LdapError::new(
             ResultCode::UndefinedAttributeType,
             format!("{}: attribute type undefined", req.attr),
         )
     })?;
+    let name = desc.to_string();
     let granted = view.allows(&dn, Some(&entry), Target::Attr(&name), AccessLevel::Compare);
     view.require(granted, format!("no compare access to {name}"))?;
-    let at = schema
-        .attribute(&name)
-        .ok_or_else(|| LdapError::internal("schema lookup"))?;
+    let at = desc.at;
     if !at.has_equality() {
         return Err(LdapError::new(
             ResultCode::InappropriateMatching,
             format!("{name}: no equality matching rule"),
         ));
     }
-    let values = entry.values(&name);
+    // The description's subtypes and tagged forms count too (`name` finds cn's
+    // values), each only where the identity may compare it.
+    let values = view.with_access(&dn, Some(&entry), |access| {
+        let may_compare = |a: &str| access.allows(Target::Attr(a), AccessLevel::Compare);
+        schema.described_values(&entry, &desc, &may_compare)
+    });
     if values.is_empty() {
         return Err(LdapError::new(
             ResultCode::NoSuchAttribute,
             format!("{name}: no such attribute"),
         ));
     }
-    Ok(values.iter().any(|v| at.values_equal(v, &req.value)))
+    let assertion = at.equality_assertion(&req.value);
+    Ok(values.iter().any(|v| assertion.matches(v)))
 }

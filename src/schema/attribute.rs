@@ -5,6 +5,27 @@ use super::matching::{self, Norm};
 use super::{syntax, AttributeType};
 use std::cmp::Ordering;
 
+/// The OID syntax, the assertion syntax of objectIdentifierFirstComponentMatch.
+const OID_SYNTAX: &str = "1.3.6.1.4.1.1466.115.121.1.38";
+
+/// An equality assertion under one attribute type's rule (see
+/// [`AttributeType::equality_assertion`]).
+pub struct EqualityAssertion<'a> {
+    norm: Norm,
+    key: Vec<u8>,
+    value: &'a [u8],
+}
+
+impl EqualityAssertion<'_> {
+    /// Whether the stored `value` matches the assertion.
+    pub fn matches(&self, value: &[u8]) -> bool {
+        match self.norm {
+            Norm::FirstComponent => matching::first_component_matches(value, self.value),
+            norm => matching::normalize(norm, value) == self.key,
+        }
+    }
+}
+
 impl AttributeType {
     /// True when the type has an equality rule (inherited or its own).
     pub fn has_equality(&self) -> bool {
@@ -24,6 +45,26 @@ impl AttributeType {
     /// when their keys are (also the key of equality indexes).
     pub fn eq_key(&self, value: &[u8]) -> Vec<u8> {
         matching::normalize(self.eq_norm(), value)
+    }
+
+    /// The equality assertion `value`, prepared once to test many stored values.
+    pub fn equality_assertion<'a>(&self, value: &'a [u8]) -> EqualityAssertion<'a> {
+        let norm = self.eq_norm();
+        EqualityAssertion {
+            norm,
+            key: matching::normalize(norm, value),
+            value,
+        }
+    }
+
+    /// Check an equality assertion value: against the rule's assertion syntax where
+    /// it differs from the attribute's (an OID for objectIdentifierFirstComponentMatch),
+    /// else against the attribute's syntax.
+    pub fn validate_assertion(&self, value: &[u8]) -> Result<(), String> {
+        match self.eq_norm() {
+            Norm::FirstComponent => syntax::validate(OID_SYNTAX, value),
+            _ => self.validate(value),
+        }
     }
 
     /// Whether two values are equal under the equality rule.

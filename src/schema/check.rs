@@ -1,6 +1,7 @@
 //! Entry checking against the schema (RFC 4512 section 2.4 and 3.3): object
 //! classes, MUST / MAY, SINGLE-VALUE, value syntax and naming.
 
+use super::description::Options;
 use super::{AttributeType, ClassKind, ObjectClass, Schema};
 use crate::entry::Entry;
 use thiserror::Error;
@@ -147,6 +148,13 @@ impl Schema {
             let at = self.attribute(&attr.name).ok_or_else(|| {
                 UndefinedAttributeType(format!("{}: attribute type undefined", attr.name))
             })?;
+            // A language range (cn;lang-en-) selects values; none can be stored under it.
+            if Options::parse(&attr.name).is_none_or(|o| o.has_range()) {
+                return Err(UndefinedAttributeType(format!(
+                    "{}: not an attribute description values can be stored under",
+                    attr.name
+                )));
+            }
             for (i, v) in attr.values.iter().enumerate() {
                 at.validate(v).map_err(|why| {
                     InvalidAttributeSyntax(format!(
@@ -155,8 +163,9 @@ impl Schema {
                     ))
                 })?;
             }
-            let options = sorted_options(&attr.name);
-            let same = |g: &Group| g.at.oid == at.oid && sorted_options(g.shown) == options;
+            let tags = Options::parse(&attr.name).map(|o| o.tags);
+            let same =
+                |g: &Group| g.at.oid == at.oid && Options::parse(g.shown).map(|o| o.tags) == tags;
             match groups.iter_mut().find(|g| same(g)) {
                 Some(g) => g.values.extend(attr.values.iter().map(Vec::as_slice)),
                 None => groups.push(Group {
@@ -285,18 +294,6 @@ impl Schema {
         }
         Ok(())
     }
-}
-
-/// The options of an attribute description, lower-cased and sorted, so that
-/// `cn;x;y` and `cn;Y;x` group together.
-fn sorted_options(desc: &str) -> Vec<String> {
-    let mut options: Vec<String> = desc
-        .split(';')
-        .skip(1)
-        .map(|o| o.to_ascii_lowercase())
-        .collect();
-    options.sort();
-    options
 }
 
 /// SINGLE-VALUE holds and no value appears twice (under the equality rule).

@@ -30,18 +30,6 @@ impl Schema {
         self.classes.items.iter()
     }
 
-    /// The schema's spelling of an attribute description, options kept in
-    /// lower case: `commonName;Lang-DE` -> `cn;lang-de`. None when unknown.
-    pub fn canonical_attr_name(&self, desc: &str) -> Option<String> {
-        let at = self.attribute(desc)?;
-        let mut out = at.name().to_string();
-        for opt in desc.split(';').skip(1) {
-            out.push(';');
-            out.push_str(&opt.to_ascii_lowercase());
-        }
-        Some(out)
-    }
-
     /// True when `sub` is `sup` or derives from it through SUP.
     pub fn is_subtype(&self, sub: &AttributeType, sup: &AttributeType) -> bool {
         let mut cur = Some(sub);
@@ -53,6 +41,12 @@ impl Schema {
             }
         }
         false
+    }
+
+    /// True when some other attribute type derives from `at` (`name`: cn, sn, ...).
+    pub fn has_subtypes(&self, at: &AttributeType) -> bool {
+        self.attribute_types()
+            .any(|t| t.oid != at.oid && self.is_subtype(t, at))
     }
 
     /// The class and all its superclasses, the class itself first.

@@ -6,20 +6,24 @@
 //!
 //! This file holds the model. Beside it: registry.rs (loading files into the
 //! tables), lookup.rs (finding definitions and walking SUP chains), attribute.rs
-//! (values under a type's rules), describe.rs (RFC 4512 descriptions for
+//! (values under a type's rules), description.rs (attribute descriptions: options,
+//! subtypes, what a request covers), describe.rs (RFC 4512 descriptions for
 //! cn=Subschema), check.rs (entries against the schema), parser.rs, matching/
 //! and syntax.rs.
 
 mod attribute;
 mod check;
 mod describe;
+pub mod description;
 mod lookup;
 pub mod matching;
 mod parser;
 mod registry;
 pub mod syntax;
 
+pub use attribute::EqualityAssertion;
 pub use check::{CheckedEntry, SchemaMode, SchemaViolation};
+pub use description::AttrDesc;
 
 use registry::Table;
 use std::collections::HashMap;

@@ -87,6 +87,14 @@ pub const SYNTAXES: &[SyntaxInfo] = &[
     syn!("1.3.6.1.4.1.4203.666.11.2.1", "CSN"),
 ];
 
+/// RFC 4522 section 4: syntaxes defined without an LDAP-specific encoding, whose
+/// values travel BER-encoded with the binary option (certificate, certificate list,
+/// certificate pair, supported algorithm). Only these accept `;binary`.
+pub fn requires_binary_transfer(oid: &str) -> bool {
+    oid.strip_prefix(P)
+        .is_some_and(|n| matches!(n, "8" | "9" | "10" | "49"))
+}
+
 /// True for the characters of PrintableString (RFC 4517 3.2).
 fn printable(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b" '()+,-./:?=".contains(&c)

@@ -1,9 +1,19 @@
 //! Attribute selection (RFC 4511 4.5.1.8): which attributes of an entry a search
-//! returns, given the list the client asked for.
+//! returns, given the list the client asked for. A description asks for its
+//! subtypes too (RFC 4512 2.5): `cn` returns `cn;lang-de`, `name` returns `sn`, and
+//! `name;lang-en-` every English-tagged name.
 
 use crate::entry::{Attribute, Entry};
 use crate::ops::request::SearchEntry;
-use crate::schema::Schema;
+use crate::schema::{AttrDesc, Schema};
+
+/// One attribute description of the request.
+enum Requested<'s> {
+    /// A description the schema recognizes.
+    Known(AttrDesc<'s>),
+    /// Anything else: matched by its exact name, so it finds nothing the schema knows.
+    Unknown(String),
+}
 
 /// The attributes a search asked for, resolved against the schema once per search.
 pub struct Selection<'s> {
@@ -11,7 +21,7 @@ pub struct Selection<'s> {
     none: bool,
     all_user: bool,
     all_operational: bool,
-    named: Vec<String>,
+    named: Vec<Requested<'s>>,
     types_only: bool,
 }
 
@@ -26,24 +36,31 @@ impl<'s> Selection<'s> {
             named: requested
                 .iter()
                 .filter(|a| !matches!(a.as_str(), "*" | "+" | "1.1"))
-                .map(|a| schema.canonical_attr_name(a).unwrap_or_else(|| a.clone()))
+                .map(|a| match schema.attr_desc(a) {
+                    Some(d) => Requested::Known(d),
+                    None => Requested::Unknown(a.clone()),
+                })
                 .collect(),
             types_only,
         }
     }
 
-    /// Whether the attribute `name` (as the schema spells it) is asked for.
+    /// Whether the attribute `name` (as an entry names it, options included) is
+    /// asked for: by a description covering it, or by `*` / `+`.
     pub fn wants(&self, name: &str) -> bool {
         if self.none {
             return false;
         }
-        if self.named.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        let stored = self.schema.stored_attr_desc(name);
+        let named = self.named.iter().any(|r| match (r, &stored) {
+            (Requested::Known(asked), Some(s)) => asked.covers(self.schema, s),
+            (Requested::Known(_), None) => false,
+            (Requested::Unknown(n), _) => n.eq_ignore_ascii_case(name),
+        });
+        if named {
             return true;
         }
-        let operational = self
-            .schema
-            .attribute(name)
-            .is_some_and(|at| at.is_operational());
+        let operational = stored.is_some_and(|d| d.at.is_operational());
         if operational {
             self.all_operational
         } else {
@@ -77,5 +94,76 @@ impl<'s> Selection<'s> {
             dn: entry.dn.to_string(),
             attrs,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wanted(requested: &[&str], stored: &[&str]) -> Vec<String> {
+        let schema = Schema::builtin();
+        let requested: Vec<String> = requested.iter().map(|s| s.to_string()).collect();
+        let selection = Selection::new(&schema, &requested, false);
+        stored
+            .iter()
+            .filter(|s| selection.wants(s))
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    const STORED: &[&str] = &[
+        "cn",
+        "cn;lang-de",
+        "cn;lang-en-us",
+        "sn;lang-en",
+        "sn",
+        "mail",
+        "userCertificate;binary",
+        "createTimestamp",
+    ];
+
+    #[test]
+    fn a_description_selects_its_tagged_forms_and_subtypes() {
+        assert_eq!(
+            wanted(&["cn"], STORED),
+            vec!["cn", "cn;lang-de", "cn;lang-en-us"]
+        );
+        assert_eq!(
+            wanted(&["commonName"], STORED),
+            vec!["cn", "cn;lang-de", "cn;lang-en-us"]
+        );
+        assert_eq!(
+            wanted(&["name"], STORED),
+            vec!["cn", "cn;lang-de", "cn;lang-en-us", "sn;lang-en", "sn"]
+        );
+        assert_eq!(wanted(&["name;lang-en-US"], STORED), vec!["cn;lang-en-us"]);
+        assert_eq!(
+            wanted(&["name;lang-en-"], STORED),
+            vec!["cn;lang-en-us", "sn;lang-en"]
+        );
+        assert_eq!(wanted(&["cn;LANG-DE"], STORED), vec!["cn;lang-de"]);
+        assert_eq!(
+            wanted(&["userCertificate"], STORED),
+            vec!["userCertificate;binary"]
+        );
+        assert_eq!(
+            wanted(&["userCertificate;binary"], STORED),
+            vec!["userCertificate;binary"]
+        );
+        assert!(wanted(&["noSuchAttr", "cn;binary"], STORED).is_empty());
+    }
+
+    #[test]
+    fn star_plus_and_one_one_are_unchanged() {
+        let user: Vec<&str> = STORED[..7].to_vec();
+        assert_eq!(wanted(&[], STORED), user);
+        assert_eq!(wanted(&["*"], STORED), user);
+        assert_eq!(wanted(&["+"], STORED), vec!["createTimestamp"]);
+        assert_eq!(
+            wanted(&["mail", "+"], STORED),
+            vec!["mail", "createTimestamp"]
+        );
+        assert!(wanted(&["1.1"], STORED).is_empty());
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! This file holds the model and the two entry points, [`normalize`] and
 //! [`compare`]; the rule table and each family's details live beside it:
-//! rules.rs (the table), string.rs, integer.rs and time.rs.
+//! rules.rs (the table), string.rs, integer.rs, time.rs and first_component.rs.
 
+mod first_component;
 mod integer;
 mod rules;
 mod string;
@@ -13,6 +14,7 @@ mod time;
 #[cfg(test)]
 mod tests;
 
+pub use first_component::first_component_matches;
 pub use integer::integer_value;
 pub use rules::RULES;
 pub use string::approx_key;
@@ -139,6 +141,16 @@ pub fn normalize(norm: Norm, value: &[u8]) -> Vec<u8> {
         Norm::Octet => return value.to_vec(),
     };
     out.into_bytes()
+}
+
+/// Whether `value` matches the equality `assertion` under `norm`: equal comparable
+/// forms, except for objectIdentifierFirstComponentMatch, whose assertion may be a
+/// descriptor naming the described element.
+pub fn assertion_matches(norm: Norm, value: &[u8], assertion: &[u8]) -> bool {
+    match norm {
+        Norm::FirstComponent => first_component_matches(value, assertion),
+        _ => normalize(norm, value) == normalize(norm, assertion),
+    }
 }
 
 /// Order two values under `norm`; None when the rule cannot order them

@@ -1,0 +1,353 @@
+//! Attribute descriptions (RFC 4512 2.5): an attribute type and its options.
+//!
+//! Tagging options (`cn;lang-de`, the language tags of RFC 3866) make subtypes:
+//! `cn` covers `cn;lang-de`, and a language range (`lang-en-`) covers every tag it
+//! begins. The binary option (RFC 4522) is a transfer option, not a tag:
+//! `userCertificate;binary` names the same attribute as `userCertificate`, and the
+//! syntaxes that need binary transfer are always stored and returned with it.
+//!
+//! Searches, filters, compare and access rules all decide "does this request cover
+//! that stored attribute" here, so they agree on it.
+
+use super::{base_of, syntax, AttributeType, Schema};
+use crate::entry::Entry;
+use std::borrow::Cow;
+use std::fmt;
+
+/// The transfer option of RFC 4522.
+const BINARY: &str = "binary";
+
+/// The options of an attribute description, as matching uses them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Tagging options, lower-cased (options are case-insensitive), sorted, each once.
+    pub tags: Vec<String>,
+    /// Whether the binary transfer option was given.
+    pub binary: bool,
+}
+
+impl Options {
+    /// The options of `desc` (`cn;Lang-DE;binary` -> tags `[lang-de]`, binary). None
+    /// when one is empty or not made of letters, digits and hyphens (RFC 4512 2.5).
+    pub fn parse(desc: &str) -> Option<Options> {
+        let mut out = Options::default();
+        for opt in desc.split(';').skip(1) {
+            let keychars = opt.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if opt.is_empty() || !keychars {
+                return None;
+            }
+            let opt = opt.to_ascii_lowercase();
+            if opt == BINARY {
+                out.binary = true;
+            } else if !out.tags.contains(&opt) {
+                out.tags.push(opt);
+            }
+        }
+        out.tags.sort();
+        Some(out)
+    }
+
+    /// Whether an attribute stored with these options is covered by a description
+    /// asking for `asked`'s: every tag asked for is carried (or, for a language
+    /// range, some tag it begins is). The binary option plays no part.
+    pub fn covered_by(&self, asked: &Options) -> bool {
+        asked
+            .tags
+            .iter()
+            .all(|a| self.tags.iter().any(|s| tag_covers(a, s)))
+    }
+
+    /// True when a tag is a language range, which requests may use but stored
+    /// attributes may not carry (RFC 3866 section 3).
+    pub fn has_range(&self) -> bool {
+        self.tags.iter().any(|t| is_language_range(t))
+    }
+}
+
+/// `lang-` and `lang-en-`: a language tag option with a trailing hyphen.
+fn is_language_range(tag: &str) -> bool {
+    tag.starts_with("lang-") && tag.ends_with('-')
+}
+
+/// RFC 3866: a tag covers itself; the range `lang-en-` covers `lang-en` and every
+/// tag below it (`lang-en-us`), and `lang-` covers every language tag.
+fn tag_covers(asked: &str, stored: &str) -> bool {
+    if asked == stored {
+        return true;
+    }
+    if !is_language_range(asked) {
+        return false;
+    }
+    let stem = &asked[..asked.len() - 1];
+    stored.starts_with(stem)
+        && (stored.len() == stem.len() || stored.as_bytes()[stem.len()] == b'-')
+}
+
+/// Whether two descriptions as written in an entry name the same attribute: the
+/// same type name and tags, whatever the case, the option order or a binary option.
+pub fn same_description(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    if !a.contains(';') && !b.contains(';') {
+        return false;
+    }
+    base_of(a).eq_ignore_ascii_case(base_of(b))
+        && matches!((Options::parse(a), Options::parse(b)), (Some(x), Some(y)) if x.tags == y.tags)
+}
+
+/// [`AttrDesc::covers`] by names alone, for callers without a schema: the same
+/// type name, and the stored options covered by the asked ones (no subtyping).
+pub fn name_covers(asked: &str, stored: &str) -> bool {
+    if asked.eq_ignore_ascii_case(stored) {
+        return true;
+    }
+    base_of(asked).eq_ignore_ascii_case(base_of(stored))
+        && matches!((Options::parse(asked), Options::parse(stored)), (Some(a), Some(s)) if s.covered_by(&a))
+}
+
+/// An attribute description resolved against the schema.
+#[derive(Debug, Clone)]
+pub struct AttrDesc<'s> {
+    /// The attribute type.
+    pub at: &'s AttributeType,
+    /// Its options.
+    pub options: Options,
+}
+
+impl<'s> AttrDesc<'s> {
+    /// Whether `stored`, an attribute of an entry, is this description or one of its
+    /// subtypes (RFC 4512 2.5.1 and 2.5.2): its type is this type or derives from it,
+    /// and it carries the tags asked for.
+    pub fn covers(&self, schema: &Schema, stored: &AttrDesc<'_>) -> bool {
+        stored.options.covered_by(&self.options) && schema.is_subtype(stored.at, self.at)
+    }
+
+    /// The canonical spelling: the schema's name for the type, the tags in order, and
+    /// `;binary` for syntaxes that travel only in binary (`commonName;Lang-DE` ->
+    /// `cn;lang-de`, `userCertificate` -> `userCertificate;binary`).
+    pub fn shown(&self) -> Cow<'s, str> {
+        if self.options.tags.is_empty() && !self.at.binary_transfer() {
+            Cow::Borrowed(self.at.name())
+        } else {
+            Cow::Owned(self.to_string())
+        }
+    }
+}
+
+impl fmt::Display for AttrDesc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.at.name())?;
+        for tag in &self.options.tags {
+            write!(f, ";{tag}")?;
+        }
+        if self.at.binary_transfer() {
+            write!(f, ";{BINARY}")?;
+        }
+        Ok(())
+    }
+}
+
+impl AttributeType {
+    /// True when the syntax has no LDAP-specific encoding, so values always travel
+    /// with the binary option (RFC 4522 section 4: certificates and the like).
+    pub fn binary_transfer(&self) -> bool {
+        self.syntax
+            .as_deref()
+            .is_some_and(syntax::requires_binary_transfer)
+    }
+}
+
+impl Schema {
+    /// The description `desc` resolved: its type (any alias or OID) and options. None
+    /// when the type is unknown, an option is malformed, or `;binary` is given for a
+    /// syntax without a BER form (RFC 4522 3: such a description is unrecognized).
+    pub fn attr_desc(&self, desc: &str) -> Option<AttrDesc<'_>> {
+        let at = self.attribute(desc)?;
+        let options = Options::parse(desc)?;
+        if options.binary && !at.binary_transfer() {
+            return None;
+        }
+        Some(AttrDesc { at, options })
+    }
+
+    /// An attribute as an entry names it: like [`Schema::attr_desc`], but a binary
+    /// option is tolerated on any syntax (earlier versions stored `jpegPhoto;binary`
+    /// as given), so such values stay readable.
+    pub fn stored_attr_desc(&self, name: &str) -> Option<AttrDesc<'_>> {
+        Some(AttrDesc {
+            at: self.attribute(name)?,
+            options: Options::parse(name)?,
+        })
+    }
+
+    /// The canonical spelling of a description (see [`AttrDesc::shown`]), the form
+    /// attributes are stored under: options kept, lower-cased and sorted, so
+    /// `cn;X;lang-DE` and `commonName;lang-de;x` are one attribute. None when
+    /// unrecognized. A language range keeps its form here (it is a valid request);
+    /// [`Schema::check_entry`] refuses it in an entry.
+    pub fn canonical_attr_name(&self, desc: &str) -> Option<String> {
+        self.attr_desc(desc).map(|d| d.to_string())
+    }
+
+    /// Whether the description `asked` covers the attribute `stored` (as an entry
+    /// names it): `cn` covers `cn;lang-de`, `name` covers `sn`. False when either is
+    /// unknown.
+    pub fn describes(&self, asked: &str, stored: &str) -> bool {
+        match (self.attr_desc(asked), self.stored_attr_desc(stored)) {
+            (Some(a), Some(s)) => a.covers(self, &s),
+            _ => false,
+        }
+    }
+
+    /// The values `asked` finds in `entry`: those of every attribute it covers, from
+    /// attributes `may_use` allows (asked with the attribute's canonical spelling, so
+    /// access rules see `cn;lang-de` for a tagged value).
+    pub fn described_values<'e>(
+        &self,
+        entry: &'e Entry,
+        asked: &AttrDesc<'_>,
+        may_use: &dyn Fn(&str) -> bool,
+    ) -> Vec<&'e [u8]> {
+        let mut out = Vec::new();
+        for attr in &entry.attrs {
+            let Some(stored) = self.stored_attr_desc(&attr.name) else {
+                continue;
+            };
+            if asked.covers(self, &stored) && may_use(&stored.shown()) {
+                out.extend(attr.values.iter().map(Vec::as_slice));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dn::Dn;
+
+    #[test]
+    fn options_are_case_insensitive_sorted_and_binary_is_apart() {
+        let o = Options::parse("cn;Lang-DE;X-Foo;lang-de").unwrap();
+        assert_eq!(o.tags, vec!["lang-de", "x-foo"]);
+        assert!(!o.binary);
+        let b = Options::parse("userCertificate;BINARY").unwrap();
+        assert!(b.tags.is_empty() && b.binary);
+        assert_eq!(Options::parse("cn;"), None);
+        assert_eq!(Options::parse("cn;a_b"), None);
+        assert!(Options::parse("name;lang-en-").unwrap().has_range());
+        assert!(!Options::parse("cn;x-").unwrap().has_range());
+    }
+
+    #[test]
+    fn language_ranges_cover_the_tags_they_begin() {
+        assert!(tag_covers("lang-en-", "lang-en"));
+        assert!(tag_covers("lang-en-", "lang-en-us"));
+        assert!(tag_covers("lang-", "lang-de"));
+        assert!(!tag_covers("lang-en-", "lang-eng"));
+        assert!(!tag_covers("lang-en-", "lang-de"));
+        assert!(!tag_covers("lang-en", "lang-en-us"));
+        assert!(!tag_covers("x-", "x-y"));
+    }
+
+    #[test]
+    fn canonical_names_keep_options_and_know_binary() {
+        let s = Schema::builtin();
+        let canon = |d: &str| s.canonical_attr_name(d);
+        assert_eq!(canon("commonName;Lang-DE").as_deref(), Some("cn;lang-de"));
+        assert_eq!(canon("CN;x;LANG-de").as_deref(), Some("cn;lang-de;x"));
+        assert_eq!(canon("cn;lang-de;x"), canon("cn;x;lang-de"));
+        // RFC 4522: certificates are stored and shown with ;binary, given or not.
+        assert_eq!(
+            canon("userCertificate").as_deref(),
+            Some("userCertificate;binary")
+        );
+        assert_eq!(
+            canon("usercertificate;Binary").as_deref(),
+            Some("userCertificate;binary")
+        );
+        // ;binary on a syntax without a BER form is unrecognized.
+        assert_eq!(canon("cn;binary"), None);
+        assert_eq!(canon("jpegPhoto;binary"), None);
+        // a language range is a request's form, kept as given
+        assert_eq!(canon("Name;Lang-EN-").as_deref(), Some("name;lang-en-"));
+    }
+
+    #[test]
+    fn entries_keep_tagged_forms_but_no_ranges() {
+        use crate::schema::{SchemaMode, SchemaViolation};
+        let s = Schema::builtin();
+        let mut e = Entry::new(Dn::parse("cn=x,o=y").unwrap());
+        e.add_values("objectClass", [b"person".to_vec()]);
+        e.add_values("cn", [b"x".to_vec()]);
+        e.add_values("sn", [b"y".to_vec()]);
+        e.add_values("cn;lang-de", [b"x".to_vec()]);
+        e.add_values("sn;x-nick;lang-de", [b"why".to_vec()]);
+        assert!(s.check_entry(&e, SchemaMode::Strict).is_ok());
+        e.add_values("cn;lang-en-", [b"z".to_vec()]);
+        assert!(matches!(
+            s.check_entry(&e, SchemaMode::Strict),
+            Err(SchemaViolation::UndefinedAttributeType(_))
+        ));
+    }
+
+    #[test]
+    fn descriptions_cover_tagged_forms_and_subtypes() {
+        let s = Schema::builtin();
+        assert!(s.describes("cn", "cn;lang-de"));
+        assert!(s.describes("commonName", "cn"));
+        assert!(s.describes("name", "sn"));
+        assert!(s.describes("name", "cn;lang-de"));
+        assert!(s.describes("name;lang-de", "cn;lang-de"));
+        assert!(!s.describes("name;lang-de", "cn"));
+        assert!(!s.describes("cn;lang-de", "cn;lang-en"));
+        assert!(s.describes("cn;lang-de", "cn;lang-de;x"));
+        assert!(s.describes("name;lang-en-", "sn;lang-en-us"));
+        assert!(!s.describes("cn", "name"));
+        assert!(!s.describes("cn", "sn"));
+        assert!(s.describes("userCertificate", "userCertificate;binary"));
+        assert!(s.describes("userCertificate;binary", "userCertificate"));
+        assert!(!s.describes("noSuchAttr", "cn"));
+    }
+
+    #[test]
+    fn names_alone_compare_type_and_tags() {
+        assert!(same_description("cn;lang-de;x", "CN;X;Lang-DE"));
+        assert!(same_description(
+            "userCertificate;binary",
+            "userCertificate"
+        ));
+        assert!(!same_description("cn", "cn;lang-de"));
+        assert!(!same_description("cn", "sn"));
+        assert!(name_covers("userPassword", "userPassword;x"));
+        assert!(name_covers("userPassword", "USERPASSWORD"));
+        assert!(!name_covers("userPassword;x", "userPassword"));
+        assert!(!name_covers("user", "userPassword"));
+    }
+
+    #[test]
+    fn described_values_gather_subtypes_through_the_hook() {
+        let s = Schema::builtin();
+        let mut e = Entry::new(Dn::parse("cn=x,o=y").unwrap());
+        e.add_values("cn", [b"x".to_vec()]);
+        e.add_values("cn;lang-de", [b"ix".to_vec()]);
+        e.add_values("sn", [b"why".to_vec()]);
+        e.add_values("mail", [b"m@x".to_vec()]);
+        let name = s.attr_desc("name").unwrap();
+        let all = s.described_values(&e, &name, &|_| true);
+        assert_eq!(all, vec![&b"x"[..], b"ix", b"why"]);
+        let seen = std::cell::RefCell::new(Vec::new());
+        let no_tags = |a: &str| {
+            seen.borrow_mut().push(a.to_string());
+            !a.contains(';')
+        };
+        assert_eq!(
+            s.described_values(&e, &name, &no_tags),
+            vec![&b"x"[..], b"why"]
+        );
+        assert_eq!(*seen.borrow(), vec!["cn", "cn;lang-de", "sn"]);
+        let de = s.attr_desc("name;lang-de").unwrap();
+        assert_eq!(s.described_values(&e, &de, &|_| true), vec![&b"ix"[..]]);
+    }
+}
