@@ -248,8 +248,10 @@ impl Reader<'_> {
         let started = Instant::now();
         // Wake once a second to look at both clocks: a slow sender's first byte
         // may come at any moment after the wait began.
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        tick.tick().await;
+        // (Its first tick a second from now: an immediate first tick would still wait
+        // for the timer driver's next turn, a millisecond added to every request.)
+        let second = Duration::from_secs(1);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
         let conn = self.conn;
         loop {
             tokio::select! {
