@@ -281,6 +281,7 @@ fn critical_controls_the_server_lacks_fail_the_operation() {
         controls: vec![Control {
             oid: "1.2.3.4.5".into(),
             critical: true,
+            value: ControlValue::Unsupported,
         }],
     };
     let r = do_op(&state, &session(Identity::Anonymous), 1, req);

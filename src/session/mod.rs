@@ -16,7 +16,6 @@ use crate::state::ServerState;
 use futures::StreamExt;
 use inflight::InFlight;
 use ldap3_proto::proto::LdapMsg;
-use ldap3_proto::LdapCodec;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -38,6 +37,9 @@ pub struct Session {
     pub peer_ip: Option<std::net::IpAddr>,
     /// Whether the connection is protected by TLS (or is a local socket).
     pub secure: bool,
+    /// The paged searches the client has open (RFC 2696): the one piece of
+    /// connection state operations share, since a cookie outlives its search.
+    pub paged: crate::ops::paged::PagedSearches,
 }
 
 impl Session {
@@ -49,6 +51,7 @@ impl Session {
             identity: Identity::Anonymous,
             peer_ip,
             secure,
+            paged: Default::default(),
         }
     }
 }
@@ -57,7 +60,7 @@ impl Session {
 pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for T {}
 
-type Conn = Framed<Box<dyn Transport>, LdapCodec>;
+type Conn = Framed<Box<dyn Transport>, wire::Codec>;
 type Source = futures::stream::SplitStream<Conn>;
 
 /// Serve one connection until the client unbinds, disconnects, idles out or errs.
@@ -69,7 +72,7 @@ pub fn run(
 ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async move {
         let limits = &state.config.limits;
-        let codec = LdapCodec::new(Some(limits.max_message_bytes), Some(limits.max_ber_depth));
+        let codec = wire::Codec::new(limits.max_message_bytes, limits.max_ber_depth);
         let (sink, source) = Framed::new(stream, codec).split();
         let (out, writer) = writer::start(sink);
         let mut conn = Connection {
@@ -199,7 +202,7 @@ async fn next_request(
     source: &mut Source,
     out: &Sender<LdapMsg>,
     idle_clock: bool,
-) -> Option<LdapMsg> {
+) -> Option<wire::Incoming> {
     let idle = Duration::from_secs(state.config.limits.idle_timeout_secs.max(1));
     let next = if idle_clock {
         tokio::time::timeout(idle, source.next()).await
