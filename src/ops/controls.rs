@@ -113,9 +113,16 @@ mod tests {
         assert!(h.paged.is_none());
         let h = honoured(&lax, ResponseKind::Search).unwrap();
         assert!(h.paged.is_some());
-        let pre = [control("1.3.6.1.1.13.1", true, ControlValue::PreRead(vec![]))];
+        let pre = [control(
+            "1.3.6.1.1.13.1",
+            true,
+            ControlValue::PreRead(vec![]),
+        )];
         assert!(honoured(&pre, ResponseKind::Add).is_err());
-        assert!(honoured(&pre, ResponseKind::Delete).unwrap().pre_read.is_some());
+        assert!(honoured(&pre, ResponseKind::Delete)
+            .unwrap()
+            .pre_read
+            .is_some());
     }
 
     #[test]

@@ -171,8 +171,7 @@ impl Search<'_> {
         }
         match (paging, sorted) {
             (Some(page), _) => {
-                let (outcome, control) =
-                    paged::page(view, &self.session.paged, query, page, emit);
+                let (outcome, control) = paged::page(view, &self.session.paged, query, page, emit);
                 (outcome, vec![control])
             }
             (None, Some(order)) => (in_order(view, query, order, emit), Vec::new()),

@@ -164,7 +164,10 @@ impl<'o, 's> Ranking<'o, 's> {
     pub fn finish(mut self) -> (Vec<Dn>, bool) {
         self.sort_and_cut();
         let exceeded = self.limit > 0 && self.seen > self.limit as u64;
-        (self.items.into_iter().map(|(_, _, dn)| dn).collect(), exceeded)
+        (
+            self.items.into_iter().map(|(_, _, dn)| dn).collect(),
+            exceeded,
+        )
     }
 }
 

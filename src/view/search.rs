@@ -109,10 +109,12 @@ impl DirectoryView<'_> {
         let (stats, stopped) = self.each_match(query, &mut |entry, access| {
             let sort_values = sort_attrs
                 .iter()
-                .map(|a| match access.allows(Target::Attr(a), AccessLevel::Read) {
-                    true => entry.values(a).to_vec(),
-                    false => Vec::new(),
-                })
+                .map(
+                    |a| match access.allows(Target::Attr(a), AccessLevel::Read) {
+                        true => entry.values(a).to_vec(),
+                        false => Vec::new(),
+                    },
+                )
                 .collect();
             sent += 1;
             let listed = Listed {
@@ -243,7 +245,12 @@ impl DirectoryView<'_> {
     }
 
     /// `entry` reduced to the attributes of `selection` this identity may read.
-    fn reduce(&self, entry: &Entry, selection: &Selection<'_>, access: &EntryAccess<'_>) -> SearchEntry {
+    fn reduce(
+        &self,
+        entry: &Entry,
+        selection: &Selection<'_>,
+        access: &EntryAccess<'_>,
+    ) -> SearchEntry {
         let computed = self.computed_attributes(entry, selection);
         let may_read = |attr: &str| access.allows(Target::Attr(attr), AccessLevel::Read);
         selection.reduce(entry, &computed, &may_read)

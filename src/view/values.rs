@@ -13,8 +13,11 @@ use crate::schema::Schema;
 pub fn keep_matching(items: &[Filter], dn: &Dn, found: &mut SearchEntry, schema: &Schema) {
     for attr in &mut found.attrs {
         let name = attr.name.clone();
-        attr.values
-            .retain(|value| items.iter().any(|item| matches_value(item, dn, &name, value, schema)));
+        attr.values.retain(|value| {
+            items
+                .iter()
+                .any(|item| matches_value(item, dn, &name, value, schema))
+        });
     }
 }
 
@@ -68,7 +71,11 @@ mod tests {
             .collect();
         assert_eq!(
             values,
-            vec![("cn".into(), 0), ("mail".into(), 1), ("uidNumber".into(), 1)]
+            vec![
+                ("cn".into(), 0),
+                ("mail".into(), 1),
+                ("uidNumber".into(), 1)
+            ]
         );
         assert_eq!(e.attrs[1].values[0], b"alice@y.example");
     }

@@ -51,7 +51,11 @@ impl WriteControls<'_> {
         if self.assertion.is_some() || self.pre_read.is_some() || self.post_read.is_some() {
             Hold {
                 _shared: None,
-                _exclusive: Some(CONDITIONED_WRITES.write().unwrap_or_else(|e| e.into_inner())),
+                _exclusive: Some(
+                    CONDITIONED_WRITES
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner()),
+                ),
             }
         } else {
             Hold {

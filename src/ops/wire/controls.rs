@@ -265,7 +265,10 @@ mod tests {
             ControlValue::Assertion(Filter::parse("(cn=x*)").unwrap())
         );
         let c = control(raw(OID_PRE_READ, false, Some(strings(&["cn", "+"]))));
-        assert_eq!(c.value, ControlValue::PreRead(vec!["cn".into(), "+".into()]));
+        assert_eq!(
+            c.value,
+            ControlValue::PreRead(vec!["cn".into(), "+".into()])
+        );
         let c = control(raw(OID_POST_READ, false, Some(strings(&[]))));
         assert_eq!(c.value, ControlValue::PostRead(vec![]));
     }
@@ -299,7 +302,12 @@ mod tests {
 
     #[test]
     fn bad_values_are_malformed_and_unknown_oids_unsupported() {
-        for oid in [OID_ASSERTION, OID_PRE_READ, OID_PAGED_RESULTS, OID_SORT_REQUEST] {
+        for oid in [
+            OID_ASSERTION,
+            OID_PRE_READ,
+            OID_PAGED_RESULTS,
+            OID_SORT_REQUEST,
+        ] {
             let c = control(raw(oid, false, Some(b"\x04\x05ab".to_vec())));
             assert!(matches!(c.value, ControlValue::Malformed(_)), "{oid}");
         }
