@@ -22,6 +22,8 @@ pub mod sort;
 pub mod wire;
 
 #[cfg(test)]
+mod controls_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::dn::Dn;
