@@ -40,6 +40,8 @@ pub enum ResultCode {
     ObjectClassModsProhibited = 69,
     AffectsMultipleDsas = 71,
     Other = 80,
+    /// RFC 4528: the entry did not match the assertion control's filter.
+    AssertionFailed = 122,
 }
 
 impl ResultCode {
@@ -78,6 +80,11 @@ impl LdapError {
             matched: matched.into(),
             message: String::new(),
         }
+    }
+
+    /// sizeLimitExceeded: a search found more entries than it may return.
+    pub fn size_limit_exceeded() -> Self {
+        LdapError::new(ResultCode::SizeLimitExceeded, "size limit exceeded")
     }
 
     /// An internal failure (store I/O): the client learns only that it failed.

@@ -1,5 +1,6 @@
 //! Add (RFC 4511 4.7).
 
+use super::controls::Honoured;
 use super::parse_dn;
 use super::request::{AddRequest, Response, ResponseKind};
 use crate::entry::Entry;
@@ -8,15 +9,23 @@ use crate::session::Session;
 use crate::state::ServerState;
 use crate::view::DirectoryView;
 
-/// Add the entry, if the identity may write it under its parent.
-pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: AddRequest) -> Response {
+/// Add the entry, if the identity may write it under its parent (and it matches the
+/// assertion control); the post-read control returns it as stored.
+pub fn run(
+    state: &ServerState,
+    session: &Session,
+    log: &OpLog,
+    req: AddRequest,
+    controls: &Honoured<'_>,
+) -> Response {
     log.line(&format!("ADD dn=\"{}\"", req.dn));
     let view = DirectoryView::new(state, &session.identity);
     let outcome = parse_dn(&req.dn).and_then(|dn| {
-        view.add(Entry {
+        let entry = Entry {
             dn,
             attrs: req.attrs,
-        })
+        };
+        view.add_with(entry, &controls.write())
     });
-    super::finish(log, ResponseKind::Add, outcome)
+    super::finish_write(log, ResponseKind::Add, outcome)
 }

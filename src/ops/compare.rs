@@ -1,19 +1,28 @@
 //! Compare (RFC 4511 4.10).
 
+use super::controls::Honoured;
 use super::parse_dn;
 use super::request::{CompareRequest, Response, ResponseKind};
 use crate::acl::{AccessLevel, Target};
 use crate::error::{LdapError, ResultCode};
+use crate::filter::Filter;
 use crate::log::OpLog;
 use crate::session::Session;
 use crate::state::ServerState;
 use crate::view::DirectoryView;
 
-/// Answer compareTrue or compareFalse, or the error.
-pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: CompareRequest) -> Response {
+/// Answer compareTrue or compareFalse, or the error (assertionFailed when the entry
+/// does not match the assertion control).
+pub fn run(
+    state: &ServerState,
+    session: &Session,
+    log: &OpLog,
+    req: CompareRequest,
+    controls: &Honoured<'_>,
+) -> Response {
     log.line(&format!("CMP dn=\"{}\" attr=\"{}\"", req.dn, req.attr));
     let view = DirectoryView::new(state, &session.identity);
-    let outcome = match compare(&view, &req) {
+    let outcome = match compare(&view, &req, controls.assertion) {
         Ok(true) => Err(LdapError::new(ResultCode::CompareTrue, "")),
         Ok(false) => Err(LdapError::new(ResultCode::CompareFalse, "")),
         Err(e) => Err(e),
@@ -21,7 +30,11 @@ pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: CompareRequ
     super::finish(log, ResponseKind::Compare, outcome)
 }
 
-fn compare(view: &DirectoryView<'_>, req: &CompareRequest) -> Result<bool, LdapError> {
+fn compare(
+    view: &DirectoryView<'_>,
+    req: &CompareRequest,
+    assertion: Option<&Filter>,
+) -> Result<bool, LdapError> {
     let dn = parse_dn(&req.dn)?;
     let entry = view.visible(&dn)?;
     let schema = view.schema();
@@ -34,6 +47,9 @@ fn compare(view: &DirectoryView<'_>, req: &CompareRequest) -> Result<bool, LdapE
     let name = desc.to_string();
     let granted = view.allows(&dn, Some(&entry), Target::Attr(&name), AccessLevel::Compare);
     view.require(granted, format!("no compare access to {name}"))?;
+    if let Some(filter) = assertion {
+        view.check_assertion(&entry, filter)?;
+    }
     let at = desc.at;
     if !at.has_equality() {
         return Err(LdapError::new(

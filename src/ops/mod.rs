@@ -8,16 +8,21 @@ pub mod abandon;
 pub mod add;
 pub mod bind;
 pub mod compare;
+pub mod controls;
 pub mod delete;
 pub mod extended;
 pub mod modify;
 pub mod modrdn;
+pub mod paged;
 pub mod passwd;
 pub mod request;
 pub mod rootdse;
 pub mod search;
+pub mod sort;
 pub mod wire;
 
+#[cfg(test)]
+mod controls_tests;
 #[cfg(test)]
 mod tests;
 
@@ -26,20 +31,12 @@ use crate::error::{LdapError, OpResult, ResultCode};
 use crate::log::OpLog;
 use crate::session::Session;
 use crate::state::ServerState;
-use request::{Control, Effect, Operation, Reply, Request, Response};
+use crate::view::ReadBack;
+use request::{Effect, Operation, Reply, Request, Response, ResponseControl};
 
 /// Parse a DN from the wire, mapping failure to invalidDNSyntax.
 pub fn parse_dn(s: &str) -> Result<Dn, LdapError> {
     Dn::parse(s).map_err(|e| LdapError::new(ResultCode::InvalidDnSyntax, e.to_string()))
-}
-
-/// A control the server does not implement and the client marked critical
-/// (RFC 4511 4.1.11): the operation must fail with unavailableCriticalExtension.
-fn unsupported_critical(controls: &[Control]) -> Option<&str> {
-    controls
-        .iter()
-        .find(|c| c.critical && !rootdse::SUPPORTED_CONTROLS.contains(&c.oid.as_str()))
-        .map(|c| c.oid.as_str())
 }
 
 /// Whether `req` is answered in microseconds, so the connection loop may run it in
@@ -75,17 +72,22 @@ pub fn stream_op(
     out: &mut dyn FnMut(Reply) -> bool,
 ) -> Effect {
     let log = OpLog::new(session.conn, op_no);
-    if let (Some(oid), Some(kind)) = (unsupported_critical(&req.controls), req.op.response_kind()) {
-        let res = OpResult::from(LdapError::new(
-            ResultCode::UnavailableCriticalExtension,
-            format!("critical extension is not recognized: {oid}"),
-        ));
-        log.result(&res, None);
-        out(Reply::Done(kind, res));
-        return Effect::None;
-    }
-    let response = match req.op {
-        Operation::Search(r) => return search::run(state, session, &log, r, out),
+    let Request { op, controls, .. } = req;
+    // Unbind and abandon have no response to fail, so their controls are ignored.
+    let honoured = match op.response_kind() {
+        Some(kind) => match controls::honoured(&controls, kind) {
+            Ok(h) => h,
+            Err(e) => {
+                let res = OpResult::from(e);
+                log.result(&res, None);
+                out(Reply::Done(kind, res));
+                return Effect::None;
+            }
+        },
+        None => controls::Honoured::default(),
+    };
+    let response = match op {
+        Operation::Search(r) => return search::run(state, session, &log, r, &honoured, out),
         Operation::Bind(r) => bind::run(state, session, &log, r),
         Operation::Unbind => {
             log.line("UNBIND");
@@ -94,11 +96,11 @@ pub fn stream_op(
                 effect: Effect::Close,
             }
         }
-        Operation::Add(r) => add::run(state, session, &log, r),
-        Operation::Modify(r) => modify::run(state, session, &log, r),
-        Operation::Delete(dn) => delete::run(state, session, &log, &dn),
-        Operation::ModDn(r) => modrdn::run(state, session, &log, r),
-        Operation::Compare(r) => compare::run(state, session, &log, r),
+        Operation::Add(r) => add::run(state, session, &log, r, &honoured),
+        Operation::Modify(r) => modify::run(state, session, &log, r, &honoured),
+        Operation::Delete(dn) => delete::run(state, session, &log, &dn, &honoured),
+        Operation::ModDn(r) => modrdn::run(state, session, &log, r, &honoured),
+        Operation::Compare(r) => compare::run(state, session, &log, r, &honoured),
         Operation::Abandon(id) => abandon::run(&log, id),
         Operation::Extended(r) => extended::run(state, session, &log, r),
         Operation::Unexpected(what) => {
@@ -117,7 +119,30 @@ pub fn stream_op(
 
 /// Log the result of a one-reply operation and answer with it.
 fn finish(log: &OpLog, kind: request::ResponseKind, outcome: Result<(), LdapError>) -> Response {
+    finish_write(log, kind, outcome.map(|()| ReadBack::default()))
+}
+
+/// Log the result of a write and answer with it, carrying the entry the read
+/// controls asked for (RFC 4527: only when the write succeeded).
+fn finish_write(
+    log: &OpLog,
+    kind: request::ResponseKind,
+    outcome: Result<ReadBack, LdapError>,
+) -> Response {
+    let (outcome, read_back) = match outcome {
+        Ok(read) => (Ok(()), read),
+        Err(e) => (Err(e), ReadBack::default()),
+    };
     let res = OpResult::from(outcome);
     log.result(&res, None);
-    Response::done(kind, res)
+    let controls: Vec<ResponseControl> = read_back
+        .pre
+        .map(ResponseControl::PreRead)
+        .into_iter()
+        .chain(read_back.post.map(ResponseControl::PostRead))
+        .collect();
+    Response {
+        replies: vec![Reply::with_controls(Reply::Done(kind, res), controls)],
+        effect: Effect::None,
+    }
 }

@@ -1,5 +1,6 @@
 //! ModifyDN (RFC 4511 4.9): rename a leaf, optionally under a new superior.
 
+use super::controls::Honoured;
 use super::parse_dn;
 use super::request::{ModDnRequest, Response, ResponseKind};
 use crate::dn::Rdn;
@@ -7,10 +8,17 @@ use crate::error::{LdapError, ResultCode};
 use crate::log::OpLog;
 use crate::session::Session;
 use crate::state::ServerState;
-use crate::view::DirectoryView;
+use crate::view::{DirectoryView, ReadBack, WriteControls};
 
-/// Rename the entry, if the identity may write at the old and the new place.
-pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: ModDnRequest) -> Response {
+/// Rename the entry, if the identity may write at the old and the new place (and it
+/// matches the assertion control); the read controls return it before and after.
+pub fn run(
+    state: &ServerState,
+    session: &Session,
+    log: &OpLog,
+    req: ModDnRequest,
+    controls: &Honoured<'_>,
+) -> Response {
     log.line(&format!(
         "MODRDN dn=\"{}\" newrdn=\"{}\" deleteoldrdn={} newSuperior=\"{}\"",
         req.dn,
@@ -19,13 +27,24 @@ pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: ModDnReques
         req.new_superior.as_deref().unwrap_or("")
     ));
     let view = DirectoryView::new(state, &session.identity);
-    super::finish(log, ResponseKind::ModDn, rename(&view, &req))
+    let outcome = rename(&view, &req, &controls.write());
+    super::finish_write(log, ResponseKind::ModDn, outcome)
 }
 
-fn rename(view: &DirectoryView<'_>, req: &ModDnRequest) -> Result<(), LdapError> {
+fn rename(
+    view: &DirectoryView<'_>,
+    req: &ModDnRequest,
+    controls: &WriteControls<'_>,
+) -> Result<ReadBack, LdapError> {
     let dn = parse_dn(&req.dn)?;
     let new_rdn = Rdn::parse(&req.new_rdn)
         .map_err(|e| LdapError::new(ResultCode::InvalidDnSyntax, format!("newrdn: {e}")))?;
     let new_superior = req.new_superior.as_deref().map(parse_dn).transpose()?;
-    view.rename(&dn, &new_rdn, req.delete_old_rdn, new_superior.as_ref())
+    view.rename_with(
+        &dn,
+        &new_rdn,
+        req.delete_old_rdn,
+        new_superior.as_ref(),
+        controls,
+    )
 }

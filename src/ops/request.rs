@@ -19,13 +19,58 @@ pub struct Request {
     pub controls: Vec<Control>,
 }
 
-/// A request control (RFC 4511 4.1.11), by OID and criticality.
+/// A request control (RFC 4511 4.1.11): its OID, criticality and decoded value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Control {
     /// The control's OID.
     pub oid: String,
     /// Whether the client marked it critical.
     pub critical: bool,
+    /// What it asks, for the controls the server implements.
+    pub value: ControlValue,
+}
+
+/// The value of a request control, decoded for the controls the server honours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlValue {
+    /// RFC 3296 ManageDsaIT: accepted, there are no referrals to manage.
+    ManageDsaIt,
+    /// RFC 2696 simple paged results.
+    PagedResults(PagedResults),
+    /// RFC 2891 server-side sorting, the keys in order of precedence.
+    Sort(Vec<SortKey>),
+    /// RFC 3876 values return filter: its simple filter items.
+    ValuesReturn(Vec<Filter>),
+    /// RFC 4528 assertion: the filter the target entry must match.
+    Assertion(Filter),
+    /// RFC 4527 pre-read: the attributes to return from the entry before the write.
+    PreRead(Vec<String>),
+    /// RFC 4527 post-read: the attributes to return from the entry after the write.
+    PostRead(Vec<String>),
+    /// A control the server implements whose value did not decode (protocolError).
+    Malformed(String),
+    /// A control the server does not implement.
+    Unsupported,
+}
+
+/// The request value of simple paged results (RFC 2696).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagedResults {
+    /// Entries wanted in this page; 0 abandons the paged search.
+    pub size: i64,
+    /// Empty on the first request, then the cookie of the previous page.
+    pub cookie: Vec<u8>,
+}
+
+/// One sort key of a server-side sort request (RFC 2891).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    /// The attribute description to sort by.
+    pub attr: String,
+    /// An ordering rule to use instead of the attribute's own.
+    pub ordering_rule: Option<String>,
+    /// Largest first.
+    pub reverse: bool,
 }
 
 /// The operations of RFC 4511 4.2-4.12.
@@ -234,6 +279,30 @@ pub enum ExtendedValue {
     GeneratedPassword(String),
 }
 
+/// A response control (RFC 4511 4.1.11) the server attaches to a final reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseControl {
+    /// RFC 2696: the estimated result size and the cookie for the next page (empty
+    /// when the paged search is over).
+    PagedResults {
+        /// Entries in the whole result set, as far as the server knows.
+        size: i64,
+        /// Opaque; the next request sends it back.
+        cookie: Vec<u8>,
+    },
+    /// RFC 2891 sortKeyResponseControl: whether the results are sorted.
+    SortResult {
+        /// success, or why the server did not sort.
+        code: crate::error::ResultCode,
+        /// The sort key's attribute that caused the failure.
+        attr: Option<String>,
+    },
+    /// RFC 4527: the entry before the write.
+    PreRead(SearchEntry),
+    /// RFC 4527: the entry after the write.
+    PostRead(SearchEntry),
+}
+
 /// One message to the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
@@ -250,6 +319,27 @@ pub enum Reply {
         /// The responseValue.
         value: ExtendedValue,
     },
+    /// A reply that carries response controls.
+    WithControls {
+        /// The reply itself.
+        reply: Box<Reply>,
+        /// The controls attached to its message.
+        controls: Vec<ResponseControl>,
+    },
+}
+
+impl Reply {
+    /// `reply` with `controls` attached, or as it is when there are none.
+    pub fn with_controls(reply: Reply, controls: Vec<ResponseControl>) -> Reply {
+        if controls.is_empty() {
+            reply
+        } else {
+            Reply::WithControls {
+                reply: Box::new(reply),
+                controls,
+            }
+        }
+    }
 }
 
 /// What the connection loop does after sending the replies of an operation.

@@ -1,5 +1,6 @@
 //! The root DSE (RFC 4512 5.1) and the subschema subentry (RFC 4512 4.2).
 
+use super::wire;
 use crate::directory::SUBSCHEMA_DN;
 use crate::dn::Dn;
 use crate::entry::Entry;
@@ -7,13 +8,22 @@ use crate::state::ServerState;
 
 /// Extended operations the server answers.
 pub const SUPPORTED_EXTENSIONS: &[&str] = &[
-    super::wire::OID_STARTTLS,
-    super::wire::OID_WHOAMI,
-    super::wire::OID_PASSWORD_MODIFY,
+    wire::OID_STARTTLS,
+    wire::OID_WHOAMI,
+    wire::OID_PASSWORD_MODIFY,
 ];
 
-/// Controls the server understands (ManageDsaIT is accepted: there are no referrals).
-pub const SUPPORTED_CONTROLS: &[&str] = &["2.16.840.1.113730.3.4.2"];
+/// Controls the server honours (ManageDsaIT is accepted: there are no referrals);
+/// ops/controls.rs says which operations each applies to.
+pub const SUPPORTED_CONTROLS: &[&str] = &[
+    wire::OID_MANAGE_DSA_IT,
+    wire::OID_PAGED_RESULTS,
+    wire::OID_SORT_REQUEST,
+    wire::OID_VALUES_RETURN,
+    wire::OID_ASSERTION,
+    wire::OID_PRE_READ,
+    wire::OID_POST_READ,
+];
 
 /// Features: all operational attributes (`+`), absolute true/false filters, modify-increment.
 pub const SUPPORTED_FEATURES: &[&str] = &[

@@ -1,17 +1,23 @@
 //! Search (RFC 4511 4.5): the root DSE and cn=Subschema here, everything else
-//! through the access-checked view, which returns entries already reduced.
+//! through the access-checked view, which returns entries already reduced. The
+//! search controls shape the answer: an assertion on the base (RFC 4528), values
+//! return (RFC 3876, in the view), sorting (RFC 2891, sort.rs) and paging (RFC 2696,
+//! paged.rs).
 
-use super::request::{Effect, Reply, ResponseKind, SearchEntry, SearchRequest};
+use super::controls::Honoured;
+use super::paged::{self, PageRequest};
+use super::request::{Effect, Reply, ResponseControl, ResponseKind, SearchEntry, SearchRequest};
+use super::sort::{Ranking, SortOrder};
 use super::{parse_dn, rootdse};
 use crate::directory::SUBSCHEMA_DN;
 use crate::dn::Dn;
 use crate::dn::Scope;
-use crate::error::{LdapError, OpResult};
+use crate::error::{LdapError, OpResult, ResultCode};
 use crate::filter::Tri;
 use crate::log::OpLog;
 use crate::session::Session;
 use crate::state::ServerState;
-use crate::view::{DirectoryView, SearchQuery, Selection};
+use crate::view::{keep_returned_values, DirectoryView, SearchQuery, Selection};
 
 /// The entries, each handed to `out` as it is found, then SearchResultDone. When
 /// `out` refuses an entry (the search was abandoned) nothing more is sent.
@@ -20,6 +26,7 @@ pub fn run(
     session: &Session,
     log: &OpLog,
     req: SearchRequest,
+    controls: &Honoured<'_>,
     out: &mut dyn FnMut(Reply) -> bool,
 ) -> Effect {
     log.line(&format!(
@@ -34,7 +41,7 @@ pub fn run(
     }
     let mut sent = 0usize;
     let mut open = true;
-    let outcome = search(state, session, log, &req, &mut |e| {
+    let (outcome, response_controls) = search(state, session, log, &req, controls, &mut |e| {
         open = out(Reply::Entry(e));
         sent += 1;
         open
@@ -45,7 +52,8 @@ pub fn run(
     }
     let res = OpResult::from(outcome);
     log.result(&res, Some(sent));
-    out(Reply::Done(ResponseKind::Search, res));
+    let done = Reply::Done(ResponseKind::Search, res);
+    out(Reply::with_controls(done, response_controls));
     Effect::None
 }
 
@@ -59,33 +67,40 @@ fn scope_number(scope: Scope) -> u8 {
     }
 }
 
+/// How a search ended, and the response controls its SearchResultDone carries.
+type Answer = (Result<(), LdapError>, Vec<ResponseControl>);
+
 fn search(
     state: &ServerState,
     session: &Session,
     log: &OpLog,
     req: &SearchRequest,
+    controls: &Honoured<'_>,
     emit: &mut dyn FnMut(SearchEntry) -> bool,
-) -> Result<(), LdapError> {
-    let base = parse_dn(&req.base)?;
-    let view = DirectoryView::new(state, &session.identity);
-    let selection = Selection::new(view.schema(), &req.attrs, req.types_only);
-    let special = if base.is_root() {
-        Some(rootdse::root_dse(state))
-    } else if base.same_as(&Dn::parse(SUBSCHEMA_DN).unwrap_or_default()) {
-        Some(rootdse::subschema(state))
-    } else {
-        None
+) -> Answer {
+    let base = match parse_dn(&req.base) {
+        Ok(base) => base,
+        Err(e) => return (Err(e), Vec::new()),
     };
-    if let Some(entry) = special {
-        // The root DSE and the subschema subentry are public (RFC 4512 5.1, 4.4).
-        if req.scope != Scope::Base {
-            return Err(LdapError::no_such_object(""));
-        }
-        if req.filter.evaluate(&entry, view.schema(), &|_| true) == Tri::True {
-            emit(selection.reduce(&entry, &[], &|_| true));
-        }
-        return Ok(());
-    }
+    let view = DirectoryView::new(state, &session.identity);
+    let order = match controls.sort {
+        None => None,
+        Some((keys, critical)) => match SortOrder::resolve(view.schema(), keys) {
+            Ok(order) => Some(Ok(order)),
+            // RFC 2891: a critical sort the server cannot do fails the search.
+            Err(f) if critical => {
+                let e = LdapError::new(
+                    ResultCode::UnavailableCriticalExtension,
+                    format!("cannot sort by {}", f.attr),
+                );
+                return (Err(e), vec![f.control()]);
+            }
+            Err(f) => Some(Err(f)),
+        },
+    };
+    let selection = Selection::new(view.schema(), &req.attrs, req.types_only);
+    // RFC 3876: the values return filter has no effect on a typesOnly search.
+    let values_return = controls.values_return.filter(|_| !req.types_only);
     let query = SearchQuery {
         base: &base,
         scope: req.scope,
@@ -93,8 +108,138 @@ fn search(
         selection: &selection,
         size_limit: req.size_limit,
         time_limit: req.time_limit,
+        values_return,
     };
-    let done = view.search(&query, emit)?;
+    let sorted = order.as_ref().and_then(|o| o.as_ref().ok());
+    let (outcome, mut response) = match special_entry(state, &base) {
+        Some(entry) => (
+            special(&view, &query, &entry, controls, emit),
+            one_page(controls),
+        ),
+        None => {
+            let paging = controls.paged.map(|paged| PageRequest {
+                paged,
+                fingerprint: fingerprint(session, req, &base, controls),
+                order: sorted,
+            });
+            let search = Search {
+                view: &view,
+                session,
+                log,
+                query: &query,
+                assertion: controls.assertion,
+            };
+            search.run(paging, sorted, emit)
+        }
+    };
+    match order {
+        Some(Ok(_)) => response.push(ResponseControl::SortResult {
+            code: sort_result(&outcome),
+            attr: None,
+        }),
+        Some(Err(f)) => response.push(f.control()),
+        None => {}
+    }
+    (outcome, response)
+}
+
+/// A search of the directory with what its controls ask.
+struct Search<'a> {
+    view: &'a DirectoryView<'a>,
+    session: &'a Session,
+    log: &'a OpLog,
+    query: &'a SearchQuery<'a>,
+    assertion: Option<&'a crate::filter::Filter>,
+}
+
+impl Search<'_> {
+    /// Paged, sorted or streamed; the assertion on the base first.
+    fn run(
+        &self,
+        paging: Option<PageRequest<'_, '_>>,
+        sorted: Option<&SortOrder<'_>>,
+        emit: &mut dyn FnMut(SearchEntry) -> bool,
+    ) -> Answer {
+        let (view, query) = (self.view, self.query);
+        if let Some(filter) = self.assertion {
+            let asserted = view
+                .visible(query.base)
+                .and_then(|entry| view.check_assertion(&entry, filter));
+            if let Err(e) = asserted {
+                return (Err(e), Vec::new());
+            }
+        }
+        match (paging, sorted) {
+            (Some(page), _) => {
+                let (outcome, control) = paged::page(view, &self.session.paged, query, page, emit);
+                (outcome, vec![control])
+            }
+            (None, Some(order)) => (in_order(view, query, order, emit), Vec::new()),
+            (None, None) => (plain(view, self.log, query, emit), Vec::new()),
+        }
+    }
+}
+
+/// The root DSE or the subschema subentry when `base` names one.
+fn special_entry(state: &ServerState, base: &Dn) -> Option<crate::entry::Entry> {
+    if base.is_root() {
+        Some(rootdse::root_dse(state))
+    } else if base.same_as(&Dn::parse(SUBSCHEMA_DN).unwrap_or_default()) {
+        Some(rootdse::subschema(state))
+    } else {
+        None
+    }
+}
+
+/// The root DSE and the subschema subentry are public (RFC 4512 5.1, 4.4).
+fn special(
+    view: &DirectoryView<'_>,
+    query: &SearchQuery<'_>,
+    entry: &crate::entry::Entry,
+    controls: &Honoured<'_>,
+    emit: &mut dyn FnMut(SearchEntry) -> bool,
+) -> Result<(), LdapError> {
+    if query.scope != Scope::Base {
+        return Err(LdapError::no_such_object(""));
+    }
+    let all = |_: &str| true;
+    if let Some(filter) = controls.assertion {
+        if filter.evaluate(entry, view.schema(), &all) != Tri::True {
+            return Err(LdapError::new(
+                ResultCode::AssertionFailed,
+                "assertion control: the entry does not match",
+            ));
+        }
+    }
+    if query.filter.evaluate(entry, view.schema(), &all) == Tri::True {
+        let mut found = query.selection.reduce(entry, &[], &all);
+        if let Some(items) = query.values_return {
+            keep_returned_values(items, &entry.dn, &mut found, view.schema());
+        }
+        emit(found);
+    }
+    Ok(())
+}
+
+/// Paging of a one-entry answer: one page, and no more.
+fn one_page(controls: &Honoured<'_>) -> Vec<ResponseControl> {
+    match controls.paged {
+        Some(_) => vec![ResponseControl::PagedResults {
+            size: 0,
+            cookie: Vec::new(),
+        }],
+        None => Vec::new(),
+    }
+}
+
+/// An unsorted, unpaged search: entries stream as the directory finds them.
+fn plain(
+    view: &DirectoryView<'_>,
+    log: &OpLog,
+    query: &SearchQuery<'_>,
+    emit: &mut dyn FnMut(SearchEntry) -> bool,
+) -> Result<(), LdapError> {
+    let done = view.search(query, emit)?;
     log.debug(&format!(
         "SRCH candidates indexed={} examined={}",
         done.stats.indexed, done.stats.examined
@@ -103,4 +248,76 @@ fn search(
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// A sorted search: the first entries in order within the size limit, then
+/// sizeLimitExceeded when more matched.
+fn in_order(
+    view: &DirectoryView<'_>,
+    query: &SearchQuery<'_>,
+    order: &SortOrder<'_>,
+    emit: &mut dyn FnMut(SearchEntry) -> bool,
+) -> Result<(), LdapError> {
+    let mut ranking = Ranking::new(order, view.size_limit(query));
+    let listed = view.list(query, &order.attrs(), &mut |l| {
+        ranking.push(l);
+        true
+    })?;
+    if let Some(e) = listed.stopped {
+        return Err(e);
+    }
+    let (dns, exceeded) = ranking.finish();
+    for dn in dns {
+        if let Some(entry) = view.result_entry(&dn, query)? {
+            if !emit(entry) {
+                return Ok(());
+            }
+        }
+    }
+    match exceeded {
+        true => Err(LdapError::size_limit_exceeded()),
+        false => Ok(()),
+    }
+}
+
+/// The sortResult for a sorted search that ended with `outcome` (RFC 2891 1.2).
+fn sort_result(outcome: &Result<(), LdapError>) -> ResultCode {
+    match outcome {
+        Ok(()) => ResultCode::Success,
+        Err(e) => match e.code {
+            ResultCode::SizeLimitExceeded => ResultCode::Success,
+            code @ (ResultCode::OperationsError
+            | ResultCode::TimeLimitExceeded
+            | ResultCode::StrongerAuthRequired
+            | ResultCode::AdminLimitExceeded
+            | ResultCode::InsufficientAccessRights
+            | ResultCode::Busy
+            | ResultCode::UnwillingToPerform) => code,
+            _ => ResultCode::Other,
+        },
+    }
+}
+
+/// What a paged results cookie must belong to: the identity and every part of the
+/// request but the page size and cookie (RFC 2696 3).
+fn fingerprint(
+    session: &Session,
+    req: &SearchRequest,
+    base: &Dn,
+    controls: &Honoured<'_>,
+) -> String {
+    format!(
+        "{:?}\n{}\n{:?}\n{}\n{:?}\n{}\n{}\n{}\n{:?}\n{:?}\n{:?}",
+        session.identity,
+        base.normalized(),
+        req.scope,
+        req.filter,
+        req.attrs,
+        req.types_only,
+        req.size_limit,
+        req.time_limit,
+        controls.sort.map(|(keys, _)| keys),
+        controls.values_return,
+        controls.assertion,
+    )
 }

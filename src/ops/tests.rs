@@ -17,14 +17,14 @@ use crate::session::Session;
 use crate::state::ServerState;
 use crate::store::Store;
 
-const HOSTING: &str = "o=hosting,dc=myhosting,dc=example";
-const USER1: &str =
+pub(super) const HOSTING: &str = "o=hosting,dc=myhosting,dc=example";
+pub(super) const USER1: &str =
     "mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example";
-const USER2: &str =
+pub(super) const USER2: &str =
     "mail=user2@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example";
 
 /// A server state over a temporary store with the demo tree; rootpw is "secret".
-fn demo_state() -> ServerState {
+pub(super) fn demo_state() -> ServerState {
     let config = Config {
         rootpw: Some("{SSHA}WE8LoMncXA+QRuquDuHIIb8UXSR+5xvI".into()),
         ..Config::default()
@@ -41,7 +41,7 @@ fn demo_state() -> ServerState {
     ServerState::new(dir, config).expect("state")
 }
 
-fn session(identity: Identity) -> Session {
+pub(super) fn session(identity: Identity) -> Session {
     let mut s = Session::new(
         1,
         "IP=127.0.0.1:1".into(),
@@ -52,7 +52,7 @@ fn session(identity: Identity) -> Session {
     s
 }
 
-fn user(dn: &str) -> Identity {
+pub(super) fn user(dn: &str) -> Identity {
     Identity::User(Dn::parse(dn).unwrap())
 }
 
@@ -65,7 +65,7 @@ fn op(state: &ServerState, who: Identity, op: Operation) -> Response {
     do_op(state, &session(who), 1, req)
 }
 
-fn search(filter: &str, attrs: &[&str]) -> Operation {
+pub(super) fn search(filter: &str, attrs: &[&str]) -> Operation {
     Operation::Search(SearchRequest {
         base: HOSTING.into(),
         scope: Scope::Subtree,
@@ -79,14 +79,18 @@ fn search(filter: &str, attrs: &[&str]) -> Operation {
 }
 
 /// The final result of a response.
-fn result(r: &Response) -> &OpResult {
-    match r.replies.last() {
+pub(super) fn result(r: &Response) -> &OpResult {
+    let mut last = r.replies.last();
+    while let Some(Reply::WithControls { reply, .. }) = last {
+        last = Some(reply);
+    }
+    match last {
         Some(Reply::Done(_, res)) | Some(Reply::Extended { result: res, .. }) => res,
         other => panic!("no final reply: {other:?}"),
     }
 }
 
-fn entries(r: &Response) -> Vec<&SearchEntry> {
+pub(super) fn entries(r: &Response) -> Vec<&SearchEntry> {
     r.replies
         .iter()
         .filter_map(|m| match m {
@@ -282,6 +286,7 @@ fn critical_controls_the_server_lacks_fail_the_operation() {
         controls: vec![Control {
             oid: "1.2.3.4.5".into(),
             critical: true,
+            value: ControlValue::Unsupported,
         }],
     };
     let r = do_op(&state, &session(Identity::Anonymous), 1, req);

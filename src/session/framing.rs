@@ -2,11 +2,12 @@
 //! from its BER header as soon as the header arrives, so an oversized message is
 //! refused before it is buffered, a large one counts against a server-wide budget
 //! for partly received requests, and the codec parses each message once, when it is
-//! complete (not again on every read of a slow sender).
+//! complete (not again on every read of a slow sender). The codec behind it is
+//! ops/wire's, which keeps every control's criticality and raw value.
 
 use crate::budget::Budget;
+use crate::ops::wire::{Codec, Incoming};
 use ldap3_proto::proto::LdapMsg;
-use ldap3_proto::LdapCodec;
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -23,7 +24,7 @@ pub type PartialSince = Arc<Mutex<Option<Instant>>>;
 
 /// The codec a connection's `Framed` runs.
 pub struct Framing {
-    inner: LdapCodec,
+    inner: Codec,
     max_message: usize,
     budget: Arc<Budget>,
     reserved: usize,
@@ -35,7 +36,7 @@ impl Framing {
     pub fn new(max_message: usize, max_depth: usize, budget: Arc<Budget>) -> Framing {
         Framing {
             // The inner codec sees only complete messages; its own limit is a backstop.
-            inner: LdapCodec::new(Some(max_message), Some(max_depth)),
+            inner: Codec::new(max_message, max_depth),
             max_message,
             budget,
             reserved: 0,
@@ -101,10 +102,10 @@ fn message_length(buf: &[u8]) -> io::Result<Option<(usize, usize)>> {
 }
 
 impl Decoder for Framing {
-    type Item = LdapMsg;
+    type Item = Incoming;
     type Error = io::Error;
 
-    fn decode(&mut self, buf: &mut BytesMut) -> io::Result<Option<LdapMsg>> {
+    fn decode(&mut self, buf: &mut BytesMut) -> io::Result<Option<Incoming>> {
         self.set_partial(!buf.is_empty());
         let Some((header, len)) = message_length(buf)? else {
             return Ok(None);

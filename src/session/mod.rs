@@ -39,6 +39,9 @@ pub struct Session {
     pub peer_ip: Option<std::net::IpAddr>,
     /// Whether the connection is protected by TLS (or is a local socket).
     pub secure: bool,
+    /// The paged searches the client has open (RFC 2696): the one piece of
+    /// connection state operations share, since a cookie outlives its search.
+    pub paged: crate::ops::paged::PagedSearches,
 }
 
 impl Session {
@@ -50,6 +53,7 @@ impl Session {
             identity: Identity::Anonymous,
             peer_ip,
             secure,
+            paged: Default::default(),
         }
     }
 }
@@ -241,7 +245,7 @@ impl Reader<'_> {
     /// idle too long (the idle clock runs only while no operation is running), a
     /// request begun but not complete within read_timeout_secs, or something the
     /// framing refused (then with a Notice of Disconnection saying why).
-    async fn next_request(self, idle_clock: bool) -> Option<LdapMsg> {
+    async fn next_request(self, idle_clock: bool) -> Option<wire::Incoming> {
         let limits = &self.state.config.limits;
         let idle = Duration::from_secs(limits.idle_timeout_secs.max(1));
         let read = Duration::from_secs(limits.read_timeout_secs.max(1));
@@ -278,7 +282,10 @@ impl Reader<'_> {
         }
     }
 
-    async fn received(&self, next: Option<Result<LdapMsg, std::io::Error>>) -> Option<LdapMsg> {
+    async fn received(
+        &self,
+        next: Option<Result<wire::Incoming, std::io::Error>>,
+    ) -> Option<wire::Incoming> {
         let conn = self.conn;
         match next {
             None => {

@@ -7,15 +7,19 @@
 mod mail_domain;
 mod search;
 mod select;
+mod values;
 mod write;
 
-pub use search::{SearchDone, SearchQuery};
+pub use search::{Listed, SearchDone, SearchQuery};
 pub use select::Selection;
+pub use values::keep_matching as keep_returned_values;
+pub use write::{ReadBack, WriteControls};
 
 use crate::acl::{AccessLevel, EntryAccess, Identity, Lookup, Target};
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
+use crate::filter::{Filter, Tri};
 use crate::schema::Schema;
 use crate::state::ServerState;
 
@@ -117,6 +121,25 @@ impl<'a> DirectoryView<'a> {
             get: &get,
         };
         f(&self.state.acl.for_entry(self.who, dn, entry, &lookup))
+    }
+
+    /// RFC 4528: assertionFailed unless `filter` is true of `entry`, evaluated as a
+    /// search filter would be for this identity (attributes it may not search are
+    /// absent), so an assertion reveals nothing a search would not.
+    pub fn check_assertion(&self, entry: &Entry, filter: &Filter) -> Result<(), LdapError> {
+        let holds = self.with_access(&entry.dn, Some(entry), |access| {
+            let may_use = |attr: &str| access.allows(Target::Attr(attr), AccessLevel::Search);
+            access.allows(Target::Entry, AccessLevel::Search)
+                && filter.evaluate(entry, self.schema(), &may_use) == Tri::True
+        });
+        if holds {
+            Ok(())
+        } else {
+            Err(LdapError::new(
+                ResultCode::AssertionFailed,
+                "assertion control: the entry does not match",
+            ))
+        }
     }
 
     /// The entry a simple bind as `dn` authenticates against: it exists and the

@@ -1,16 +1,19 @@
 //! Search through the view: the base must be visible and searchable, candidates come
 //! from the directory's planner, and each entry that matches leaves already reduced
 //! to what this identity may read. The filter sees only attributes it may search.
+//! Sorted and paged searches (src/ops) first list the matching entries with the sort
+//! values this identity may read, then take each listed entry's result again.
 
-use super::{DirectoryView, Selection};
-use crate::acl::{AccessLevel, Target};
-use crate::directory::{CandidateStats, SUBSCHEMA_DN, VIRTUAL_ATTRS};
+use super::{values, DirectoryView, Selection};
+use crate::acl::{AccessLevel, EntryAccess, Target};
+use crate::directory::{in_scope, CandidateStats, SUBSCHEMA_DN, VIRTUAL_ATTRS};
 use crate::dn::Dn;
 use crate::dn::Scope;
 use crate::entry::{Attribute, Entry};
 use crate::error::{LdapError, ResultCode};
 use crate::filter::{Filter, Tri};
 use crate::ops::request::SearchEntry;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 /// A search in the project's terms, with the client's limits (0 = none).
@@ -27,6 +30,18 @@ pub struct SearchQuery<'q> {
     pub size_limit: i32,
     /// The client's time limit in seconds.
     pub time_limit: i32,
+    /// RFC 3876: return only the values that match one of these simple filters.
+    pub values_return: Option<&'q [Filter]>,
+}
+
+/// One matching entry as a sorted or paged search lists it: its DN and, for each
+/// sort attribute, the values this identity may read (none when it may not: an
+/// unreadable attribute sorts as absent, so the order reveals nothing of it).
+pub struct Listed {
+    /// The entry's DN.
+    pub dn: Dn,
+    /// Per sort attribute, the readable values.
+    pub sort_values: Vec<Vec<Vec<u8>>>,
 }
 
 /// How a search ended once candidates were read: entries sent, how the candidates
@@ -49,6 +64,9 @@ fn stricter(client: u64, server: u64) -> u64 {
     }
 }
 
+/// What stopped a walk over the matches early: the caller, or a limit.
+type Stop = ControlFlow<Option<LdapError>>;
+
 impl DirectoryView<'_> {
     /// Run `query`, handing each result entry to `emit`, which answers false to stop
     /// (the client abandoned the search). The size and time limits are the stricter
@@ -58,18 +76,106 @@ impl DirectoryView<'_> {
         query: &SearchQuery<'_>,
         emit: &mut dyn FnMut(SearchEntry) -> bool,
     ) -> Result<SearchDone, LdapError> {
+        let size_limit = self.size_limit(query);
+        let mut sent = 0usize;
+        let (stats, stopped) = self.each_match(query, &mut |entry, access| {
+            if size_limit > 0 && sent >= size_limit {
+                return ControlFlow::Break(Some(LdapError::size_limit_exceeded()));
+            }
+            let open = emit(self.result_of(entry, query, access));
+            sent += 1;
+            match open {
+                true => ControlFlow::Continue(()),
+                false => ControlFlow::Break(None),
+            }
+        })?;
+        Ok(SearchDone {
+            sent,
+            stats,
+            stopped,
+        })
+    }
+
+    /// List the entries `query` matches, in candidate order, each with its readable
+    /// values of `sort_attrs`, until `visit` answers false. The time limit applies;
+    /// the size limit is the caller's ([`Self::size_limit`]).
+    pub fn list(
+        &self,
+        query: &SearchQuery<'_>,
+        sort_attrs: &[String],
+        visit: &mut dyn FnMut(Listed) -> bool,
+    ) -> Result<SearchDone, LdapError> {
+        let mut sent = 0usize;
+        let (stats, stopped) = self.each_match(query, &mut |entry, access| {
+            let sort_values = sort_attrs
+                .iter()
+                .map(
+                    |a| match access.allows(Target::Attr(a), AccessLevel::Read) {
+                        true => entry.values(a).to_vec(),
+                        false => Vec::new(),
+                    },
+                )
+                .collect();
+            sent += 1;
+            let listed = Listed {
+                dn: entry.dn.clone(),
+                sort_values,
+            };
+            match visit(listed) {
+                true => ControlFlow::Continue(()),
+                false => ControlFlow::Break(None),
+            }
+        })?;
+        Ok(SearchDone {
+            sent,
+            stats,
+            stopped,
+        })
+    }
+
+    /// The result entry for `dn` if it still lies in the query's scope, matches and
+    /// is readable (a listed entry may have changed since it was listed).
+    pub fn result_entry(
+        &self,
+        dn: &Dn,
+        query: &SearchQuery<'_>,
+    ) -> Result<Option<SearchEntry>, LdapError> {
+        let Some(entry) = self.state.dir.get(dn)? else {
+            return Ok(None);
+        };
+        if !in_scope(&entry.dn, query.base, query.scope) {
+            return Ok(None);
+        }
+        Ok(self.with_access(&entry.dn, Some(&entry), |access| {
+            self.matches(&entry, query, access)
+                .then(|| self.result_of(&entry, query, access))
+        }))
+    }
+
+    /// The entries one search may return: the stricter of the client's limit and
+    /// this identity's (0 = none).
+    pub fn size_limit(&self, query: &SearchQuery<'_>) -> usize {
+        let limits = self.state.acl.limits_for(self.who);
+        stricter(query.size_limit.max(0) as u64, limits.size as u64) as usize
+    }
+
+    /// Walk the candidates of `query` that this identity may find, handing each to
+    /// `on_match` with its access decisions, until it or the time limit stops.
+    fn each_match(
+        &self,
+        query: &SearchQuery<'_>,
+        on_match: &mut dyn FnMut(&Entry, &EntryAccess<'_>) -> Stop,
+    ) -> Result<(CandidateStats, Option<LdapError>), LdapError> {
         let base = query.base;
         if !base.is_within(self.state.dir.suffix()) {
             return Err(LdapError::no_such_object(""));
         }
         let limits = self.state.acl.limits_for(self.who);
-        let size_limit = stricter(query.size_limit.max(0) as u64, limits.size as u64) as usize;
         let deadline = match stricter(query.time_limit.max(0) as u64, limits.time_secs) {
             0 => None,
             secs => Some(Instant::now() + Duration::from_secs(secs)),
         };
         self.check_base(base)?;
-        let mut sent = 0usize;
         let mut stop: Option<LdapError> = None;
         let stats =
             self.state
@@ -82,54 +188,88 @@ impl DirectoryView<'_> {
                         ));
                         return false;
                     }
-                    let Some(found) = self.matching(&entry, query) else {
-                        return true;
-                    };
-                    if size_limit > 0 && sent >= size_limit {
-                        stop = Some(LdapError::new(
-                            ResultCode::SizeLimitExceeded,
-                            "size limit exceeded",
-                        ));
-                        return false;
+                    let flow = self.with_access(&entry.dn, Some(&entry), |access| {
+                        match self.matches(&entry, query, access) {
+                            true => on_match(&entry, access),
+                            false => ControlFlow::Continue(()),
+                        }
+                    });
+                    match flow {
+                        ControlFlow::Continue(()) => true,
+                        ControlFlow::Break(why) => {
+                            stop = why;
+                            false
+                        }
                     }
-                    emit(found);
-                    sent += 1;
-                    true
                 })?;
-        Ok(SearchDone {
-            sent,
-            stats,
-            stopped: stop,
-        })
+        Ok((stats, stop))
     }
 
     /// slapd 2.4: the base needs search access on its entry; without even disclose
     /// it does not exist for this identity.
-    fn check_base(&self, base: &Dn) -> Result<(), LdapError> {
+    pub fn check_base(&self, base: &Dn) -> Result<(), LdapError> {
         let entry = self.visible(base)?;
         let granted = self.allows(base, Some(&entry), Target::Entry, AccessLevel::Search);
         self.require(granted, "no search access to the base entry")
     }
 
-    /// The result entry for a candidate, when this identity may search it, the
-    /// filter matches over the attributes it may search, and it may read it.
-    fn matching(&self, entry: &Entry, query: &SearchQuery<'_>) -> Option<SearchEntry> {
+    /// Whether this identity may find `entry` with `query`: it may search the entry,
+    /// the filter matches over the attributes it may search, and it may read it.
+    fn matches(&self, entry: &Entry, query: &SearchQuery<'_>, access: &EntryAccess<'_>) -> bool {
+        if !access.allows(Target::Entry, AccessLevel::Search) {
+            return false;
+        }
+        // Attributes without search access are absent for the filter, so
+        // (userPassword=*) matches nothing for those who may not search it.
+        let may_use = |attr: &str| access.allows(Target::Attr(attr), AccessLevel::Search);
+        if query.filter.evaluate(entry, self.schema(), &may_use) != Tri::True {
+            return false;
+        }
+        access.allows(Target::Entry, AccessLevel::Read)
+    }
+
+    /// The result entry for a match: the selection of what this identity may read,
+    /// then only the values the values return filter keeps (the caller leaves it out
+    /// of typesOnly searches, where RFC 3876 gives it no effect).
+    fn result_of(
+        &self,
+        entry: &Entry,
+        query: &SearchQuery<'_>,
+        access: &EntryAccess<'_>,
+    ) -> SearchEntry {
+        let mut found = self.reduce(entry, query.selection, access);
+        if let Some(items) = query.values_return {
+            values::keep_matching(items, &entry.dn, &mut found, self.schema());
+        }
+        found
+    }
+
+    /// `entry` reduced to the attributes of `selection` this identity may read.
+    fn reduce(
+        &self,
+        entry: &Entry,
+        selection: &Selection<'_>,
+        access: &EntryAccess<'_>,
+    ) -> SearchEntry {
+        let computed = self.computed_attributes(entry, selection);
+        let may_read = |attr: &str| access.allows(Target::Attr(attr), AccessLevel::Read);
+        selection.reduce(entry, &computed, &may_read)
+    }
+
+    /// `entry` as a pre-read or post-read control returns it (RFC 4527): the
+    /// attributes of `attrs` this identity may read; only the DN, which the client
+    /// named, when it may not read the entry.
+    pub(super) fn read_back(&self, entry: &Entry, attrs: &[String]) -> SearchEntry {
+        let selection = Selection::new(self.schema(), attrs, false);
         self.with_access(&entry.dn, Some(entry), |access| {
-            if !access.allows(Target::Entry, AccessLevel::Search) {
-                return None;
+            if access.allows(Target::Entry, AccessLevel::Read) {
+                self.reduce(entry, &selection, access)
+            } else {
+                SearchEntry {
+                    dn: entry.dn.to_string(),
+                    attrs: Vec::new(),
+                }
             }
-            // Attributes without search access are absent for the filter, so
-            // (userPassword=*) matches nothing for those who may not search it.
-            let may_use = |attr: &str| access.allows(Target::Attr(attr), AccessLevel::Search);
-            if query.filter.evaluate(entry, self.schema(), &may_use) != Tri::True {
-                return None;
-            }
-            if !access.allows(Target::Entry, AccessLevel::Read) {
-                return None;
-            }
-            let computed = self.computed_attributes(entry, query.selection);
-            let may_read = |attr: &str| access.allows(Target::Attr(attr), AccessLevel::Read);
-            Some(query.selection.reduce(entry, &computed, &may_read))
         })
     }
 

@@ -1,20 +1,26 @@
 //! The wire edge: ldap3_proto's messages to and from the project's own types. The
-//! session calls `request` on what the codec decoded and `message` on every reply;
-//! nothing past this file sees a codec type.
+//! session frames the connection with `Codec`, calls `request` on what it decoded and
+//! `message` on every reply; nothing past this folder sees a codec type.
 
+mod codec;
+mod controls;
 mod filter;
 mod reply;
 
+pub use codec::{Codec, Incoming, RawControl};
+pub use controls::{
+    OID_ASSERTION, OID_MANAGE_DSA_IT, OID_PAGED_RESULTS, OID_POST_READ, OID_PRE_READ,
+    OID_SORT_REQUEST, OID_VALUES_RETURN,
+};
 pub use filter::filter_from_wire;
 pub use reply::{message, notice_of_disconnection};
 
 use super::request::{
-    AddRequest, BindRequest, CompareRequest, Control, Credentials, ExtendedRequest, ModDnRequest,
+    AddRequest, BindRequest, CompareRequest, Credentials, ExtendedRequest, ModDnRequest,
     ModifyRequest, Operation, PasswordModify, Request, SearchRequest,
 };
 use crate::dn::Scope;
 use crate::entry::{Attribute, ModOp, Modification};
-use ldap3_proto::control::LdapControl;
 use ldap3_proto::proto::{
     LdapBindCred, LdapExtendedRequest, LdapModifyType, LdapMsg, LdapOp, LdapPartialAttribute,
     LdapPasswordModifyRequest, LdapSearchScope,
@@ -28,12 +34,13 @@ pub const OID_WHOAMI: &str = "1.3.6.1.4.1.4203.1.11.3";
 pub const OID_PASSWORD_MODIFY: &str = "1.3.6.1.4.1.4203.1.11.1";
 
 /// The project's request for a decoded message.
-pub fn request(msg: LdapMsg) -> Request {
-    let LdapMsg { msgid, op, ctrl } = msg;
+pub fn request(incoming: Incoming) -> Request {
+    let Incoming { msg, controls } = incoming;
+    let LdapMsg { msgid, op, .. } = msg;
     Request {
         id: msgid,
         op: operation(op),
-        controls: ctrl.iter().map(control).collect(),
+        controls: controls.into_iter().map(controls::control).collect(),
     }
 }
 
@@ -138,34 +145,5 @@ fn extended(x: &LdapExtendedRequest) -> ExtendedRequest {
             }))
         }
         other => ExtendedRequest::Unknown(other.to_string()),
-    }
-}
-
-/// The OID and criticality of a control. ldap3_proto decodes some controls into
-/// typed variants (dropping the criticality of a few); they are named by OID here.
-fn control(c: &LdapControl) -> Control {
-    let (oid, critical) = match c {
-        LdapControl::Unknown {
-            oid, criticality, ..
-        } => (oid.as_str(), *criticality),
-        LdapControl::SyncRequest { criticality, .. } => ("1.3.6.1.4.1.4203.1.9.1.1", *criticality),
-        LdapControl::SyncState { .. } => ("1.3.6.1.4.1.4203.1.9.1.2", false),
-        LdapControl::SyncDone { .. } => ("1.3.6.1.4.1.4203.1.9.1.3", false),
-        LdapControl::AdDirsync { .. } => ("1.2.840.113556.1.4.841", false),
-        LdapControl::SimplePagedResults { .. } => ("1.2.840.113556.1.4.319", false),
-        LdapControl::ManageDsaIT { criticality } => ("2.16.840.1.113730.3.4.2", *criticality),
-        LdapControl::ServerSort { .. } => ("1.2.840.113556.1.4.473", false),
-        LdapControl::ServerSortResult { .. } => ("1.2.840.113556.1.4.474", false),
-        LdapControl::PasswordPolicyRequest { criticality } => {
-            ("1.3.6.1.4.1.42.2.27.8.5.1", *criticality)
-        }
-        LdapControl::SearchOptions { criticality, .. } => ("1.2.840.113556.1.4.1340", *criticality),
-        LdapControl::ShowDeleted { criticality } => ("1.2.840.113556.1.4.417", *criticality),
-        LdapControl::SdFlags { criticality, .. } => ("1.2.840.113556.1.4.801", *criticality),
-        LdapControl::ExtendedDn { criticality, .. } => ("1.2.840.113556.1.4.529", *criticality),
-    };
-    Control {
-        oid: oid.to_string(),
-        critical,
     }
 }

@@ -1,6 +1,7 @@
 //! Replies from the project's types into the codec's messages.
 
 use super::super::request::{ExtendedValue, OpResult, Reply, ResponseKind};
+use super::controls::response_control;
 use crate::error::ResultCode;
 use ldap3_proto::proto::{
     LdapBindResponse, LdapExtendedResponse, LdapMsg, LdapOp, LdapPartialAttribute,
@@ -13,6 +14,11 @@ const OID_NOTICE_OF_DISCONNECTION: &str = "1.3.6.1.4.1.1466.20036";
 /// The codec message for one reply to request `id`.
 pub fn message(id: i32, reply: Reply) -> LdapMsg {
     let op = match reply {
+        Reply::WithControls { reply, controls } => {
+            let mut msg = message(id, *reply);
+            msg.ctrl = controls.into_iter().map(response_control).collect();
+            return msg;
+        }
         Reply::Entry(e) => LdapOp::SearchResultEntry(LdapSearchResultEntry {
             dn: e.dn,
             attributes: e
@@ -138,5 +144,6 @@ fn result_code(code: ResultCode) -> LdapResultCode {
         R::ObjectClassModsProhibited => W::ObjectClassModsProhibited,
         R::AffectsMultipleDsas => W::AffectsMultipleDSAs,
         R::Other => W::Other,
+        R::AssertionFailed => W::AssertionFailed,
     }
 }
