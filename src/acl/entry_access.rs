@@ -149,10 +149,11 @@ impl<'a> EntryAccess<'a> {
     }
 
     /// `granted` as the identity may use it: with anonymous_read = false, anonymous
-    /// clients may bind and nothing more.
+    /// clients may bind and nothing more - not even disclose, so every answer they
+    /// get about an entry is the same whether it exists or not.
     fn capped(&self, granted: Privileges) -> Privileges {
         if !self.acl.anonymous_read && matches!(self.who, Identity::Anonymous) {
-            granted.intersect(Privileges::up_to(AccessLevel::Auth))
+            granted.intersect(Privileges::only(AccessLevel::Auth))
         } else {
             granted
         }
