@@ -336,11 +336,19 @@ fn anonymous_read_off_hides_whether_entries_exist() {
         ];
         // What the client sees, with the entry's own name taken out.
         runs.iter()
-            .map(|r| (r.code, format!("{}{}", r.stdout, r.stderr).replace(dn, "DN")))
+            .map(|r| {
+                (
+                    r.code,
+                    format!("{}{}", r.stdout, r.stderr).replace(dn, "DN"),
+                )
+            })
             .collect()
     };
     let (a, b) = (answers(&existing), answers(&missing));
-    assert_eq!(a, b, "an existing entry answers differently from a missing one");
+    assert_eq!(
+        a, b,
+        "an existing entry answers differently from a missing one"
+    );
     assert!(a.iter().all(|(code, _)| *code == 32), "{a:?}");
 }
 

@@ -74,7 +74,9 @@ fn reference_decide(
         if !rule.covers_target(target, lookup.schema) {
             continue;
         }
-        let Some(captures) = rule.matches_entry(dn, &get_entry, lookup.schema) else {
+        let text = dn.normalized();
+        let normalized = || text.as_str();
+        let Some(captures) = rule.matches_entry(dn, &normalized, &get_entry, lookup.schema) else {
             continue;
         };
         for (i, by) in rule.by.iter().enumerate() {
