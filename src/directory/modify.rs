@@ -6,11 +6,24 @@ use super::{store_err, Directory};
 use crate::dn::Dn;
 use crate::entry::{Entry, ModOp, Modification};
 use crate::error::{LdapError, ResultCode};
-use crate::schema::AttributeType;
+use crate::schema::{AttributeType, MissingAttribute, MissingMust};
 
 impl Directory {
     /// Apply modifications to an entry (RFC 4511 4.6), all or nothing.
     pub fn modify(&self, dn: &Dn, mods: &[Modification], actor: &str) -> Result<(), LdapError> {
+        self.modify_with(dn, mods, actor, MissingMust::Refuse)
+            .map(|_| ())
+    }
+
+    /// [`Directory::modify`], with `missing` saying whether an absent MUST attribute
+    /// is refused or kept and returned (an offline import of legacy LDIF that asked).
+    pub fn modify_with(
+        &self,
+        dn: &Dn,
+        mods: &[Modification],
+        actor: &str,
+        missing: MissingMust,
+    ) -> Result<Vec<MissingAttribute>, LdapError> {
         let writer = self.store.writer();
         let (id, old) = self.fetch(dn)?;
         let mut new = old.clone();
@@ -19,7 +32,7 @@ impl Directory {
         }
         self.hash_passwords(&mut new)?;
         self.check_rdn_kept(dn, &new)?;
-        let checked = self.check_schema(&new)?;
+        let checked = self.check_schema_with(&new, missing)?;
         check_structural_kept(&old, &checked.structural)?;
         self.guard_write(&new, Some((id, &old)))?;
         self.stamp_modify(&mut new, actor);
@@ -28,7 +41,8 @@ impl Directory {
         self.retire_mailbox(&writer, &old, Some(&new))?;
         writer
             .replace(id, &new, &old_keys, &new_keys)
-            .map_err(store_err)
+            .map_err(store_err)?;
+        Ok(checked.missing)
     }
 
     /// Apply one change to `entry`.

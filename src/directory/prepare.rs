@@ -7,7 +7,7 @@ use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
 use crate::password;
-use crate::schema::{AttributeType, CheckedEntry, SchemaViolation};
+use crate::schema::{AttributeType, CheckedEntry, MissingMust, SchemaViolation};
 
 /// The protocol error for a schema violation.
 fn schema_err(v: SchemaViolation) -> LdapError {
@@ -143,9 +143,19 @@ impl Directory {
 
     /// Schema check; what lenient mode tolerates is logged, not silently accepted.
     pub(super) fn check_schema(&self, entry: &Entry) -> Result<CheckedEntry, LdapError> {
+        self.check_schema_with(entry, MissingMust::Refuse)
+    }
+
+    /// Schema check, with `missing` saying whether a missing MUST attribute is
+    /// refused or reported back in [`CheckedEntry::missing`] (legacy import only).
+    pub(super) fn check_schema_with(
+        &self,
+        entry: &Entry,
+        missing: MissingMust,
+    ) -> Result<CheckedEntry, LdapError> {
         let checked = self
             .schema
-            .check_entry(entry, self.policy.mode)
+            .check_entry_with(entry, self.policy.mode, missing)
             .map_err(schema_err)?;
         for w in &checked.warnings {
             tracing::warn!(

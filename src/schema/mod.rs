@@ -19,7 +19,7 @@ mod parser;
 mod registry;
 pub mod syntax;
 
-pub use check::{CheckedEntry, SchemaMode, SchemaViolation};
+pub use check::{CheckedEntry, MissingAttribute, MissingMust, SchemaMode, SchemaViolation};
 
 use registry::Table;
 use std::collections::HashMap;
