@@ -319,48 +319,4 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), std::io::Error> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const BASE: &str = "dn: dc=myhosting,dc=example\nobjectClass: dcObject\nobjectClass: organization\no: myhosting\n\ndn: o=hosting,dc=myhosting,dc=example\nobjectClass: organization\no: hosting\n";
-
-    fn config_in(dir: &Path) -> Config {
-        Config {
-            data_dir: dir.join("data"),
-            ..Config::default()
-        }
-    }
-
-    #[test]
-    fn all_or_nothing_with_file_line_and_dn_in_the_error() {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = config_in(tmp.path());
-        let good = tmp.path().join("good.ldif");
-        let bad = tmp.path().join("bad.ldif");
-        std::fs::write(&good, BASE).unwrap();
-        std::fs::write(
-            &bad,
-            "dn: o=x,o=hosting,dc=myhosting,dc=example\nobjectClass: organization\nbogus: 1\n",
-        )
-        .unwrap();
-        let err = import_files(
-            &config,
-            &[good.clone(), bad.clone()],
-            ImportOptions::default(),
-        )
-        .unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.starts_with(&format!("{}:1: dn: o=x,o=hosting", bad.display())),
-            "{text}"
-        );
-        assert!(matches!(err, ImportError::Record { line: 1, .. }));
-        // Nothing of good.ldif was kept; importing it alone then works.
-        let report = import_files(&config, &[good], ImportOptions::default()).unwrap();
-        assert_eq!(report.records, 2);
-        assert_eq!(Directory::open(&config).unwrap().len(), 2);
-        let missing = tmp.path().join("missing.ldif");
-        let err = import_files(&config, &[missing], ImportOptions::default()).unwrap_err();
-        assert!(err.to_string().starts_with("cannot read "), "{err}");
-    }
-}
+mod tests;

@@ -106,3 +106,46 @@ impl Plan<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entry::Entry;
+
+    fn add(dn: &str) -> LdifRecord {
+        LdifRecord::Content(Entry::new(Dn::parse(dn).unwrap()))
+    }
+
+    fn delete(dn: &str) -> LdifRecord {
+        LdifRecord::Change(ChangeRecord::Delete(Dn::parse(dn).unwrap()))
+    }
+
+    fn order_of(records: &[LdifRecord]) -> Vec<usize> {
+        parents_first(&records.iter().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn parents_come_first_and_the_rest_keeps_its_place() {
+        let records = [
+            add("c=1,b=1,a=1"),
+            delete("x=1,a=1"),
+            add("b=1,a=1"),
+            add("a=1"),
+            add("b=2,a=1"),
+        ];
+        assert_eq!(order_of(&records), vec![1, 3, 2, 0, 4]);
+    }
+
+    #[test]
+    fn a_change_waits_only_for_an_add_already_read() {
+        // The delete before the add of b=1 is for a stored entry: it stays first.
+        let early = [delete("b=1,a=1"), add("b=1,a=1"), add("a=1")];
+        assert_eq!(order_of(&early), vec![0, 2, 1]);
+        // The delete after it deletes what the input added: it waits behind the add.
+        let late = [add("b=1,a=1"), delete("b=1,a=1"), add("a=1")];
+        assert_eq!(order_of(&late), vec![2, 0, 1]);
+        // An entry whose parent the input never adds is left where it is.
+        let orphan = [add("c=1,b=9,a=1"), add("a=1")];
+        assert_eq!(order_of(&orphan), vec![0, 1]);
+    }
+}
