@@ -58,6 +58,7 @@ impl Directory {
             self.check_client_managed(&entry)?;
         }
         self.add_rdn_values(&mut entry)?;
+        self.pretty_dn_values(&mut entry);
         self.check_duplicates(&entry)?;
         self.hash_passwords(&mut entry)?;
         let checked = self.check_schema_with(&entry, missing)?;

@@ -30,6 +30,7 @@ impl Directory {
         for m in mods {
             self.apply_modification(&mut new, m)?;
         }
+        self.pretty_dn_values(&mut new);
         self.hash_passwords(&mut new)?;
         self.check_rdn_kept(dn, &new)?;
         let checked = self.check_schema_with(&new, missing)?;

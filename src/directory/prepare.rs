@@ -1,6 +1,6 @@
 //! What every write does to an entry before it is stored: attribute names in their
-//! schema spelling, the RDN's values present, no duplicate values, cleartext
-//! passwords hashed, and the schema check.
+//! schema spelling, the RDN's values present, DN values in their RFC 4514 form, no
+//! duplicate values, cleartext passwords hashed, and the schema check.
 
 use super::Directory;
 use crate::dn::Dn;
@@ -102,6 +102,24 @@ impl Directory {
             }
         }
         Ok(())
+    }
+
+    /// DN-valued attributes (member, roleOccupant, uniqueMember ...) in the RFC 4514
+    /// form slapd stores and returns. A value that is not a valid DN is left as it is
+    /// for the schema check to refuse with its position.
+    pub(super) fn pretty_dn_values(&self, entry: &mut Entry) {
+        for a in entry.attrs.iter_mut() {
+            let Some(at) = self.schema.attribute(&a.name) else {
+                continue;
+            };
+            for v in a.values.iter_mut() {
+                match self.schema.pretty_dn_value(at, v) {
+                    Ok(Some(pretty)) => *v = pretty,
+                    Ok(None) => break,
+                    Err(_) => {}
+                }
+            }
+        }
     }
 
     /// attributeOrValueExists when an attribute holds the same value twice.

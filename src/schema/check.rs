@@ -185,7 +185,7 @@ impl Schema {
                 UndefinedAttributeType(format!("{}: attribute type undefined", attr.name))
             })?;
             for (i, v) in attr.values.iter().enumerate() {
-                at.validate(v).map_err(|why| {
+                self.validate_value(at, v).map_err(|why| {
                     InvalidAttributeSyntax(format!(
                         "{}: value #{i} invalid per syntax ({why})",
                         attr.name

@@ -13,6 +13,7 @@
 mod attribute;
 mod check;
 mod describe;
+mod dn_value;
 mod lookup;
 pub mod matching;
 mod parser;
