@@ -1,7 +1,7 @@
 //! Modify (RFC 4511 4.6): a list of changes applied to one entry, all or nothing.
 
 use super::operational::{is_server_managed, is_virtual, no_user_modification};
-use super::prepare::has_duplicates;
+use super::prepare::{has_duplicates, schema_err};
 use super::{store_err, Directory};
 use crate::dn::Dn;
 use crate::entry::{Entry, ModOp, Modification};
@@ -49,6 +49,12 @@ impl Directory {
     /// Apply one change to `entry`.
     fn apply_modification(&self, entry: &mut Entry, m: &Modification) -> Result<(), LdapError> {
         let (name, at) = self.modifiable_attribute(&m.attr)?;
+        if matches!(m.op, ModOp::Add | ModOp::Replace) {
+            // Positions as the client numbered them, as slapd reports them.
+            self.schema
+                .check_values(at, &name, &m.values)
+                .map_err(schema_err)?;
+        }
         let current = entry.values(&name);
         let values = match m.op {
             ModOp::Add => Some(add_values(&name, at, current, &m.values)?),

@@ -10,7 +10,7 @@ use crate::password;
 use crate::schema::{AttributeType, CheckedEntry, MissingMust, SchemaViolation};
 
 /// The protocol error for a schema violation.
-fn schema_err(v: SchemaViolation) -> LdapError {
+pub(super) fn schema_err(v: SchemaViolation) -> LdapError {
     let (code, msg) = match v {
         SchemaViolation::ObjectClassViolation(m) => (ResultCode::ObjectClassViolation, m),
         SchemaViolation::UndefinedAttributeType(m) => (ResultCode::UndefinedAttributeType, m),

@@ -184,14 +184,7 @@ impl Schema {
             let at = self.attribute(&attr.name).ok_or_else(|| {
                 UndefinedAttributeType(format!("{}: attribute type undefined", attr.name))
             })?;
-            for (i, v) in attr.values.iter().enumerate() {
-                self.validate_value(at, v).map_err(|why| {
-                    InvalidAttributeSyntax(format!(
-                        "{}: value #{i} invalid per syntax ({why})",
-                        attr.name
-                    ))
-                })?;
-            }
+            self.check_values(at, &attr.name, &attr.values)?;
             let options = sorted_options(&attr.name);
             let same = |g: &Group| g.at.oid == at.oid && sorted_options(g.shown) == options;
             match groups.iter_mut().find(|g| same(g)) {
@@ -204,6 +197,23 @@ impl Schema {
             }
         }
         Ok(groups)
+    }
+
+    /// InvalidAttributeSyntax unless each of `values` is valid for `at` (DN values
+    /// against the schema too); the message names `shown` and the value's position
+    /// among `values`, as slapd's does.
+    pub fn check_values(
+        &self,
+        at: &AttributeType,
+        shown: &str,
+        values: &[Vec<u8>],
+    ) -> Result<(), SchemaViolation> {
+        for (i, v) in values.iter().enumerate() {
+            self.validate_value(at, v).map_err(|why| {
+                InvalidAttributeSyntax(format!("{shown}: value #{i} invalid per syntax ({why})"))
+            })?;
+        }
+        Ok(())
     }
 
     /// Exactly one structural chain: one class every other structural one is an
