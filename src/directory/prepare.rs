@@ -29,6 +29,24 @@ pub(super) fn has_duplicates(at: &AttributeType, values: &[Vec<u8>]) -> bool {
     keys.windows(2).any(|w| w[0] == w[1])
 }
 
+/// namingViolation for an RDN type the entry could not keep its value of, as slapd
+/// refuses them: an operational attribute (the server sets entryUUID and the
+/// timestamps itself, so the RDN value would not be the entry's and its export
+/// would not import again) or one without an equality rule to find the value by.
+fn check_naming_type(name: &str, at: &AttributeType) -> Result<(), LdapError> {
+    let why = if at.is_operational() {
+        "is operational"
+    } else if !at.has_equality() {
+        "has no equality matching rule"
+    } else {
+        return Ok(());
+    };
+    Err(LdapError::new(
+        ResultCode::NamingViolation,
+        format!("naming attribute '{name}' {why}"),
+    ))
+}
+
 impl Directory {
     /// Resolve attribute names to their schema spelling and merge repeats.
     pub(super) fn canonicalize(&self, entry: Entry) -> Result<Entry, LdapError> {
@@ -67,6 +85,7 @@ impl Directory {
                 .schema
                 .attribute(&name)
                 .ok_or_else(|| LdapError::internal("schema"))?;
+            check_naming_type(&name, at)?;
             let present = entry
                 .values(&name)
                 .iter()
