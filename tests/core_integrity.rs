@@ -6,10 +6,15 @@
 mod common;
 use common::*;
 
-const D1: &str = "o=domain1.example,o=hosting,dc=myhosting,dc=example";
+#[path = "core_integrity/dn_values.rs"]
+mod dn_values;
+#[path = "core_integrity/import.rs"]
+mod import;
+
+pub(crate) const D1: &str = "o=domain1.example,o=hosting,dc=myhosting,dc=example";
 
 /// An account LDIF with `extra` lines, and without the attributes named in `drop`.
-fn account(addr: &str, drop: &[&str], extra: &str) -> String {
+pub(crate) fn account(addr: &str, drop: &[&str], extra: &str) -> String {
     let local = addr.split('@').next().unwrap();
     let lines = [
         "objectClass: inetOrgPerson".to_string(),
@@ -28,7 +33,7 @@ fn account(addr: &str, drop: &[&str], extra: &str) -> String {
 
 /// Assert a tool run failed with `code` and its message (ldapmodrdn prints it on
 /// standard output) holds `text`.
-fn refused(r: &ToolResult, code: i32, text: &str) {
+pub(crate) fn refused(r: &ToolResult, code: i32, text: &str) {
     r.expect_code(code);
     let said = format!("{}{}", r.stderr, r.stdout);
     assert!(said.contains(text), "wanted {text:?} in:\n{said}");
@@ -133,172 +138,20 @@ fn lenient_mode_still_takes_an_entry_without_a_structural_class() {
 }
 
 /// The postmaster of domain1 in the demo tree.
-fn postmaster() -> String {
+pub(crate) fn postmaster() -> String {
     format!("cn=postmaster,{D1}")
 }
 
 /// ldapmodify: add `attr: value` to `dn`.
-fn add_value(s: &Server, dn: &str, attr: &str, value: &str) -> ToolResult {
+pub(crate) fn add_value(s: &Server, dn: &str, attr: &str, value: &str) -> ToolResult {
     s.modify_root(&format!(
         "dn: {dn}\nchangetype: modify\nadd: {attr}\n{attr}: {value}\n"
     ))
 }
 
-#[test]
-fn invalid_dn_values_are_refused_with_invalid_syntax() {
-    let s = Server::demo();
-    for bad in [
-        "01.1=jsmith",
-        "1.1.1=#F",
-        "cn=#04",
-        "foo=bar,o=x",
-        "1.2=x",
-        "cn=,o=x",
-        "cn=a,,o=x",
-        "cn=a<b",
-        "uidNumber=abc,o=x",
-        "OID.2.5.4.3=x",
-    ] {
-        let r = add_value(&s, &postmaster(), "roleOccupant", bad);
-        refused(&r, 21, "roleOccupant: value #0 invalid per syntax");
-    }
-    for bad in ["cn=foo#'0102'B", "cn=foo,o=x#'2'B", "01.1=a#'01'B"] {
-        let group =
-            format!("dn: cn=g,{D1}\nobjectClass: groupOfUniqueNames\ncn: g\nuniqueMember: {bad}\n");
-        refused(
-            &s.add_root(&group),
-            21,
-            "uniqueMember: value #0 invalid per syntax",
-        );
-    }
-    let r = s.add_root(&account(
-        "mgr@domain1.example",
-        &[],
-        "manager: cn=x,o=y\nseeAlso: 01.1=jsmith\n",
-    ));
-    refused(&r, 21, "seeAlso: value #0 invalid per syntax");
-}
-
-#[test]
-fn dn_values_are_returned_in_rfc4514_form_and_match_by_distinguished_name_match() {
-    let s = Server::demo();
-    let user1 = mail_dn("user1@domain1.example");
-    // LDAPv2 separators, spaces after commas, upper-case and long type names, OIDs.
-    add_value(
-        &s,
-        &postmaster(),
-        "roleOccupant",
-        "MAIL=user2@domain1.example; O=domain1.example, 2.5.4.10=hosting, DC=myhosting, domainComponent=example",
-    )
-    .ok();
-    let group = format!(
-        "dn: cn=team,{D1}\nobjectClass: groupOfUniqueNames\ncn: team\nuniqueMember: CN=Foo, O=Bar#'0101'B\nuniqueMember: SN=b+CN=a, O=x\n"
-    );
-    s.add_root(&group).ok();
-    let r = s.search_as(
-        ROOTDN,
-        ROOTPW,
-        &postmaster(),
-        "(objectClass=*)",
-        &["-s", "base", "roleOccupant"],
-    );
-    assert!(
-        values(&r.stdout, "roleOccupant").contains(
-            &"mail=user2@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example"
-                .to_string()
-        ),
-        "{}",
-        r.stdout
-    );
-    let r = s.search_as(
-        ROOTDN,
-        ROOTPW,
-        &format!("cn=team,{D1}"),
-        "(objectClass=*)",
-        &["-s", "base", "uniqueMember"],
-    );
-    let mut got = values(&r.stdout, "uniqueMember");
-    got.sort();
-    assert_eq!(got, vec!["cn=Foo,o=Bar#'0101'B", "cn=a+sn=b,o=x"]);
-
-    // Filters match by distinguishedNameMatch: OIDs for types, AVAs in any order.
-    let found = |filter: &str| dns(&s.search_as(ROOTDN, ROOTPW, D1, filter, &["dn"]).stdout);
-    let oid_form = user1
-        .replace("mail=", "0.9.2342.19200300.100.1.3=")
-        .replace("o=", "2.5.4.10=");
-    assert_eq!(
-        found(&format!("(roleOccupant={oid_form})")),
-        vec![postmaster()]
-    );
-    assert_eq!(
-        found(&format!(
-            "(roleOccupant={})",
-            user1.to_uppercase().replace(',', ", ")
-        )),
-        vec![postmaster()]
-    );
-    assert_eq!(
-        found("(uniqueMember=cn=A+sn=B,o=X)"),
-        vec![format!("cn=team,{D1}")]
-    );
-    assert_eq!(
-        found("(uniqueMember=commonName=foo,o=bar#'0101'B)"),
-        vec![format!("cn=team,{D1}")]
-    );
-    assert!(found("(uniqueMember=cn=foo,o=bar#'0100'B)").is_empty());
-    assert!(found("(uniqueMember=cn=foo,o=bar)").is_empty());
-    // The same DN spelled another way is a duplicate value.
-    let r = add_value(&s, &postmaster(), "roleOccupant", &user1.to_uppercase());
-    refused(&r, 20, "roleOccupant");
-    // Compare uses the same rule.
-    let r = s.tool(
-        "ldapcompare",
-        &[
-            "-x",
-            "-D",
-            ROOTDN,
-            "-w",
-            ROOTPW,
-            &postmaster(),
-            &format!("roleOccupant:{}", user1.replace("mail=", "rfc822Mailbox=")),
-        ],
-    );
-    r.expect_code(6);
-}
-
-#[test]
-fn uuid_rdn_values_match_by_uuid_match() {
-    let s = Server::demo();
-    let upper = "entryUUID=597AE2F6-16A6-1027-98F4-D28B5365DC14,o=x";
-    add_value(&s, &postmaster(), "seeAlso", upper).ok();
-    let found = dns(&s
-        .search_as(
-            ROOTDN,
-            ROOTPW,
-            D1,
-            "(seeAlso=entryUUID=597ae2f6-16a6-1027-98f4-d28b5365dc14,o=x)",
-            &["dn"],
-        )
-        .stdout);
-    assert_eq!(found, vec![postmaster()]);
-}
-
-#[test]
-fn an_rdn_may_not_name_an_operational_attribute() {
-    let s = Server::demo();
-    let r = s.add_root(&format!(
-        "dn: entryUUID=597ae2f6-16a6-1027-98f4-d28b5365dc14,{D1}\nobjectClass: organizationalRole\ncn: x\n"
-    ));
-    refused(&r, 64, "naming attribute 'entryUUID' is operational");
-    let r = s.add_root(&format!(
-        "dn: createTimestamp=20200101000000Z,{D1}\nobjectClass: organizationalRole\ncn: x\n"
-    ));
-    refused(&r, 64, "naming attribute 'createTimestamp' is operational");
-}
-
 /// Export the store of a stopped server, import it into a fresh data directory, and
 /// export that: both exports must be the same text.
-fn assert_round_trip(data: &std::path::Path, dir: &std::path::Path) -> String {
+pub(crate) fn assert_round_trip(data: &std::path::Path, dir: &std::path::Path) -> String {
     let data = data.display().to_string();
     let first = mailldap(&["export", "--data", &data], None);
     assert_eq!(first.code, 0, "{first:?}");
@@ -366,122 +219,4 @@ fn what_clients_may_write_always_exports_and_imports_again() {
         unfolded.contains(&format!("manager: cn=Smith\\2C John+uid=js,{D1}")),
         "{unfolded}"
     );
-}
-
-/// The tree's top three entries, in file order.
-const TOP: &str = "dn: dc=myhosting,dc=example\nobjectClass: dcObject\nobjectClass: organization\no: myhosting\n\ndn: o=hosting,dc=myhosting,dc=example\nobjectClass: organization\no: hosting\n\ndn: o=domain1.example,o=hosting,dc=myhosting,dc=example\nobjectClass: organization\no: domain1.example\n";
-
-/// The 1-based line of `text` that starts with `prefix`.
-fn line_of(text: &str, prefix: &str) -> usize {
-    1 + text.lines().position(|l| l.starts_with(prefix)).unwrap()
-}
-
-/// Write `text` as `name` in `dir`; returns the path as a string.
-fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
-
-#[test]
-fn import_takes_children_before_parents_in_one_transaction() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data").display().to_string();
-    // Every record after its children: accounts, then the domain, then the top.
-    let records: Vec<&str> = TOP.split("\n\n").collect();
-    let mut text = account("user9@domain1.example", &[], "");
-    text.push('\n');
-    for r in records.iter().rev() {
-        text.push_str(r.trim_end());
-        text.push_str("\n\n");
-    }
-    let file = write(tmp.path(), "reversed.ldif", &text);
-    let r = mailldap(&["import", "--data", &data, &file], None);
-    assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stderr.contains("imported 4 records"), "{}", r.stderr);
-    let out = mailldap(&["export", "--data", &data], None);
-    assert_eq!(dns(&out.stdout).len(), 4, "{}", out.stdout);
-    assert_round_trip(&tmp.path().join("data"), tmp.path());
-}
-
-#[test]
-fn import_refuses_an_entry_whose_parent_is_nowhere_with_file_and_line() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data").display().to_string();
-    let orphan = "dn: mail=x@domain2.example,o=domain2.example,o=hosting,dc=myhosting,dc=example\nobjectClass: organizationalRole\nobjectClass: CourierMailAlias\ncn: x\nmaildrop: y\n";
-    let file = write(tmp.path(), "orphan.ldif", &format!("{orphan}\n{TOP}"));
-    let r = mailldap(&["import", "--data", &data, &file], None);
-    assert_ne!(r.code, 0);
-    assert!(
-        r.stderr.contains(&format!(
-            "orphan.ldif:1: dn: mail=x@domain2.example,o=domain2.example,o=hosting,dc=myhosting,dc=example: parent o=domain2.example,o=hosting,dc=myhosting,dc=example is not in the store and appears nowhere in the input"
-        )),
-        "{}",
-        r.stderr
-    );
-    let out = mailldap(&["export", "--data", &data], None);
-    assert!(
-        dns(&out.stdout).is_empty(),
-        "all or nothing: {}",
-        out.stdout
-    );
-}
-
-#[test]
-fn legacy_entries_without_must_attributes_load_only_with_the_flag_and_are_listed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data").display().to_string();
-    let legacy = format!(
-        "{TOP}\n{}\ndn: mail=alias@domain1.example,{D1}\nobjectClass: CourierMailAlias\n",
-        account("nohome@domain1.example", &["homeDirectory"], "")
-    );
-    let file = write(tmp.path(), "legacy.ldif", &legacy);
-    let account_at = format!(
-        "legacy.ldif:{}: dn: mail=nohome@domain1.example,",
-        line_of(&legacy, "dn: mail=nohome")
-    );
-    let alias_at = format!(
-        "legacy.ldif:{}: dn: mail=alias@domain1.example,",
-        line_of(&legacy, "dn: mail=alias")
-    );
-    let r = mailldap(&["import", "--data", &data, &file], None);
-    assert_ne!(r.code, 0);
-    assert!(
-        r.stderr.contains(&account_at)
-            && r.stderr.contains(
-                "object class 'CourierMailAccount' requires attribute 'homeDirectory' (add the attribute, or load legacy data with --allow-missing-must)"
-            ),
-        "{}",
-        r.stderr
-    );
-    let r = mailldap(
-        &["import", "--allow-missing-must", "--data", &data, &file],
-        None,
-    );
-    assert_eq!(r.code, 0, "{r:?}");
-    let warnings: Vec<&str> = r
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("warning: "))
-        .collect();
-    assert_eq!(warnings.len(), 3, "{}", r.stderr);
-    assert!(warnings[0].contains(&account_at), "{}", r.stderr);
-    assert!(warnings[0].contains("requires attribute 'homeDirectory'"));
-    assert!(warnings[1].contains(&alias_at), "{}", r.stderr);
-    assert!(warnings[1].contains("object class 'CourierMailAlias' requires attribute 'maildrop'"));
-    assert!(
-        warnings[2].contains("2 missing MUST attribute(s) in 2 entries loaded"),
-        "{}",
-        r.stderr
-    );
-    // Served, such an entry takes no change that leaves it incomplete; the fix does.
-    let s = Server::start_in(tmp, &[], "", false);
-    let alias = format!("mail=alias@domain1.example,{D1}");
-    let r = add_value(&s, &alias, "description", "old");
-    refused(
-        &r,
-        65,
-        "object class 'CourierMailAlias' requires attribute 'maildrop'",
-    );
-    add_value(&s, &alias, "maildrop", "user9@domain1.example").ok();
 }
