@@ -231,7 +231,7 @@ fn print_missing_must(report: &import::ImportReport) {
     }
     if !report.missing_must.is_empty() {
         eprintln!(
-            "warning: {} missing MUST attribute(s) in {} entries loaded; add them (README: \"Schema checking\")",
+            "warning: {} missing MUST attribute(s) in {} entries loaded; add them (README: \"Entries without a MUST attribute\")",
             report.missing_must.len(),
             report.entries_missing_must()
         );

@@ -75,9 +75,9 @@ fn must_is_enforced(s: &Server, strict: bool) {
         "object class 'CourierMailAccount' requires attribute 'homeDirectory'",
     );
     // Adding an auxiliary class without its MUST attributes.
-    let r = s.modify_root(&format!(
-        "dn: cn=Manager,dc=myhosting,dc=example\nchangetype: modify\nadd: objectClass\nobjectClass: CourierMailAlias\n"
-    ));
+    let r = s.modify_root(
+        "dn: cn=Manager,dc=myhosting,dc=example\nchangetype: modify\nadd: objectClass\nobjectClass: CourierMailAlias\n",
+    );
     refused(&r, 65, "object class 'CourierMailAlias' requires attribute");
     // A rename that drops the alias's only mail value (deleteoldrdn).
     let r = s.tool(

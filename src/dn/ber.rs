@@ -27,7 +27,8 @@ pub(super) fn decode_hex_value(hex: &str) -> Result<String, DnError> {
 
 /// The bytes of an even, non-empty run of hex digits.
 fn hex_bytes(hex: &str) -> Result<Vec<u8>, DnError> {
-    if hex.is_empty() || hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
         return Err(DnError(format!(
             "#{hex}: a hex value needs pairs of hex digits"
         )));
@@ -103,7 +104,7 @@ fn decode_content(tag: u8, content: &[u8]) -> Result<String, DnError> {
 
 /// BMPString (UCS-2) or UniversalString (UCS-4), big-endian.
 fn wide(content: &[u8], width: usize) -> Result<String, DnError> {
-    if content.len() % width != 0 {
+    if !content.len().is_multiple_of(width) {
         return Err(DnError("hex value: truncated wide string".into()));
     }
     content

@@ -88,7 +88,12 @@ fn an_entry_whose_parent_is_nowhere_is_refused_with_file_and_line() {
         "orphan.ldif",
         &format!("{BASE}\n{DOMAIN}\n{orphan}"),
     );
-    let err = import_files(&config, &[path.clone()], ImportOptions::default()).unwrap_err();
+    let err = import_files(
+        &config,
+        std::slice::from_ref(&path),
+        ImportOptions::default(),
+    )
+    .unwrap_err();
     assert!(
         matches!(err, ImportError::MissingParent { line: 14, .. }),
         "{err}"
@@ -113,7 +118,12 @@ fn entries_without_a_must_attribute_load_only_when_asked_and_are_reported() {
         "legacy.ldif",
         &format!("{BASE}\n{DOMAIN}\n{legacy}"),
     );
-    let err = import_files(&config, &[path.clone()], ImportOptions::default()).unwrap_err();
+    let err = import_files(
+        &config,
+        std::slice::from_ref(&path),
+        ImportOptions::default(),
+    )
+    .unwrap_err();
     let text = err.to_string();
     assert!(
         text.starts_with(&format!("{}:14: dn: mail=a@d1,", path.display()))

@@ -48,9 +48,9 @@ fn import_refuses_an_entry_whose_parent_is_nowhere_with_file_and_line() {
     let r = mailldap(&["import", "--data", &data, &file], None);
     assert_ne!(r.code, 0);
     assert!(
-        r.stderr.contains(&format!(
+        r.stderr.contains(
             "orphan.ldif:1: dn: mail=x@domain2.example,o=domain2.example,o=hosting,dc=myhosting,dc=example: parent o=domain2.example,o=hosting,dc=myhosting,dc=example is not in the store and appears nowhere in the input"
-        )),
+        ),
         "{}",
         r.stderr
     );
