@@ -1,7 +1,7 @@
 //! DN-valued attributes under the schema (member, roleOccupant, seeAlso, manager,
 //! uniqueMember ...): as slapd's dnPretty does, a value is valid when it parses, every
-//! attribute type in it is defined and every AVA value is valid for its type's
-//! syntax; it is stored and returned in the pretty form (types by schema name).
+//! attribute type in it is defined, once per RDN, and every AVA value is valid for
+//! its type's syntax; it is stored and returned in the pretty form (types by schema name).
 
 use super::{syntax, AttributeType, Schema};
 use crate::dn::Dn;
@@ -33,13 +33,20 @@ impl Schema {
             (text, None)
         };
         let mut dn = Dn::parse(dn_text).map_err(|e| e.to_string())?;
-        for ava in dn.rdns.iter_mut().flat_map(|r| r.avas.iter_mut()) {
-            let t = self
-                .attribute(&ava.attr)
-                .ok_or_else(|| format!("attribute type '{}' undefined in the DN", ava.attr))?;
-            t.validate(ava.value.as_bytes())
-                .map_err(|why| format!("{} in the DN: {why}", ava.attr))?;
-            ava.attr = t.name().to_string();
+        for rdn in dn.rdns.iter_mut() {
+            let mut seen: Vec<&str> = Vec::with_capacity(rdn.avas.len());
+            for ava in rdn.avas.iter_mut() {
+                let t = self
+                    .attribute(&ava.attr)
+                    .ok_or_else(|| format!("attribute type '{}' undefined in the DN", ava.attr))?;
+                t.validate(ava.value.as_bytes())
+                    .map_err(|why| format!("{} in the DN: {why}", ava.attr))?;
+                if seen.contains(&t.oid.as_str()) {
+                    return Err(format!("attribute type '{}' twice in one RDN", t.name()));
+                }
+                seen.push(&t.oid);
+                ava.attr = t.name().to_string();
+            }
         }
         let mut pretty = dn.pretty();
         if let Some(bits) = uid {
@@ -103,6 +110,8 @@ mod tests {
             ("member", "1.2=x"),
             ("member", "cn="),
             ("member", "uidNumber=abc,o=x"),
+            ("member", "cn=a+cn=b,o=x"),
+            ("member", "cn=a+commonName=a,o=x"),
             ("roleOccupant", "cn=a,,o=b"),
             ("uniqueMember", "cn=foo#'0102'B"),
             ("uniqueMember", "01.1=a#'01'B"),

@@ -154,3 +154,26 @@ fn an_rdn_may_not_name_an_operational_attribute() {
     ));
     refused(&r, 64, "naming attribute 'createTimestamp' is operational");
 }
+
+#[test]
+fn an_equality_index_on_dn_values_finds_them_under_distinguished_name_match() {
+    let s = Server::start_with(
+        "[indexes]\nobjectClass = [\"eq\", \"pres\"]\nmail = [\"eq\"]\nroleOccupant = [\"eq\"]\n",
+        true,
+    );
+    let user1 = mail_dn("user1@domain1.example");
+    let spelled = user1
+        .to_uppercase()
+        .replace("MAIL=", "rfc822Mailbox=")
+        .replace(',', "; ");
+    let found = dns(&s
+        .search_as(
+            ROOTDN,
+            ROOTPW,
+            D1,
+            &format!("(roleOccupant={spelled})"),
+            &["dn"],
+        )
+        .stdout);
+    assert_eq!(found, vec![postmaster()]);
+}
