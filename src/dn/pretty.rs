@@ -7,7 +7,7 @@ use super::{Dn, Rdn};
 
 /// Escape a value as slapd's pretty form does: `"+,;<>\=` and NUL as `\XX` hex
 /// pairs, a leading `#` and a leading or trailing space likewise.
-pub fn escape_pretty(value: &str) -> String {
+fn escape_pretty(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 4);
     let last = value.chars().count().saturating_sub(1);
     for (i, c) in value.chars().enumerate() {

@@ -187,18 +187,16 @@ fn apply_sourced(
             continue;
         };
         let line = rec.line;
+        let adding = order::added_dn(&rec.record).is_some();
         let (dn, outcome) = apply_record(dir, actor, rec.record);
         let missing = outcome.map_err(|error| {
-            refusal(
-                dir,
-                &in_input,
-                Located {
-                    file,
-                    line,
-                    dn: &dn,
-                },
-                error,
-            )
+            let attempt = Attempt {
+                file,
+                line,
+                dn: &dn,
+                adding,
+            };
+            refusal(dir, &in_input, attempt, error)
         })?;
         for m in missing {
             let note = MissingMustNote {
@@ -217,11 +215,12 @@ fn apply_sourced(
     Ok(report)
 }
 
-/// Where a record is.
-struct Located<'a> {
+/// A record that was applied: where it is, its DN, and whether it was an add.
+struct Attempt<'a> {
     file: &'a str,
     line: usize,
     dn: &'a Dn,
+    adding: bool,
 }
 
 /// The import error for a refused record: MissingParent when an add failed for want
@@ -229,11 +228,12 @@ struct Located<'a> {
 fn refusal(
     dir: &Directory,
     in_input: &HashSet<String>,
-    at: Located,
+    at: Attempt,
     error: LdapError,
 ) -> ImportError {
     let parent = at.dn.parent().unwrap_or_default();
-    let orphan = error.code == ResultCode::NoSuchObject
+    let orphan = at.adding
+        && error.code == ResultCode::NoSuchObject
         && at.dn.is_within(dir.suffix())
         && !at.dn.same_as(dir.suffix())
         && !in_input.contains(&parent.normalized());

@@ -106,6 +106,14 @@ fn an_entry_whose_parent_is_nowhere_is_refused_with_file_and_line() {
         )
     );
     assert_eq!(Directory::open(&config).unwrap().len(), 0, "all or nothing");
+    // A change to an entry that is nowhere is the directory's noSuchObject, not an orphan.
+    let modify = "dn: o=d9,o=hosting,dc=myhosting,dc=example\nchangetype: modify\nadd: description\ndescription: x\n-\n";
+    let path = file(tmp.path(), "modify.ldif", &format!("{BASE}\n{modify}"));
+    let err = import_files(&config, &[path], ImportOptions::default()).unwrap_err();
+    assert!(
+        matches!(&err, ImportError::Record { line: 10, error, .. } if error.code == ResultCode::NoSuchObject),
+        "{err}"
+    );
 }
 
 #[test]
