@@ -1,5 +1,6 @@
 //! Add (RFC 4511 4.7): a new entry under an existing parent.
 
+use super::operational::is_virtual;
 use super::{store_err, Directory, Origin};
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
@@ -54,14 +55,18 @@ impl Directory {
         missing: MissingMust,
     ) -> Result<(Entry, Vec<MissingAttribute>), LdapError> {
         let mut entry = self.canonicalize(entry)?;
-        if origin == Origin::Client {
-            self.check_client_managed(&entry)?;
+        match origin {
+            Origin::Client => self.check_client_managed(&entry)?,
+            // ldapsearch's `+` output carries them: they are computed on read, and a
+            // stored copy would go stale.
+            Origin::Import => entry.attrs.retain(|a| !is_virtual(&a.name)),
         }
         self.add_rdn_values(&mut entry)?;
         self.pretty_dn_values(&mut entry);
         self.check_duplicates(&entry)?;
         self.hash_passwords(&mut entry)?;
         let checked = self.check_schema_with(&entry, missing)?;
+        self.check_structural_kept(&entry, &checked.structural)?;
         self.stamp_create(&mut entry, actor, &checked.structural, origin);
         Ok((entry, checked.missing))
     }

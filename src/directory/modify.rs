@@ -34,7 +34,7 @@ impl Directory {
         self.hash_passwords(&mut new)?;
         self.check_rdn_kept(dn, &new)?;
         let checked = self.check_schema_with(&new, missing)?;
-        check_structural_kept(&old, &checked.structural)?;
+        self.check_structural_kept(&old, &checked.structural)?;
         self.guard_write(&new, Some((id, &old)))?;
         self.stamp_modify(&mut new, actor);
         let old_keys = self.index_keys(&old);
@@ -88,20 +88,6 @@ impl Directory {
             .ok_or_else(|| LdapError::internal("schema lookup"))?;
         Ok((name, at))
     }
-}
-
-/// objectClassModsProhibited when the change would alter the structural class.
-fn check_structural_kept(old: &Entry, structural: &str) -> Result<(), LdapError> {
-    let old_structural = old.first_str("structuralObjectClass").unwrap_or("");
-    if !old_structural.is_empty() && !old_structural.eq_ignore_ascii_case(structural) {
-        return Err(LdapError::new(
-            ResultCode::ObjectClassModsProhibited,
-            format!(
-                "structural object class modification from '{old_structural}' to '{structural}' not allowed"
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// modify/add: `current` plus `added`, none of which may be there already.

@@ -141,6 +141,29 @@ impl Directory {
         }
     }
 
+    /// objectClassModsProhibited when `entry`'s stored structuralObjectClass (that of
+    /// the entry before a modify, or the one an import gives) is not `structural`,
+    /// the class the object classes make it: every later modify would be refused.
+    pub(super) fn check_structural_kept(
+        &self,
+        entry: &Entry,
+        structural: &str,
+    ) -> Result<(), LdapError> {
+        let stored = entry.first_str("structuralObjectClass").unwrap_or("");
+        let oid = |name: &str| self.schema.object_class(name).map(|c| c.oid.clone());
+        let same = stored.eq_ignore_ascii_case(structural)
+            || oid(stored).is_some_and(|o| Some(o) == oid(structural));
+        if stored.is_empty() || same {
+            return Ok(());
+        }
+        Err(LdapError::new(
+            ResultCode::ObjectClassModsProhibited,
+            format!(
+                "structural object class modification from '{stored}' to '{structural}' not allowed"
+            ),
+        ))
+    }
+
     /// attributeOrValueExists when an attribute holds the same value twice.
     pub(super) fn check_duplicates(&self, entry: &Entry) -> Result<(), LdapError> {
         for a in &entry.attrs {

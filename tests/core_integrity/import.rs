@@ -120,3 +120,45 @@ fn legacy_entries_without_must_attributes_load_only_with_the_flag_and_are_listed
     );
     add_value(&s, &alias, "maildrop", "user9@domain1.example").ok();
 }
+
+#[test]
+fn import_keeps_what_it_is_given_only_when_the_server_would_have_written_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data").display().to_string();
+    // A structuralObjectClass that is not the entry's would refuse every later modify.
+    let wrong = TOP.replacen(
+        "o: myhosting\n",
+        "o: myhosting\nstructuralObjectClass: person\n",
+        1,
+    );
+    let file = write(tmp.path(), "wrong.ldif", &wrong);
+    let r = mailldap(&["import", "--data", &data, &file], None);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("wrong.ldif:1: dn: dc=myhosting,dc=example:")
+            && r.stderr.contains(
+                "structural object class modification from 'person' to 'organization' not allowed"
+            ),
+        "{}",
+        r.stderr
+    );
+    // ldapsearch's `+` output: the attributes computed on read are not stored.
+    let plus = TOP.replacen(
+        "o: myhosting\n",
+        "o: myhosting\nstructuralObjectClass: organization\nhasSubordinates: TRUE\nentryDN: cn=bogus\nsubschemaSubentry: cn=elsewhere\n",
+        1,
+    );
+    let file = write(tmp.path(), "plus.ldif", &plus);
+    let r = mailldap(&["import", "--data", &data, &file], None);
+    assert_eq!(r.code, 0, "{r:?}");
+    let out = mailldap(&["export", "--data", &data], None);
+    for computed in ["hasSubordinates:", "entryDN:", "subschemaSubentry:"] {
+        assert!(
+            !out.stdout.contains(computed),
+            "{computed} stored: {}",
+            out.stdout
+        );
+    }
+    assert_round_trip(&tmp.path().join("data"), tmp.path());
+}
