@@ -49,6 +49,10 @@ enum Command {
         /// Data directory (overrides data_dir).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Load entries that lack a MUST attribute of one of their classes (legacy LDIF
+        /// such as the 2003 article's), printing file:line and the attribute for each.
+        #[arg(long)]
+        allow_missing_must: bool,
         /// LDIF files (content records and changetype records).
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -137,11 +141,18 @@ fn main() -> Result<()> {
         Command::Import {
             config,
             data,
+            allow_missing_must,
             files,
         } => {
             let config = load_config(config.as_deref(), data)?;
-            let n = import::import_files(&config, &files)?;
-            eprintln!("imported {n} records into {}", config.data_dir.display());
+            let options = import::ImportOptions { allow_missing_must };
+            let report = import::import_files(&config, &files, options)?;
+            print_missing_must(&report);
+            eprintln!(
+                "imported {} records into {}",
+                report.records,
+                config.data_dir.display()
+            );
             Ok(())
         }
         Command::Export { config, data } => {
@@ -213,6 +224,21 @@ fn main() -> Result<()> {
                 None => bail!("unknown kind {kind:?}: use postfix, courier or dovecot"),
             }
         }
+    }
+}
+
+/// One line per MUST attribute an import loaded without (`--allow-missing-must`), and
+/// a summary: legacy data is never taken silently.
+fn print_missing_must(report: &import::ImportReport) {
+    for note in &report.missing_must {
+        eprintln!("warning: {note} (loaded: --allow-missing-must)");
+    }
+    if !report.missing_must.is_empty() {
+        eprintln!(
+            "warning: {} missing MUST attribute(s) in {} entries loaded; add them (README: \"Entries without a MUST attribute\")",
+            report.missing_must.len(),
+            report.entries_missing_must()
+        );
     }
 }
 

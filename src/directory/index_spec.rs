@@ -6,6 +6,7 @@
 
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
+use crate::schema::matching::{self, Norm};
 use crate::schema::{AttributeType, Schema};
 use crate::store::{index_keys, substring_query_keys, IndexKey, IndexKind};
 use std::collections::BTreeMap;
@@ -18,6 +19,9 @@ const MAX_SUPERCLASSES: usize = 32;
 pub struct IndexSpec {
     /// Lower-case canonical attribute name -> its kinds.
     attrs: Vec<(String, Vec<IndexKind>)>,
+    /// Some indexed attribute holds DNs: their keys are distinguishedNameMatch's (by
+    /// OID), not the older normalisation, so stores filed before are reindexed once.
+    dn_keys: bool,
 }
 
 /// What the indexes can say about one assertion of a filter.
@@ -68,7 +72,12 @@ impl IndexSpec {
             }
             attrs.push((name.to_ascii_lowercase(), kinds));
         }
-        Ok(IndexSpec { attrs })
+        let dn_keys = attrs.iter().any(|(a, _)| {
+            let rule = schema.attribute(a).and_then(|at| at.equality.as_deref());
+            rule.and_then(matching::lookup)
+                .is_some_and(|r| matches!(r.norm, Norm::Dn | Norm::UniqueMember))
+        });
+        Ok(IndexSpec { attrs, dn_keys })
     }
 
     /// The kinds kept for `attr` (its schema name, any case); empty when unindexed.
@@ -87,8 +96,10 @@ impl IndexSpec {
     /// A string that changes whenever the spec does: stored next to the indexes, so
     /// that a store built under another spec is reindexed when opened.
     pub fn fingerprint(&self) -> String {
-        // The same text earlier versions stored: existing stores are not reindexed.
-        format!("{:?}", self.attrs)
+        // The same text earlier versions stored: existing stores are not reindexed,
+        // unless they index DN values, whose keys changed.
+        let dn = if self.dn_keys { " dn-keys:2" } else { "" };
+        format!("{:?}{dn}", self.attrs)
     }
 
     /// The index keys `entry` is filed under, from its normalised values: equality

@@ -1,10 +1,13 @@
-//! Distinguished names (RFC 4514): parsing, the pretty form clients see, and the
-//! normalised form used for comparison and as the store key.
+//! Distinguished names (RFC 4514): parsing (parse.rs, with `#hex` values in ber.rs),
+//! the string forms clients see (Display, and pretty.rs for DN-valued attributes), and
+//! the normalised form used for comparison and as the store key.
 
 use std::fmt;
 use thiserror::Error;
 
+mod ber;
 mod parse;
+mod pretty;
 mod scope;
 pub use scope::{in_scope, Scope};
 
@@ -235,54 +238,4 @@ impl fmt::Display for Dn {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_the_articles_spaced_dns() {
-        let dn = Dn::parse(
-            "mail=user1@domain1.example, o=domain1.example,\n o=hosting, dc=myhosting, dc=example",
-        )
-        .unwrap();
-        assert_eq!(
-            dn.to_string(),
-            "mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example"
-        );
-        assert_eq!(dn.depth(), 5);
-    }
-
-    #[test]
-    fn compares_case_insensitively_and_by_alias() {
-        let a = Dn::parse("CN=Post  Master,O=Hosting").unwrap();
-        let b = Dn::parse("commonName=post master,o=hosting").unwrap();
-        assert!(a.same_as(&b));
-        assert_eq!(a.tree_key(), b.tree_key());
-    }
-
-    #[test]
-    fn escapes_round_trip() {
-        let dn = Dn::parse(r"cn=Smith\, John+uid=js,o=a\2Cb").unwrap();
-        assert_eq!(dn.rdns[0].avas[0].value, "Smith, John");
-        assert_eq!(dn.rdns[1].avas[0].value, "a,b");
-        let again = Dn::parse(&dn.to_string()).unwrap();
-        assert!(again.same_as(&dn));
-    }
-
-    #[test]
-    fn subtree_keys_are_prefixes() {
-        let base = Dn::parse("o=hosting,dc=example").unwrap();
-        let child = Dn::parse("o=d1,o=hosting,dc=example").unwrap();
-        let sibling = Dn::parse("o=hostingx,dc=example").unwrap();
-        assert!(child.tree_key().starts_with(&base.tree_key()));
-        assert!(!sibling.tree_key().starts_with(&base.tree_key()));
-        assert!(child.is_within(&base));
-    }
-
-    #[test]
-    fn rejects_garbage() {
-        assert!(Dn::parse("nodn").is_err());
-        assert!(Dn::parse("=x").is_err());
-        assert!(Dn::parse("cn=a\\").is_err());
-        assert!(Dn::parse("cn=a<b").is_err());
-    }
-}
+mod tests;
