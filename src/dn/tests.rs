@@ -123,3 +123,59 @@ fn the_pretty_form_is_slapds() {
     let dn = Dn::parse("cn=Smith\\, John+uid=js,o=a\\2Cb").unwrap();
     assert!(Dn::parse(&dn.pretty()).unwrap().same_as(&dn));
 }
+
+/// The normal form as it was first written (format, collect, join): store keys made
+/// by earlier versions must come out byte for byte the same from the one-pass code.
+fn reference_normalized(dn: &Dn) -> String {
+    dn.rdns
+        .iter()
+        .map(|rdn| {
+            let mut parts: Vec<String> = rdn
+                .avas
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}={}",
+                        canonical_type(&a.attr),
+                        escape_value(&normalize_value(&a.value))
+                    )
+                })
+                .collect();
+            parts.sort();
+            parts.join("+")
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn one_pass_normal_form_matches_the_reference() {
+    for text in [
+        "mail=User1@Domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example",
+        "CN=  Foo   Bar ,2.5.4.10=Baz",
+        "commonName=x+sn=y,surName=Z",
+        r"cn=a\,b\+c\;d\<e\>f\=g\\h\22,dc=x",
+        r"cn=\#hash,o=İstanbul ŞEHİR",
+        "rfc822Mailbox=a@b,0.9.2342.19200300.100.1.25=com",
+        "uid=a+cn=b+mail=c",
+    ] {
+        let dn = Dn::parse(text).unwrap();
+        assert_eq!(dn.normalized(), reference_normalized(&dn), "{text}");
+        let again = Dn::parse(&dn.to_string()).unwrap();
+        assert!(dn.same_as(&again), "{text}");
+        let mut key = Vec::new();
+        for rdn in dn.rdns.iter().rev() {
+            let one = Dn {
+                rdns: vec![rdn.clone()],
+            };
+            key.extend_from_slice(reference_normalized(&one).as_bytes());
+            key.push(0);
+        }
+        assert_eq!(dn.tree_key(), key, "{text}");
+    }
+    let a = Dn::parse("CN=Foo  Bar,O=X").unwrap();
+    let b = Dn::parse("commonname=foo bar,organizationName=x").unwrap();
+    assert!(a.same_as(&b));
+    assert!(!a.same_as(&Dn::parse("cn=foo baz,o=x").unwrap()));
+    assert!(!a.same_as(&Dn::parse("sn=foo bar,o=x").unwrap()));
+}
