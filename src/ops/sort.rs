@@ -172,6 +172,24 @@ impl<'o, 's> Ranking<'o, 's> {
     }
 }
 
+/// The DNs `query` matches in `order`, cut at the size limit (keeping what sorts
+/// first), and whether the limit cut anything: what sorted and paged searches share.
+pub fn ranked(
+    view: &DirectoryView<'_>,
+    query: &SearchQuery<'_>,
+    order: &SortOrder<'_>,
+) -> Result<(Vec<Dn>, bool), LdapError> {
+    let mut ranking = Ranking::new(order, view.size_limit(query));
+    let listed = view.list(query, &order.attrs(), &mut |l| {
+        ranking.push(l);
+        true
+    })?;
+    if let Some(e) = listed.stopped {
+        return Err(e);
+    }
+    Ok(ranking.finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,22 +283,4 @@ mod tests {
         assert_eq!(err.code, ResultCode::InappropriateMatching);
         assert_eq!(err.attr, "cn");
     }
-}
-
-/// The DNs `query` matches in `order`, cut at the size limit (keeping what sorts
-/// first), and whether the limit cut anything: what sorted and paged searches share.
-pub fn ranked(
-    view: &DirectoryView<'_>,
-    query: &SearchQuery<'_>,
-    order: &SortOrder<'_>,
-) -> Result<(Vec<Dn>, bool), LdapError> {
-    let mut ranking = Ranking::new(order, view.size_limit(query));
-    let listed = view.list(query, &order.attrs(), &mut |l| {
-        ranking.push(l);
-        true
-    })?;
-    if let Some(e) = listed.stopped {
-        return Err(e);
-    }
-    Ok(ranking.finish())
 }
