@@ -52,6 +52,10 @@ pub struct Limits {
     pub max_ber_depth: usize,
     /// Concurrent connections; more wait in the accept queue.
     pub max_connections: usize,
+    /// Longest DN a request may name, in bytes.
+    pub max_dn_bytes: usize,
+    /// Most RDNs a DN in a request may have.
+    pub max_dn_rdns: usize,
     /// Operations one connection may have running at once; more wait unread.
     pub max_operations_per_connection: usize,
     /// Seconds a connection may stay silent before it is closed.
@@ -80,6 +84,8 @@ impl Default for Limits {
             max_ber_depth: 64,
             max_connections: 1024,
             max_operations_per_connection: 32,
+            max_dn_bytes: 8192,
+            max_dn_rdns: 128,
             idle_timeout_secs: 900,
             read_timeout_secs: 30,
             write_timeout_secs: 60,
