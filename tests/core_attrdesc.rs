@@ -174,7 +174,6 @@ fn filters_on_supertypes_and_tagged_forms() {
 /// (cn;lang-de=...) must still find jsmith. Needs the index to file cn's tagged forms
 /// (and subtypes) under cn, as the report of this branch describes.
 #[test]
-#[ignore = "needs the directory's index planner to file tagged forms under their type"]
 fn tagged_cn_values_survive_the_cn_index() {
     let s = server_with_tags("");
     let j = vec![jdn()];
