@@ -171,8 +171,8 @@ fn filters_on_supertypes_and_tagged_forms() {
 
 /// The planner may not drop entries whose only matching value sits in a tagged form:
 /// with the default `cn` equality index, (cn=Johann Schmidt) and an indexed AND with
-/// (cn;lang-de=...) must still find jsmith. Needs the index to file cn's tagged forms
-/// (and subtypes) under cn, as the report of this branch describes.
+/// (cn;lang-de=...) must still find jsmith: the index files cn's tagged forms (and
+/// subtypes) under cn.
 #[test]
 fn tagged_cn_values_survive_the_cn_index() {
     let s = server_with_tags("");
