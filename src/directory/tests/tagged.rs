@@ -112,3 +112,89 @@ fn a_store_filed_the_old_way_is_reindexed_once() {
         Some(spec.as_str())
     );
 }
+
+fn user(local: &str) -> Dn {
+    dn(&format!("mail={local}@domain1.example,{D1}"))
+}
+
+fn add_value(attr: &str, value: &str) -> Modification {
+    Modification {
+        op: ModOp::Add,
+        attr: attr.into(),
+        values: vec![value.as_bytes().to_vec()],
+    }
+}
+
+#[test]
+fn a_unique_value_under_a_tag_is_held_to_uniqueness() {
+    let dir = hosting_default();
+    // Another account's address under a tag would answer Postfix's (mail=...).
+    let err = dir
+        .modify(
+            &user("user2"),
+            &[add_value("mail;x-alt", "user1@domain1.example")],
+            ACTOR,
+        )
+        .unwrap_err();
+    assert_eq!(err.code, ResultCode::ConstraintViolation);
+    assert!(err.message.contains("already used by mail=user1"), "{err}");
+    // And the other way round: a tagged address taken first keeps the plain one free.
+    dir.modify(
+        &user("user2"),
+        &[add_value("mail;x-alt", "spare@domain1.example")],
+        ACTOR,
+    )
+    .unwrap();
+    let mut taker = account("user3");
+    taker.add_values("mail", [b"Spare@domain1.example".to_vec()]);
+    let err = dir.add(taker, ACTOR, Origin::Client).unwrap_err();
+    assert_eq!(err.code, ResultCode::ConstraintViolation);
+    assert!(err.message.contains("already used by mail=user2"), "{err}");
+    // An entry's own tagged copy of its value is no clash with itself.
+    dir.modify(
+        &user("user1"),
+        &[add_value("mail;lang-de", "user1@domain1.example")],
+        ACTOR,
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_tagged_mailbox_is_guarded_and_retired_too() {
+    let dir = hosting_default();
+    // user1's live Maildir under a tag of user3's mailbox.
+    let mut twin = account("user3");
+    twin.add_values("mailbox;x-alt", [b"domain1.example/user1/".to_vec()]);
+    let err = dir.add(twin, ACTOR, Origin::Client).unwrap_err();
+    assert_eq!(err.code, ResultCode::ConstraintViolation);
+    assert!(err.message.contains("already used by mail=user1"), "{err}");
+    // A tagged home directory leads to a path too.
+    let mut elsewhere = account("user3");
+    elsewhere.set_values("mailbox", vec![b"domain1.example/user2/".to_vec()]);
+    elsewhere.set_values("homeDirectory", vec![b"/elsewhere".to_vec()]);
+    elsewhere.add_values("homeDirectory;x-alt", [b"/home/vmail/domains".to_vec()]);
+    let err = dir.add(elsewhere, ACTOR, Origin::Client).unwrap_err();
+    assert!(err.message.contains("already used by mail=user2"), "{err}");
+    // Deleting an account retires every path it named.
+    dir.modify(
+        &user("user2"),
+        &[add_value("mailbox;x-old", "domain1.example/old2/")],
+        ACTOR,
+    )
+    .unwrap();
+    dir.delete(&user("user2")).unwrap();
+    let mut retired: Vec<String> = dir
+        .retired_mailboxes()
+        .unwrap()
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    retired.sort();
+    assert_eq!(
+        retired,
+        vec![
+            "/home/vmail/domains/domain1.example/old2/",
+            "/home/vmail/domains/domain1.example/user2/"
+        ]
+    );
+}
