@@ -86,11 +86,7 @@ impl Directory {
         entry: &Entry,
         before: Option<(EntryId, &Entry)>,
     ) -> Result<(), LdapError> {
-        if let Some(note) = self
-            .store
-            .reservation(&reservation_key(path))
-            .map_err(io)?
-        {
+        if let Some(note) = self.store.reservation(&reservation_key(path)).map_err(io)? {
             return Err(LdapError::new(
                 ResultCode::ConstraintViolation,
                 format!(

@@ -142,8 +142,7 @@ fn an_assertion_uses_its_own_types_index_only() {
     let schema = Schema::builtin();
     let cn_only = spec(&[("cn", &["eq", "pres", "sub"])]).unwrap();
     // Tagged: cn's index, a superset the filter check narrows by the tags.
-    let Probe::Keys(keys) = cn_only.equality_probe(&schema, "cn;lang-de", b"Johann Schmidt")
-    else {
+    let Probe::Keys(keys) = cn_only.equality_probe(&schema, "cn;lang-de", b"Johann Schmidt") else {
         panic!("cn;lang-de uses cn's index");
     };
     assert_eq!((keys[0].attr.as_str(), keys.len()), ("cn", 1));
@@ -167,8 +166,16 @@ fn an_assertion_uses_its_own_types_index_only() {
     // Unrecognized descriptions match nothing: unknown type, bad option, ;binary
     // on a syntax without a BER form.
     for bad in ["bogus", "cn;a_b", "cn;", "cn;binary"] {
-        assert_eq!(cn_only.equality_probe(&schema, bad, b"x"), Probe::NoMatch, "{bad}");
-        assert_eq!(cn_only.presence_probe(&schema, bad), Probe::NoMatch, "{bad}");
+        assert_eq!(
+            cn_only.equality_probe(&schema, bad, b"x"),
+            Probe::NoMatch,
+            "{bad}"
+        );
+        assert_eq!(
+            cn_only.presence_probe(&schema, bad),
+            Probe::NoMatch,
+            "{bad}"
+        );
     }
 }
 
@@ -178,9 +185,18 @@ fn narrows_agrees_with_the_probes() {
     let s = spec(&[("cn", &["eq"]), ("objectClass", &["eq"])]).unwrap();
     let eq = IndexKind::Equality;
     assert!(s.narrows(&schema, "cn", eq));
-    assert!(s.narrows(&schema, "cn;lang-de", eq), "cn's index answers it");
+    assert!(
+        s.narrows(&schema, "cn;lang-de", eq),
+        "cn's index answers it"
+    );
     assert!(!s.narrows(&schema, "name", eq), "a supertype is scanned");
     assert!(!s.narrows(&schema, "cn", IndexKind::Substring));
-    assert!(!s.narrows(&schema, "objectClass", eq), "every account has one");
-    assert!(s.narrows(&schema, "cn;a_b", eq), "unrecognized: nothing to read");
+    assert!(
+        !s.narrows(&schema, "objectClass", eq),
+        "every account has one"
+    );
+    assert!(
+        s.narrows(&schema, "cn;a_b", eq),
+        "unrecognized: nothing to read"
+    );
 }

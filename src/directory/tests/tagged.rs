@@ -198,3 +198,29 @@ fn a_tagged_mailbox_is_guarded_and_retired_too() {
         ]
     );
 }
+
+#[test]
+fn every_userpassword_description_is_hashed() {
+    let dir = hosting_default();
+    let mut e = account("user3");
+    e.add_values("userPassword", [b"plain".to_vec()]);
+    e.add_values("userPassword;x-old", [b"tagged".to_vec()]);
+    dir.add(e, ACTOR, Origin::Client).unwrap();
+    let more = add_value("userPassword;lang-de", "{CLEARTEXT}other");
+    dir.modify(&user("user3"), &[more], ACTOR).unwrap();
+    let stored = dir.get(&user("user3")).unwrap().expect("user3");
+    let passwords: Vec<(&str, &[u8])> = stored
+        .attrs
+        .iter()
+        .filter(|a| a.name.starts_with("userPassword"))
+        .flat_map(|a| {
+            a.values
+                .iter()
+                .map(move |v| (a.name.as_str(), v.as_slice()))
+        })
+        .collect();
+    assert_eq!(passwords.len(), 3, "{passwords:?}");
+    for (name, v) in passwords {
+        assert!(crate::password::is_hashed(v), "{name} stored in clear");
+    }
+}
