@@ -191,9 +191,10 @@ impl IndexSpec {
         ))
     }
 
-    /// Whether an assertion of `kind` on `attr` is answered from the indexes alone
-    /// (an unrecognized description, or an index of its own type other than
-    /// objectClass's, which every account has one of a few of): what the probes do.
+    /// Whether the probes answer an assertion of `kind` on `attr` from the indexes
+    /// alone and narrowly: an unrecognized description (it matches nothing), or one
+    /// whose type keeps an index of `kind`, objectClass excepted (every account has
+    /// one of a few classes).
     pub fn narrows(&self, schema: &Schema, attr: &str, kind: IndexKind) -> bool {
         match self.indexed_attr(schema, attr, kind) {
             Ok((name, _)) => name != "objectclass",
