@@ -180,12 +180,17 @@ impl Directory {
         Ok(())
     }
 
-    /// Hash cleartext userPassword values (and `{CLEARTEXT}` ones) when configured.
+    /// Hash cleartext userPassword values (and `{CLEARTEXT}` ones) when configured:
+    /// those of its tagged forms (`userPassword;x`) and subtypes too, which bind
+    /// ignores but a reader or an export would see.
     pub(super) fn hash_passwords(&self, entry: &mut Entry) -> Result<(), LdapError> {
         if !self.policy.hash_cleartext {
             return Ok(());
         }
-        if let Some(a) = entry.get_mut("userPassword") {
+        for a in entry.attrs.iter_mut() {
+            if !self.schema.describes("userPassword", &a.name) {
+                continue;
+            }
             for v in a.values.iter_mut() {
                 if !password::is_hashed(v) {
                     let plain = match v.strip_prefix(b"{CLEARTEXT}".as_slice()) {
