@@ -141,13 +141,18 @@ pub fn import_files(
     }
     let report = {
         let dir = Directory::open_at(&staging, config)?;
+        // One fsync at the end instead of one per entry: until the swap below nobody
+        // sees the staging copy, and a failed import throws it away.
+        dir.defer_durability();
         let (names, files): (Vec<String>, Vec<Vec<LocatedRecord>>) = parsed.into_iter().unzip();
         let sourced: Vec<(&str, LocatedRecord)> = names
             .iter()
             .zip(files)
             .flat_map(|(file, recs)| recs.into_iter().map(move |r| (file.as_str(), r)))
             .collect();
-        apply_sourced(&dir, &config.rootdn, sourced, options)?
+        let report = apply_sourced(&dir, &config.rootdn, sourced, options)?;
+        dir.flush()?;
+        report
     };
     if live.exists() {
         std::fs::rename(&live, &old)?;
