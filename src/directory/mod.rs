@@ -136,6 +136,11 @@ impl Directory {
         self.store.is_empty()
     }
 
+    /// Make everything written so far durable (at shutdown; writes already are).
+    pub fn flush(&self) -> Result<(), LdapError> {
+        self.store.flush().map_err(store_err)
+    }
+
     /// Rebuild the indexes when the store was built under another index spec.
     fn reindex_if_needed(&self) -> Result<(), LdapError> {
         let wanted = self.index.fingerprint();
