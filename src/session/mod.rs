@@ -3,11 +3,16 @@
 //! replies and an effect (bound as X, start TLS, close) that this loop applies.
 //! Searches, compares and writes run concurrently (inflight.rs); bind, StartTLS and
 //! unbind wait for them or refuse, as RFC 4511 asks. Replies leave through one
-//! writer task (writer.rs), each tagged with its request's message ID.
+//! writer task (writer.rs), each tagged with its request's message ID; close.rs closes
+//! politely. The server's registry reaches a session through its `Presence`: the loop
+//! stamps activity and closes, with a notice, when asked (full server, shutdown).
 
+mod close;
 mod framing;
 mod inflight;
 mod writer;
+
+pub use close::refuse;
 
 use crate::acl::Identity;
 use crate::config::Limits;
@@ -112,14 +117,14 @@ pub fn run(
         // The writer ends once every sender is gone and what they sent is written;
         // asked to close, the connection waits for it only until its deadline.
         let deadline = session.presence.close_request().map(|r| r.deadline);
-        let sink = writer_done(writer, deadline).await;
+        let sink = writer::done(writer, deadline).await;
         let Some(framed) = sink.and_then(|sink| sink.reunite(source).ok()) else {
             return;
         };
         if start_tls {
             start_tls_handshake(framed, state, session, op_no).await;
         } else {
-            linger(framed).await;
+            close::linger(framed).await;
         }
     })
 }
@@ -358,64 +363,6 @@ async fn throttle(state: &ServerState, session: &Session, request: &Request) {
         );
         tokio::time::sleep(wait).await;
     }
-}
-
-/// The writer's sink once it has written everything, or None when it failed or
-/// `deadline` came first (then it is stopped, and the socket closes with it).
-async fn writer_done<W>(
-    mut writer: tokio::task::JoinHandle<Option<W>>,
-    deadline: Option<Instant>,
-) -> Option<W> {
-    let Some(deadline) = deadline else {
-        return writer.await.ok().flatten();
-    };
-    let deadline = tokio::time::Instant::from_std(deadline);
-    match tokio::time::timeout_at(deadline, &mut writer).await {
-        Ok(done) => done.ok().flatten(),
-        Err(_) => {
-            writer.abort();
-            None
-        }
-    }
-}
-
-/// Answer a connection the server will not serve with a Notice of Disconnection
-/// saying why (within a second), then close it politely.
-pub async fn refuse(stream: Box<dyn Transport>, state: &ServerState, why: &str) {
-    use futures::SinkExt;
-    let limits = state.limits();
-    let codec = Framing::new(
-        limits.max_message_bytes,
-        limits.max_ber_depth,
-        state.request_budget.clone(),
-    );
-    let mut framed = Framed::new(stream, codec);
-    let notice = wire::notice_of_disconnection(ResultCode::Unavailable, why);
-    let sent = tokio::time::timeout(Duration::from_secs(1), framed.send(notice)).await;
-    if matches!(sent, Ok(Ok(()))) {
-        linger(framed).await;
-    }
-}
-
-/// Close politely: stop writing, then read and drop what the client still sends for
-/// a moment, so the kernel does not answer unread data with a reset that would
-/// destroy the Notice of Disconnection before the client reads it.
-async fn linger(framed: Conn) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    const DRAIN_BYTES: usize = 1 << 20;
-    let mut io = framed.into_parts().io;
-    let _ = io.shutdown().await;
-    let drain = async {
-        let mut chunk = [0u8; 16 * 1024];
-        let mut seen = 0;
-        while seen < DRAIN_BYTES {
-            match io.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => seen += n,
-            }
-        }
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
 /// Take the stream out of the codec and run the TLS handshake on it, then go on
