@@ -129,7 +129,9 @@ async fn wait_for_shutdown(reloader: &reload::Reloader<'_>) {
         futures::future::pending::<()>().await;
         return;
     };
-    let mut current = reloader.state.config.clone();
+    // What the file says now, which is what is in force (the config in the state may
+    // carry what `serve` added, such as --demo's generated rootpw).
+    let mut current = (reloader.load)().unwrap_or_else(|_| reloader.state.config.clone());
     loop {
         tokio::select! {
             _ = term.recv() => break,
