@@ -271,6 +271,7 @@ fn serve(
     data: Option<PathBuf>,
     demo: bool,
 ) -> Result<()> {
+    let reload = reloader(config_path, listen.clone(), data.clone());
     let mut config = load_config(config_path, data)?;
     init_logging(&config.log_level);
     if let Some(l) = listen {
@@ -317,6 +318,29 @@ fn serve(
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(mailldap::server::serve(state, &uris))?;
+    rt.block_on(mailldap::server::serve(state, &uris, reload))?;
+    // An operation still running past shutdown_grace_secs is abandoned: nothing it
+    // did is acknowledged, and every acknowledged write is already durable.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
     Ok(())
+}
+
+/// How SIGHUP reads the configuration again: the same file with the same
+/// command-line overrides (--data, --listen) as at start.
+fn reloader(
+    config_path: Option<&Path>,
+    listen: Option<String>,
+    data: Option<PathBuf>,
+) -> mailldap::server::LoadConfig {
+    let path = config_path.map(Path::to_path_buf);
+    Box::new(move || {
+        let mut config = Config::load(path.as_deref())?;
+        if let Some(d) = &data {
+            config.data_dir = d.clone();
+        }
+        if let Some(l) = &listen {
+            config.listen = vec![format!("ldap://{l}")];
+        }
+        Ok(config)
+    })
 }

@@ -142,7 +142,8 @@ impl Directory {
         self.store.defer_durability();
     }
 
-    /// Make everything written so far durable.
+    /// Make everything written so far durable (at shutdown, after a bulk load; writes
+    /// already are otherwise).
     pub fn flush(&self) -> Result<(), LdapError> {
         self.store.flush().map_err(store_err)
     }
