@@ -22,6 +22,7 @@ mod codec;
 mod commit;
 mod error;
 mod index;
+mod rename;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -30,7 +31,7 @@ pub use error::StoreError;
 pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
 };
-pub use write::Writer;
+pub use write::{Rewrite, Writer};
 
 use crate::dn::{Dn, Scope};
 use crate::entry::Entry;
@@ -232,6 +233,21 @@ impl Store {
             let (k, _) = item?;
             ids.push(filed_id(&k, prefix.len())?);
         }
+        Ok(ids)
+    }
+
+    /// The ids filed under any key of `kind` for `attr`, sorted and without
+    /// duplicates: every entry holding a value of an equality-indexed attribute.
+    pub fn attr_index_ids(&self, attr: &str, kind: IndexKind) -> Result<Vec<EntryId>, StoreError> {
+        let prefix = index::attr_prefix(attr, kind);
+        let mut ids = Vec::new();
+        for item in self.index.scan_prefix(&prefix) {
+            let (k, _) = item?;
+            // The id is the last 8 bytes, whatever the value's length.
+            ids.push(filed_id(&k, k.len().saturating_sub(8))?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
         Ok(ids)
     }
 

@@ -84,12 +84,6 @@ impl DirectoryView<'_> {
         new_superior: Option<&Dn>,
     ) -> Result<(), LdapError> {
         let entry = self.visible(dn)?;
-        if self.state.dir.has_children(dn)? {
-            return Err(LdapError::new(
-                crate::error::ResultCode::NotAllowedOnNonLeaf,
-                "renaming an entry with subordinates is not supported",
-            ));
-        }
         let old_parent = dn.parent().unwrap_or_default();
         let new_parent = match new_superior {
             Some(s) => {
