@@ -78,6 +78,15 @@ pub fn decode(bytes: &[u8]) -> Result<Entry, DecodeError> {
     })
 }
 
+/// The DN of a record [`encode`] wrote, without decoding its attributes.
+pub fn decode_dn(record: &[u8]) -> Result<Dn, DecodeError> {
+    let mut r = Reader {
+        bytes: record,
+        pos: 0,
+    };
+    Ok(Dn { rdns: r.dn()? })
+}
+
 /// `record` (what [`encode`] wrote) with the last `old_depth` RDNs of its DN, the DN
 /// of a renamed ancestor, replaced by `new_base`: a descendant's record after a subtree
 /// rename. Only the DN is decoded; the attributes are copied as they are.
@@ -215,6 +224,7 @@ mod tests {
         let moved = decode(&rebase(&encode(&e), 2, &base).unwrap()).unwrap();
         assert_eq!(moved.dn.to_string(), "cn=a+sn=b\\, c,o=renamed,dc=example");
         assert_eq!(moved.attrs, e.attrs);
+        assert_eq!(decode_dn(&encode(&e)).unwrap(), e.dn);
         assert_eq!(
             rebase(&encode(&e), 4, &base),
             Err(DecodeError::NotBelow(3, 4))

@@ -4,13 +4,15 @@
 //! - `dn2id`: [`Dn::tree_key`] (normalised RDNs root-first, each NUL-terminated) -> id,
 //!   so a subtree is one prefix range and key order puts parents before children;
 //! - `index`: one sled key per (index key, id) pair, see `index` for why;
-//! - `meta`: format version, entry count, and the caller's index configuration string.
+//! - `meta`: format version, entry count, the caller's index configuration string, and
+//!   the journal of a subtree move in progress (`subtree`).
 //!
 //! The store knows nothing of schema, ACLs or BER: callers pass entries and the index
 //! keys they computed with [`index_keys`]. Every sled type stays in this module so the
 //! engine can be swapped here alone.
 //!
-//! Concurrency and durability: reads never wait. Writes go through the one [`Writer`]
+//! Concurrency and durability: reads wait only while a subtree move runs (the store's
+//! gate keeps them from seeing it half done). Writes go through the one [`Writer`]
 //! (`write`), which holds the store's only write mutex from the caller's checks to the
 //! commit of one multi-tree transaction (sled transactions cannot range-scan, so checks
 //! such as "has no children" are only sound while no other writer runs). The fsync
@@ -23,6 +25,7 @@ mod commit;
 mod error;
 mod index;
 mod rename;
+mod subtree;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -37,7 +40,7 @@ use crate::dn::{Dn, Scope};
 use crate::entry::Entry;
 use commit::GroupCommit;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 /// Identifier of a stored entry; stable across modify and rename, never reused.
 pub type EntryId = u64;
@@ -65,6 +68,9 @@ pub struct Store {
     meta: sled::Tree,
     /// Taken by the one [`Writer`]; guards no data itself.
     write_lock: Mutex<()>,
+    /// Every read holds it shared; a subtree move holds it exclusively from its first
+    /// write to its last, so that no read sees the subtree half moved (`subtree`).
+    gate: RwLock<()>,
     /// Cached copy of `meta/entry_count`, updated by the writer.
     count: AtomicU64,
     commits: GroupCommit,
@@ -115,31 +121,46 @@ impl Store {
                 n
             }
         };
-        db.flush()?;
-        Ok(Store {
+        let store = Store {
             db,
             id2entry,
             dn2id,
             index,
             meta,
             write_lock: Mutex::new(()),
+            gate: RwLock::new(()),
             count: AtomicU64::new(count),
             commits: GroupCommit::default(),
-        })
+        };
+        store.resume_move()?;
+        store.db.flush()?;
+        Ok(store)
+    }
+
+    /// Wait until no subtree move runs (see `gate`).
+    fn reading(&self) -> RwLockReadGuard<'_, ()> {
+        self.gate.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The entry named `dn` and its id.
     pub fn get(&self, dn: &Dn) -> Result<Option<(EntryId, Entry)>, StoreError> {
+        let _gate = self.reading();
         let Some(v) = self.dn2id.get(dn.tree_key())? else {
             return Ok(None);
         };
         let id = be_u64(&v)?;
         // Missing here means a delete committed between the two reads: absent, not corrupt.
-        Ok(self.get_by_id(id)?.map(|e| (id, e)))
+        Ok(self.load(id)?.map(|e| (id, e)))
     }
 
     /// The entry with id `id`.
     pub fn get_by_id(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
+        let _gate = self.reading();
+        self.load(id)
+    }
+
+    /// [`Store::get_by_id`] for a caller already past the gate (it is not reentrant).
+    fn load(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
         match self.id2entry.get(id.to_be_bytes())? {
             Some(bytes) => Ok(Some(decode_entry(&bytes)?)),
             None => Ok(None),
@@ -148,11 +169,13 @@ impl Store {
 
     /// Whether an entry named `dn` exists.
     pub fn exists(&self, dn: &Dn) -> Result<bool, StoreError> {
+        let _gate = self.reading();
         Ok(self.dn2id.contains_key(dn.tree_key())?)
     }
 
     /// Whether any entry lies below `dn`.
     pub fn has_children(&self, dn: &Dn) -> Result<bool, StoreError> {
+        let _gate = self.reading();
         self.has_children_key(&dn.tree_key())
     }
 
@@ -171,6 +194,7 @@ impl Store {
     /// children), not sorted by id. `NoSuchEntry` when `base` is not stored, except for
     /// the root DN, whose subtree is the whole store.
     pub fn scope_ids(&self, base: &Dn, scope: Scope) -> Result<Vec<EntryId>, StoreError> {
+        let _gate = self.reading();
         let key = base.tree_key();
         let base_id = match self.dn2id.get(&key)? {
             Some(v) => Some(be_u64(&v)?),
@@ -227,6 +251,7 @@ impl Store {
 
     /// The ids filed under `key`, sorted ascending.
     pub fn index_ids(&self, key: &IndexKey) -> Result<Vec<EntryId>, StoreError> {
+        let _gate = self.reading();
         let prefix = index::tree_prefix(key);
         let mut ids = Vec::new();
         for item in self.index.scan_prefix(&prefix) {
@@ -239,6 +264,7 @@ impl Store {
     /// The ids filed under any key of `kind` for `attr`, sorted and without
     /// duplicates: every entry holding a value of an equality-indexed attribute.
     pub fn attr_index_ids(&self, attr: &str, kind: IndexKind) -> Result<Vec<EntryId>, StoreError> {
+        let _gate = self.reading();
         let prefix = index::attr_prefix(attr, kind);
         let mut ids = Vec::new();
         for item in self.index.scan_prefix(&prefix) {
@@ -261,6 +287,7 @@ impl Store {
         &self,
         keys: &[IndexKey],
     ) -> Result<Option<Vec<EntryId>>, StoreError> {
+        let _gate = self.reading();
         if keys.is_empty() {
             return Ok(None);
         }

@@ -43,7 +43,8 @@ pub struct Writer<'s> {
 }
 
 impl Store {
-    /// Wait until no other writer runs, then return the writer. Reads never wait.
+    /// Wait until no other writer runs, then return the writer. Reads do not wait for
+    /// writers (only for a subtree move, see `subtree`).
     pub fn writer(&self) -> Writer<'_> {
         // The mutex guards no data, so a panic elsewhere leaves nothing inconsistent.
         let turn = self
@@ -249,7 +250,7 @@ pub(super) struct Tx<'a> {
     pub(super) entries: &'a TransactionalTree,
     pub(super) dns: &'a TransactionalTree,
     index: &'a TransactionalTree,
-    meta: &'a TransactionalTree,
+    pub(super) meta: &'a TransactionalTree,
 }
 
 impl Tx<'_> {

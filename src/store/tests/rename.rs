@@ -159,3 +159,73 @@ fn attr_index_ids_lists_every_entry_with_a_value() {
     );
     assert!(store.attr_index_ids("cn", IndexKind::Equality).unwrap().is_empty());
 }
+
+#[test]
+fn an_interrupted_subtree_move_is_finished_when_the_store_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (from, to) = (dn(D1), dn("o=renamed.example,o=hosting,dc=myhosting,dc=example"));
+    let ids = {
+        let store = Store::open(&path).unwrap();
+        let ids = hosting_tree(&store);
+        // What a crash midway leaves behind: the top entry and the journal at the new
+        // DN, user1's record rebased but its key not yet moved, user2 untouched.
+        let (top_id, mut top) = store.get(&from).unwrap().unwrap();
+        top.dn = to.clone();
+        store.dn2id.remove(from.tree_key()).unwrap();
+        store.dn2id.insert(to.tree_key(), &top_id.to_be_bytes()).unwrap();
+        store.id2entry.insert(top_id.to_be_bytes(), codec::encode(&top)).unwrap();
+        store.meta.insert(subtree::MOVE_FROM_KEY, subtree::journal_dn(&from)).unwrap();
+        store.meta.insert(subtree::MOVE_TO_KEY, subtree::journal_dn(&to)).unwrap();
+        let u1 = ids["u1"].to_be_bytes();
+        let record = store.id2entry.get(u1).unwrap().unwrap();
+        let rebased = codec::rebase(&record, from.depth(), &to).unwrap();
+        store.id2entry.insert(u1, rebased).unwrap();
+        store.flush().unwrap();
+        ids
+    };
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.meta.get(subtree::MOVE_FROM_KEY).unwrap(), None);
+    assert_eq!(
+        sorted(store.scope_ids(&to, Scope::Subtree).unwrap()),
+        ids_of(&ids, &["d1", "u1", "u2"])
+    );
+    for id in ids_of(&ids, &["u1", "u2"]) {
+        let e = store.get_by_id(id).unwrap().unwrap();
+        assert!(e.dn.is_within(&to) && e.dn.depth() == to.depth() + 1, "{}", e.dn);
+    }
+    assert_consistent(&store);
+}
+
+#[test]
+fn readers_never_see_a_subtree_half_moved() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let store = std::sync::Arc::new(Store::open_temporary().unwrap());
+    hosting_tree(&store);
+    for i in 0..300 {
+        let mail = format!("x{i}@domain1.example");
+        add(&store, &entry(&format!("mail={mail},{D1}"), &[("mail", &[&mail])]));
+    }
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (store, done) = (store.clone(), done.clone());
+        std::thread::spawn(move || {
+            let hosting = dn("o=hosting,dc=myhosting,dc=example");
+            while !done.load(Ordering::SeqCst) {
+                // Every account is below exactly one of the two domains' names.
+                let ids = store.scope_ids(&hosting, Scope::Subtree).unwrap();
+                assert_eq!(ids.len(), 306, "a scan saw the move half done");
+            }
+        })
+    };
+    let (_, old) = store.get(&dn(D1)).unwrap().unwrap();
+    let mut new = old.clone();
+    new.dn = dn("o=renamed.example,o=hosting,dc=myhosting,dc=example");
+    store.writer().rename(&dn(D1), &new, &[], &[], &[]).unwrap();
+    let mut back = new.clone();
+    back.dn = dn(D1);
+    store.writer().rename(&new.dn, &back, &[], &[], &[]).unwrap();
+    done.store(true, Ordering::SeqCst);
+    reader.join().unwrap();
+    assert_consistent(&store);
+}
