@@ -53,7 +53,13 @@ fn server_with_accounts(n: usize) -> (Server, std::time::Duration) {
     let tree = repo().join(MDA_TREE);
     let config = s.config_path().display().to_string();
     let r = mailldap(
-        &["import", "--config", &config, &tree.display().to_string(), &extra.display().to_string()],
+        &[
+            "import",
+            "--config",
+            &config,
+            &tree.display().to_string(),
+            &extra.display().to_string(),
+        ],
         None,
     );
     assert_eq!(r.code, 0, "{r:?}");
@@ -80,7 +86,10 @@ fn a_move_below_itself_is_unwilling_to_perform() {
         assert!(said.contains("below itself"), "{said}");
     }
     // Nothing moved: the account is where it was, and nothing lies below it.
-    assert_eq!(root_dns(&s, &user1, "(objectClass=*)").1, vec![user1.clone()]);
+    assert_eq!(
+        root_dns(&s, &user1, "(objectClass=*)").1,
+        vec![user1.clone()]
+    );
 }
 
 #[test]
@@ -89,15 +98,30 @@ fn a_domain_of_ten_thousand_accounts_is_renamed_for_every_client() {
     let (mut s, import_took) = server_with_accounts(n);
     let started = Instant::now();
     modrdn(&s, &["-r", D1, "o=renamed.example"]).ok();
-    println!("import of {n} accounts: {import_took:?}; subtree rename: {:?}", started.elapsed());
+    println!(
+        "import of {n} accounts: {import_took:?}; subtree rename: {:?}",
+        started.elapsed()
+    );
 
     let (code, under_new) = root_dns(&s, RENAMED, "(objectClass=CourierMailAccount)");
     assert_eq!(code, 0);
-    assert_eq!(under_new.len(), n + 2, "the generated accounts and user1, user2");
-    assert!(under_new.iter().all(|d| d.ends_with(&format!(",{RENAMED}"))));
-    assert_eq!(root_dns(&s, D1, "(objectClass=*)").0, 32, "the old DN is gone");
+    assert_eq!(
+        under_new.len(),
+        n + 2,
+        "the generated accounts and user1, user2"
+    );
+    assert!(under_new
+        .iter()
+        .all(|d| d.ends_with(&format!(",{RENAMED}"))));
+    assert_eq!(
+        root_dns(&s, D1, "(objectClass=*)").0,
+        32,
+        "the old DN is gone"
+    );
     let (_, everywhere) = root_dns(&s, HOSTING, "(mail=*@domain1.example)");
-    assert!(everywhere.iter().all(|d| !d.contains(",o=domain1.example,")));
+    assert!(everywhere
+        .iter()
+        .all(|d| !d.contains(",o=domain1.example,")));
     // The postmaster role moved along, its occupant rewritten (referential integrity).
     let role = format!("cn=postmaster,{RENAMED}");
     let r = s.search_as(ROOTDN, ROOTPW, &role, "(objectClass=*)", &["roleOccupant"]);
@@ -106,13 +130,17 @@ fn a_domain_of_ten_thousand_accounts_is_renamed_for_every_client() {
         vec![format!("mail=user1@domain1.example,{RENAMED}")]
     );
     let moved = format!("mail=u4242@domain1.example,{RENAMED}");
-    s.tool("ldapwhoami", &["-x", "-D", &moved, "-w", ACCOUNT_PW]).ok();
+    s.tool("ldapwhoami", &["-x", "-D", &moved, "-w", ACCOUNT_PW])
+        .ok();
     let old = format!("mail=u4242@domain1.example,{D1}");
     s.tool("ldapwhoami", &["-x", "-D", &old, "-w", ACCOUNT_PW])
         .expect_code(49);
 
     postmap_finds_the_moved_accounts(&s);
-    run_interop("postfix.sh", &[&s.uri, "dc=myhosting,dc=example", ROOTDN, ROOTPW]);
+    run_interop(
+        "postfix.sh",
+        &[&s.uri, "dc=myhosting,dc=example", ROOTDN, ROOTPW],
+    );
     run_interop("courier.sh", &[&s.uri, HOSTING, "authbind"]);
 
     s.kill();
@@ -157,9 +185,18 @@ fn run_interop(script: &str, args: &[&str]) {
         .output()
         .expect("run bash");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("--- {script} ---\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!stdout.lines().any(|l| l.starts_with("not ok")), "{script} failed");
-    assert!(stdout.lines().any(|l| l.starts_with("ok - ")), "{script} ran no check");
+    println!(
+        "--- {script} ---\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("not ok")),
+        "{script} failed"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("ok - ")),
+        "{script} ran no check"
+    );
     assert!(out.status.success(), "{script}: {}", out.status);
 }
 
@@ -169,20 +206,34 @@ fn export_imports_again(s: &Server, entries: usize) {
     let config = s.config_path().display().to_string();
     let first = mailldap(&["export", "--config", &config], None);
     assert_eq!(first.code, 0, "{}", first.stderr);
-    let exported = first.stdout.lines().filter(|l| l.starts_with("dn: ")).count();
+    let exported = first
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("dn: "))
+        .count();
     assert_eq!(exported, entries);
     let file = s.dir.path().join("export.ldif");
     std::fs::write(&file, &first.stdout).unwrap();
     let copy = s.dir.path().join("copy");
     let data = copy.display().to_string();
     let r = mailldap(
-        &["import", "--config", &config, "--data", &data, &file.display().to_string()],
+        &[
+            "import",
+            "--config",
+            &config,
+            "--data",
+            &data,
+            &file.display().to_string(),
+        ],
         None,
     );
     assert_eq!(r.code, 0, "{r:?}");
     let again = mailldap(&["export", "--config", &config, "--data", &data], None);
     assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(again.stdout == first.stdout, "the re-imported store exports the same LDIF");
+    assert!(
+        again.stdout == first.stdout,
+        "the re-imported store exports the same LDIF"
+    );
 }
 
 #[test]
@@ -193,7 +244,10 @@ fn role_occupants_follow_renames_and_leave_with_deletes() {
         let r = s.search_as(ROOTDN, ROOTPW, &role, "(objectClass=*)", &["roleOccupant"]);
         values(&r.stdout, "roleOccupant")
     };
-    let (user1, user2) = (mail_dn("user1@domain1.example"), mail_dn("user2@domain1.example"));
+    let (user1, user2) = (
+        mail_dn("user1@domain1.example"),
+        mail_dn("user2@domain1.example"),
+    );
     s.modify_root(&format!(
         "dn: {role}\nchangetype: modify\nadd: roleOccupant\nroleOccupant: {user2}\n"
     ))
@@ -209,7 +263,8 @@ fn role_occupants_follow_renames_and_leave_with_deletes() {
     };
     assert_eq!(as_user(&user1, "user1"), 0);
 
-    s.tool("ldapdelete", &["-x", "-D", ROOTDN, "-w", ROOTPW, &user1]).ok();
+    s.tool("ldapdelete", &["-x", "-D", ROOTDN, "-w", ROOTPW, &user1])
+        .ok();
     assert_eq!(occupants(), vec![user2.clone()]);
     // An account created later under the same DN is no postmaster.
     let again = format!(
@@ -238,6 +293,8 @@ fn measure_a_large_subtree_rename() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    // The test config logs at debug level; the figure is for the default level.
+    std::env::set_var("RUST_LOG", "info");
     let (s, import_took) = server_with_accounts(n);
     let pid = s.pid().expect("running");
     let before = peak_rss_kib(pid);

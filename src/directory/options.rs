@@ -44,8 +44,8 @@ impl Options {
             .map_err(|e| LdapError::new(ResultCode::InvalidDnSyntax, e.to_string()))?;
         let referential_integrity = referential_integrity(&schema, config)?;
         // Referrers are found through the equality index, whatever [indexes] says.
-        let index = IndexSpec::from_config(&schema, &config.indexes)?
-            .with_equality(&referential_integrity);
+        let index =
+            IndexSpec::from_config(&schema, &config.indexes)?.with_equality(&referential_integrity);
         let policy = WritePolicy {
             mode: match config.schema_check {
                 SchemaCheck::Lenient => SchemaMode::Lenient,

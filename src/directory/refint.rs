@@ -95,7 +95,10 @@ impl Directory {
             self.check_schema(&new).map_err(|e| {
                 LdapError::new(
                     e.code,
-                    format!("referential integrity: cannot update {}: {}", old.dn, e.message),
+                    format!(
+                        "referential integrity: cannot update {}: {}",
+                        old.dn, e.message
+                    ),
                 )
             })?;
             self.stamp_modify(&mut new, REFINT_MODIFIER);

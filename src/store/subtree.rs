@@ -66,7 +66,11 @@ impl Store {
     }
 
     /// Up to MOVE_CHUNK dn2id keys strictly below `prefix`, from `start` on.
-    fn keys_below(&self, prefix: &[u8], start: &[u8]) -> Result<Vec<(Vec<u8>, EntryId)>, StoreError> {
+    fn keys_below(
+        &self,
+        prefix: &[u8],
+        start: &[u8],
+    ) -> Result<Vec<(Vec<u8>, EntryId)>, StoreError> {
         let mut out = Vec::with_capacity(MOVE_CHUNK);
         for item in self.dn2id.range(start..) {
             let (k, v) = item?;

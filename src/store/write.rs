@@ -271,7 +271,11 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub(super) fn file<'k>(&self, keys: impl IntoIterator<Item = &'k IndexKey>, id: EntryId) -> TxResult<()> {
+    pub(super) fn file<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k IndexKey>,
+        id: EntryId,
+    ) -> TxResult<()> {
         for key in keys {
             self.index.insert(index::tree_key(key, id), &[])?;
         }

@@ -42,7 +42,10 @@ fn occupants(dir: &Directory, role: &Dn) -> Vec<String> {
 fn a_deleted_account_leaves_the_role_and_its_successor_is_no_occupant() {
     let dir = with_postmaster(&Config::default());
     dir.delete(&user("user1")).unwrap();
-    assert_eq!(occupants(&dir, &postmaster_dn()), vec![user("user2").to_string()]);
+    assert_eq!(
+        occupants(&dir, &postmaster_dn()),
+        vec![user("user2").to_string()]
+    );
     let role = dir.get(&postmaster_dn()).unwrap().unwrap();
     assert_eq!(
         role.first_str("modifiersName"),
@@ -54,7 +57,10 @@ fn a_deleted_account_leaves_the_role_and_its_successor_is_no_occupant() {
         .release_mailbox("/home/vmail/domains/domain1.example/user1/")
         .unwrap());
     dir.add(account("user1"), ACTOR, Origin::Client).unwrap();
-    assert_eq!(occupants(&dir, &postmaster_dn()), vec![user("user2").to_string()]);
+    assert_eq!(
+        occupants(&dir, &postmaster_dn()),
+        vec![user("user2").to_string()]
+    );
     // The last occupant leaves an empty role (roleOccupant is optional).
     dir.delete(&user("user2")).unwrap();
     assert!(occupants(&dir, &postmaster_dn()).is_empty());
@@ -64,7 +70,13 @@ fn a_deleted_account_leaves_the_role_and_its_successor_is_no_occupant() {
 fn a_renamed_account_stays_in_the_role() {
     let dir = with_postmaster(&Config::default());
     let new_dn = dir
-        .modrdn(&user("user2"), &Rdn::new("mail", "boss@domain1.example"), true, None, ACTOR)
+        .modrdn(
+            &user("user2"),
+            &Rdn::new("mail", "boss@domain1.example"),
+            true,
+            None,
+            ACTOR,
+        )
         .unwrap();
     assert_eq!(
         occupants(&dir, &postmaster_dn()),
@@ -80,21 +92,32 @@ fn a_renamed_account_stays_in_the_role() {
 #[test]
 fn a_renamed_domain_takes_its_role_and_occupants_along() {
     let dir = with_postmaster(&Config::default());
-    dir.modrdn(&dn(D1), &Rdn::new("o", "renamed.example"), true, None, ACTOR)
-        .unwrap();
+    dir.modrdn(
+        &dn(D1),
+        &Rdn::new("o", "renamed.example"),
+        true,
+        None,
+        ACTOR,
+    )
+    .unwrap();
     let role = dn(&format!("cn=postmaster,{RENAMED}"));
     let want: Vec<String> = ["user1", "user2"]
         .iter()
         .map(|u| format!("mail={u}@domain1.example,{RENAMED}"))
         .collect();
     assert_eq!(occupants(&dir, &role), want);
-    assert_eq!(found(&dir, "roleOccupant", &want[0]), vec![role.to_string()]);
+    assert_eq!(
+        found(&dir, "roleOccupant", &want[0]),
+        vec![role.to_string()]
+    );
 }
 
 #[test]
 fn a_referrer_that_would_break_the_schema_stops_the_delete() {
-    let mut config = Config::default();
-    config.referential_integrity = vec!["roleOccupant".into(), "member".into()];
+    let config = Config {
+        referential_integrity: vec!["roleOccupant".into(), "member".into()],
+        ..Config::default()
+    };
     let dir = with_postmaster(&config);
     let group = entry(
         &format!("cn=staff,{D1}"),
@@ -108,14 +131,19 @@ fn a_referrer_that_would_break_the_schema_stops_the_delete() {
     let err = dir.delete(&user("user1")).unwrap_err();
     assert!(err.message.contains("referential integrity"), "{err}");
     assert!(err.message.contains("cn=staff"), "{err}");
-    assert!(dir.get(&user("user1")).unwrap().is_some(), "nothing was deleted");
+    assert!(
+        dir.get(&user("user1")).unwrap().is_some(),
+        "nothing was deleted"
+    );
     assert_eq!(occupants(&dir, &postmaster_dn()).len(), 2, "nor rewritten");
 }
 
 #[test]
 fn unique_member_keeps_its_uid_and_refint_can_be_turned_off() {
-    let mut config = Config::default();
-    config.referential_integrity = vec!["uniqueMember".into()];
+    let config = Config {
+        referential_integrity: vec!["uniqueMember".into()],
+        ..Config::default()
+    };
     let dir = with_postmaster(&config);
     let group = entry(
         &format!("cn=staff,{D1}"),
@@ -127,7 +155,13 @@ fn unique_member_keeps_its_uid_and_refint_can_be_turned_off() {
     );
     dir.add(group, ACTOR, Origin::Client).unwrap();
     let new_dn = dir
-        .modrdn(&user("user1"), &Rdn::new("mail", "one@domain1.example"), true, None, ACTOR)
+        .modrdn(
+            &user("user1"),
+            &Rdn::new("mail", "one@domain1.example"),
+            true,
+            None,
+            ACTOR,
+        )
         .unwrap();
     let staff = dir.get(&dn(&format!("cn=staff,{D1}"))).unwrap().unwrap();
     assert_eq!(

@@ -21,7 +21,13 @@ fn all_dns(dir: &Directory) -> Vec<String> {
 fn a_domain_is_renamed_with_its_accounts() {
     let dir = hosting_default();
     let new_dn = dir
-        .modrdn(&dn(D1), &Rdn::new("o", "renamed.example"), true, None, ACTOR)
+        .modrdn(
+            &dn(D1),
+            &Rdn::new("o", "renamed.example"),
+            true,
+            None,
+            ACTOR,
+        )
         .unwrap();
     assert_eq!(new_dn.to_string(), RENAMED);
     let top = dir.get(&new_dn).unwrap().unwrap();
@@ -30,7 +36,10 @@ fn a_domain_is_renamed_with_its_accounts() {
     assert!(dir.get(&user("user1")).unwrap().is_none());
     for local in ["user1", "user2", "abuse"] {
         let moved = format!("mail={local}@domain1.example,{RENAMED}");
-        assert_eq!(found(&dir, "mail", &format!("{local}@domain1.example")), vec![moved.clone()]);
+        assert_eq!(
+            found(&dir, "mail", &format!("{local}@domain1.example")),
+            vec![moved.clone()]
+        );
         assert!(dir.get(&dn(&moved)).unwrap().is_some(), "{moved}");
     }
     let mut below = Vec::new();
@@ -41,7 +50,9 @@ fn a_domain_is_renamed_with_its_accounts() {
     })
     .unwrap();
     assert_eq!(below.len(), 3);
-    assert!(all_dns(&dir).iter().all(|d| !d.contains("o=domain1.example,")));
+    assert!(all_dns(&dir)
+        .iter()
+        .all(|d| !d.contains("o=domain1.example,")));
 }
 
 #[test]
@@ -49,17 +60,28 @@ fn a_domain_moves_under_a_new_superior() {
     let dir = hosting_default();
     let org = entry(
         &format!("o=resellers,{HOSTING}"),
-        &[("objectClass", &["top", "organization"]), ("o", &["resellers"])],
+        &[
+            ("objectClass", &["top", "organization"]),
+            ("o", &["resellers"]),
+        ],
     );
     dir.add(org, ACTOR, Origin::Client).unwrap();
     let superior = dn(&format!("o=resellers,{HOSTING}"));
     let new_dn = dir
-        .modrdn(&dn(D1), &Rdn::new("o", "domain1.example"), false, Some(&superior), ACTOR)
+        .modrdn(
+            &dn(D1),
+            &Rdn::new("o", "domain1.example"),
+            false,
+            Some(&superior),
+            ACTOR,
+        )
         .unwrap();
     assert_eq!(new_dn.parent().unwrap(), superior);
     assert_eq!(
         found(&dir, "mail", "user2@domain1.example"),
-        vec![format!("mail=user2@domain1.example,o=domain1.example,o=resellers,{HOSTING}")]
+        vec![format!(
+            "mail=user2@domain1.example,o=domain1.example,o=resellers,{HOSTING}"
+        )]
     );
 }
 
@@ -68,15 +90,29 @@ fn never_below_itself_nor_outside_the_naming_context() {
     let dir = hosting_default();
     let before = all_dns(&dir);
     let rdn = Rdn::new("o", "domain1.example");
-    for superior in [dn(D1), user("user1"), dn(&format!("o=missing,{}", user("user1")))] {
+    for superior in [
+        dn(D1),
+        user("user1"),
+        dn(&format!("o=missing,{}", user("user1"))),
+    ] {
         let err = dir
             .modrdn(&dn(D1), &rdn, false, Some(&superior), ACTOR)
             .unwrap_err();
-        assert_eq!(err.code, ResultCode::UnwillingToPerform, "{superior}: {err}");
+        assert_eq!(
+            err.code,
+            ResultCode::UnwillingToPerform,
+            "{superior}: {err}"
+        );
         assert!(err.message.contains("below itself"), "{err}");
     }
     let err = dir
-        .modrdn(&dn(SUFFIX), &Rdn::new("dc", "elsewhere"), false, None, ACTOR)
+        .modrdn(
+            &dn(SUFFIX),
+            &Rdn::new("dc", "elsewhere"),
+            false,
+            None,
+            ACTOR,
+        )
         .unwrap_err();
     assert_eq!(err.code, ResultCode::UnwillingToPerform, "{err}");
     assert_eq!(all_dns(&dir), before, "a refused rename changes nothing");
@@ -85,8 +121,14 @@ fn never_below_itself_nor_outside_the_naming_context() {
 #[test]
 fn what_is_exported_after_a_subtree_move_imports_again() {
     let dir = hosting_default();
-    dir.modrdn(&dn(D1), &Rdn::new("o", "renamed.example"), true, None, ACTOR)
-        .unwrap();
+    dir.modrdn(
+        &dn(D1),
+        &Rdn::new("o", "renamed.example"),
+        true,
+        None,
+        ACTOR,
+    )
+    .unwrap();
     let mut entries = Vec::new();
     dir.export(&mut |e| entries.push(e.clone())).unwrap();
     let copy = directory_with(&Config::default());
@@ -104,7 +146,10 @@ fn a_move_and_a_delete_of_the_new_parent_never_leave_an_orphan() {
     let parent = dn(&format!("o=shelter,{HOSTING}"));
     let org = entry(
         &parent.to_string(),
-        &[("objectClass", &["top", "organization"]), ("o", &["shelter"])],
+        &[
+            ("objectClass", &["top", "organization"]),
+            ("o", &["shelter"]),
+        ],
     );
     let mover = {
         let (dir, parent) = (dir.clone(), parent.clone());
@@ -112,7 +157,13 @@ fn a_move_and_a_delete_of_the_new_parent_never_leave_an_orphan() {
             let rdn = Rdn::new("mail", "abuse@domain1.example");
             for _ in 0..40 {
                 let _ = dir.modrdn(&user("abuse"), &rdn, false, Some(&parent), ACTOR);
-                let _ = dir.modrdn(&parent.child(rdn.clone()), &rdn, false, Some(&dn(D1)), ACTOR);
+                let _ = dir.modrdn(
+                    &parent.child(rdn.clone()),
+                    &rdn,
+                    false,
+                    Some(&dn(D1)),
+                    ACTOR,
+                );
             }
         })
     };

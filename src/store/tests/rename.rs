@@ -13,14 +13,25 @@ fn assert_consistent(store: &Store) {
         let (id, e) = item.unwrap();
         assert_eq!(store.get(&e.dn).unwrap().map(|(i, _)| i), Some(id));
         if let Some(parent) = e.dn.parent().filter(|p| p.depth() > 2) {
-            assert!(seen.iter().any(|s| s.same_as(&parent)), "{} before its parent", e.dn);
+            assert!(
+                seen.iter().any(|s| s.same_as(&parent)),
+                "{} before its parent",
+                e.dn
+            );
         }
         seen.push(e.dn);
     }
     assert_eq!(seen.len(), store.len());
-    for key in ["user1@domain1.example", "user2@domain1.example", "user3@domain2.example"] {
+    for key in [
+        "user1@domain1.example",
+        "user2@domain1.example",
+        "user3@domain2.example",
+    ] {
         for id in store.index_ids(&eq("mail", key)).unwrap() {
-            assert!(store.get_by_id(id).unwrap().is_some(), "index names a lost entry");
+            assert!(
+                store.get_by_id(id).unwrap().is_some(),
+                "index names a lost entry"
+            );
         }
     }
 }
@@ -36,7 +47,10 @@ fn a_subtree_rename_moves_every_descendant_and_keeps_ids() {
     store.writer().rename(&d1, &new, &[], &[], &[]).unwrap();
 
     assert!(!store.exists(&d1).unwrap());
-    assert_eq!(store.scope_ids(&d1, Scope::Subtree), Err(StoreError::NoSuchEntry));
+    assert_eq!(
+        store.scope_ids(&d1, Scope::Subtree),
+        Err(StoreError::NoSuchEntry)
+    );
     assert!(store.get(&dn(U1)).unwrap().is_none());
     assert_eq!(
         sorted(store.scope_ids(&new.dn, Scope::Subtree).unwrap()),
@@ -45,10 +59,16 @@ fn a_subtree_rename_moves_every_descendant_and_keeps_ids() {
     let u1 = dn("mail=user1@domain1.example,o=renamed.example,o=hosting,dc=myhosting,dc=example");
     let (id, e) = store.get(&u1).unwrap().unwrap();
     assert_eq!(id, ids["u1"]);
-    assert_eq!(e.dn.to_string(), u1.to_string(), "the record holds the new DN");
+    assert_eq!(
+        e.dn.to_string(),
+        u1.to_string(),
+        "the record holds the new DN"
+    );
     assert_eq!(e.first_str("mail"), Some("user1@domain1.example"));
     // The descendants' index keys still find them, under their new DN.
-    let hit = store.index_ids(&eq("mail", "user1@domain1.example")).unwrap();
+    let hit = store
+        .index_ids(&eq("mail", "user1@domain1.example"))
+        .unwrap();
     assert_eq!(hit, vec![ids["u1"]]);
     assert!(store.get_by_id(hit[0]).unwrap().unwrap().dn.same_as(&u1));
     assert_eq!(store.len(), 8);
@@ -61,11 +81,23 @@ fn a_subtree_moves_under_a_new_superior_but_never_below_itself() {
     let ids = hosting_tree(&store);
     let d1 = dn(D1);
     let (_, old) = store.get(&d1).unwrap().unwrap();
-    for inside in [D1.to_string(), format!("o=deeper,{U1}"), format!("o=x,{D1}")] {
+    for inside in [
+        D1.to_string(),
+        format!("o=deeper,{U1}"),
+        format!("o=x,{D1}"),
+    ] {
         let mut below = old.clone();
         below.dn = dn(&inside);
-        let expected = if dn(&inside).same_as(&d1) { Ok(()) } else { Err(StoreError::BelowItself) };
-        assert_eq!(store.writer().rename(&d1, &below, &[], &[], &[]), expected, "{inside}");
+        let expected = if dn(&inside).same_as(&d1) {
+            Ok(())
+        } else {
+            Err(StoreError::BelowItself)
+        };
+        assert_eq!(
+            store.writer().rename(&d1, &below, &[], &[], &[]),
+            expected,
+            "{inside}"
+        );
     }
     let mut moved = old.clone();
     moved.dn = dn("o=domain1.example,o=hostingx,dc=myhosting,dc=example");
@@ -88,7 +120,11 @@ fn a_case_only_rename_respells_the_descendants() {
     recased.dn = dn("o=Domain1.Example,o=hosting,dc=myhosting,dc=example");
     store.writer().rename(&d1, &recased, &[], &[], &[]).unwrap();
     let (_, u1) = store.get(&dn(U1)).unwrap().unwrap();
-    assert!(u1.dn.to_string().contains("o=Domain1.Example,"), "{}", u1.dn);
+    assert!(
+        u1.dn.to_string().contains("o=Domain1.Example,"),
+        "{}",
+        u1.dn
+    );
     assert_consistent(&store);
 }
 
@@ -115,7 +151,9 @@ fn rewrites_commit_with_the_delete_or_rename_or_not_at_all() {
     let (_, u2_entry) = store.get(&u2).unwrap().unwrap();
     let u2_keys = keys_of(&u2_entry);
     assert_eq!(
-        store.writer().delete(&u2, &u2_keys, &[rewrite.clone(), lost]),
+        store
+            .writer()
+            .delete(&u2, &u2_keys, &[rewrite.clone(), lost]),
         Err(StoreError::NoSuchEntry)
     );
     assert!(store.exists(&u2).unwrap());
@@ -124,9 +162,14 @@ fn rewrites_commit_with_the_delete_or_rename_or_not_at_all() {
     store.writer().delete(&u2, &u2_keys, &[rewrite]).unwrap();
     assert!(!store.exists(&u2).unwrap());
     assert_eq!(store.get(&u3).unwrap().unwrap().1, u3_new);
-    assert!(store.index_ids(&eq("mail", "user3@domain2.example")).unwrap().is_empty());
+    assert!(store
+        .index_ids(&eq("mail", "user3@domain2.example"))
+        .unwrap()
+        .is_empty());
     assert_eq!(
-        store.index_ids(&eq("mail", "other@domain2.example")).unwrap(),
+        store
+            .index_ids(&eq("mail", "other@domain2.example"))
+            .unwrap(),
         vec![u3_id]
     );
 
@@ -144,7 +187,10 @@ fn rewrites_commit_with_the_delete_or_rename_or_not_at_all() {
         old_keys: vec![],
         new_keys: vec![],
     };
-    store.writer().rename(&d1, &renamed, &[], &[], &[inside]).unwrap();
+    store
+        .writer()
+        .rename(&d1, &renamed, &[], &[], &[inside])
+        .unwrap();
     assert_eq!(store.get(&u1.dn).unwrap(), Some((ids["u1"], u1)));
     assert_consistent(&store);
 }
@@ -157,14 +203,20 @@ fn attr_index_ids_lists_every_entry_with_a_value() {
         store.attr_index_ids("MAIL", IndexKind::Equality).unwrap(),
         ids_of(&ids, &["u1", "u2", "u3"])
     );
-    assert!(store.attr_index_ids("cn", IndexKind::Equality).unwrap().is_empty());
+    assert!(store
+        .attr_index_ids("cn", IndexKind::Equality)
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
 fn an_interrupted_subtree_move_is_finished_when_the_store_opens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
-    let (from, to) = (dn(D1), dn("o=renamed.example,o=hosting,dc=myhosting,dc=example"));
+    let (from, to) = (
+        dn(D1),
+        dn("o=renamed.example,o=hosting,dc=myhosting,dc=example"),
+    );
     let ids = {
         let store = Store::open(&path).unwrap();
         let ids = hosting_tree(&store);
@@ -173,10 +225,22 @@ fn an_interrupted_subtree_move_is_finished_when_the_store_opens() {
         let (top_id, mut top) = store.get(&from).unwrap().unwrap();
         top.dn = to.clone();
         store.dn2id.remove(from.tree_key()).unwrap();
-        store.dn2id.insert(to.tree_key(), &top_id.to_be_bytes()).unwrap();
-        store.id2entry.insert(top_id.to_be_bytes(), codec::encode(&top)).unwrap();
-        store.meta.insert(subtree::MOVE_FROM_KEY, subtree::journal_dn(&from)).unwrap();
-        store.meta.insert(subtree::MOVE_TO_KEY, subtree::journal_dn(&to)).unwrap();
+        store
+            .dn2id
+            .insert(to.tree_key(), &top_id.to_be_bytes())
+            .unwrap();
+        store
+            .id2entry
+            .insert(top_id.to_be_bytes(), codec::encode(&top))
+            .unwrap();
+        store
+            .meta
+            .insert(subtree::MOVE_FROM_KEY, subtree::journal_dn(&from))
+            .unwrap();
+        store
+            .meta
+            .insert(subtree::MOVE_TO_KEY, subtree::journal_dn(&to))
+            .unwrap();
         let u1 = ids["u1"].to_be_bytes();
         let record = store.id2entry.get(u1).unwrap().unwrap();
         let rebased = codec::rebase(&record, from.depth(), &to).unwrap();
@@ -192,7 +256,11 @@ fn an_interrupted_subtree_move_is_finished_when_the_store_opens() {
     );
     for id in ids_of(&ids, &["u1", "u2"]) {
         let e = store.get_by_id(id).unwrap().unwrap();
-        assert!(e.dn.is_within(&to) && e.dn.depth() == to.depth() + 1, "{}", e.dn);
+        assert!(
+            e.dn.is_within(&to) && e.dn.depth() == to.depth() + 1,
+            "{}",
+            e.dn
+        );
     }
     assert_consistent(&store);
 }
@@ -204,7 +272,10 @@ fn readers_never_see_a_subtree_half_moved() {
     hosting_tree(&store);
     for i in 0..300 {
         let mail = format!("x{i}@domain1.example");
-        add(&store, &entry(&format!("mail={mail},{D1}"), &[("mail", &[&mail])]));
+        add(
+            &store,
+            &entry(&format!("mail={mail},{D1}"), &[("mail", &[&mail])]),
+        );
     }
     let done = std::sync::Arc::new(AtomicBool::new(false));
     let reader = {
@@ -224,7 +295,10 @@ fn readers_never_see_a_subtree_half_moved() {
     store.writer().rename(&dn(D1), &new, &[], &[], &[]).unwrap();
     let mut back = new.clone();
     back.dn = dn(D1);
-    store.writer().rename(&new.dn, &back, &[], &[], &[]).unwrap();
+    store
+        .writer()
+        .rename(&new.dn, &back, &[], &[], &[])
+        .unwrap();
     done.store(true, Ordering::SeqCst);
     reader.join().unwrap();
     assert_consistent(&store);

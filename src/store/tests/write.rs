@@ -102,7 +102,10 @@ fn delete_leaves_only() {
     let ids = hosting_tree(&store);
     let d1 = dn("o=domain1.example,o=hosting,dc=myhosting,dc=example");
     assert!(store.has_children(&d1).unwrap());
-    assert_eq!(store.writer().delete(&d1, &[], &[]), Err(StoreError::NotLeaf));
+    assert_eq!(
+        store.writer().delete(&d1, &[], &[]),
+        Err(StoreError::NotLeaf)
+    );
 
     let u1 = dn("mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example");
     let (_, e) = store.get(&u1).unwrap().unwrap();
@@ -168,7 +171,10 @@ fn rename_moves_dn_and_keys_but_keeps_id() {
     let mut recased = new.clone();
     recased.dn =
         dn("MAIL=Renamed@domain2.example,o=domain2.example,o=hosting,dc=myhosting,dc=example");
-    store.writer().rename(&new.dn, &recased, &[], &[], &[]).unwrap();
+    store
+        .writer()
+        .rename(&new.dn, &recased, &[], &[], &[])
+        .unwrap();
     assert_eq!(
         store.get(&new.dn).unwrap().unwrap().1.dn.to_string(),
         recased.dn.to_string()
