@@ -225,6 +225,10 @@ pub struct Config {
     /// catch-all `@domain`) for everyone but the rootdn, so a postmaster cannot
     /// capture another domain's mail.
     pub mail_in_own_domain: bool,
+    /// DN-valued attributes kept naming live entries (like slapd's refint overlay):
+    /// when an entry is deleted or renamed, the values that name it (or an entry below
+    /// it) are removed or rewritten in the same transaction. Always equality-indexed.
+    pub referential_integrity: Vec<String>,
     /// Attribute -> index kinds ("eq", "pres", "sub").
     pub indexes: BTreeMap<String, Vec<String>>,
     /// Resource limits.
@@ -299,6 +303,7 @@ impl Default for Config {
             unique_attributes: vec!["mail".into()],
             mailbox_guard: true,
             mail_in_own_domain: true,
+            referential_integrity: vec!["roleOccupant".into()],
             indexes,
             limits: Limits::default(),
             password: PasswordConfig::default(),
@@ -474,6 +479,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("limits.by #1"), "{err}");
+    }
+
+    #[test]
+    fn referential_integrity_defaults_to_role_occupant() {
+        assert_eq!(
+            Config::default().referential_integrity,
+            vec!["roleOccupant".to_string()]
+        );
+        let c = Config::from_toml(
+            "referential_integrity = [\"roleOccupant\", \"member\"]\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(c.referential_integrity, vec!["roleOccupant", "member"]);
+        let off = Config::from_toml("referential_integrity = []\n", "t.toml").unwrap();
+        assert!(off.referential_integrity.is_empty());
     }
 
     #[test]

@@ -1,21 +1,31 @@
-//! Delete (RFC 4511 4.8): a leaf entry; an account's mailbox path is retired.
+//! Delete (RFC 4511 4.8): a leaf entry; an account's mailbox path is retired, and the
+//! values that name the entry are removed from its referrers (referential integrity).
 
+use super::refint::NameChange;
 use super::{store_err, Directory};
 use crate::dn::Dn;
 use crate::error::LdapError;
 use crate::store::StoreError;
 
 impl Directory {
-    /// Delete a leaf entry (RFC 4511 4.8).
+    /// Delete a leaf entry (RFC 4511 4.8), and in the same transaction the values of
+    /// the referential-integrity attributes that name it.
     pub fn delete(&self, dn: &Dn) -> Result<(), LdapError> {
         let writer = self.store.writer();
-        let (_, old) = self.fetch(dn)?;
+        let (id, old) = self.fetch(dn)?;
         let keys = self.index_keys(&old);
         // Checked before the mailbox is retired, so a refused delete reserves nothing.
         if self.has_children(dn)? {
             return Err(store_err(StoreError::NotLeaf));
         }
+        let change = NameChange {
+            id,
+            from: dn,
+            to: None,
+            subtree: false,
+        };
+        let rewrites = self.referrer_rewrites(&change, None)?;
         self.retire_mailbox(&writer, &old, None)?;
-        writer.delete(dn, &keys).map_err(store_err)
+        writer.delete(dn, &keys, &rewrites).map_err(store_err)
     }
 }

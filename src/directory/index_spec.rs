@@ -84,6 +84,20 @@ impl IndexSpec {
         Ok(IndexSpec { attrs, dn_keys })
     }
 
+    /// This spec with an equality index on each of `attrs` (schema names) too: the
+    /// attributes referential integrity looks referrers up in.
+    pub fn with_equality(mut self, attrs: &[String]) -> IndexSpec {
+        for attr in attrs {
+            let name = attr.to_ascii_lowercase();
+            match self.attrs.iter_mut().find(|(a, _)| *a == name) {
+                Some((_, kinds)) if kinds.contains(&IndexKind::Equality) => {}
+                Some((_, kinds)) => kinds.push(IndexKind::Equality),
+                None => self.attrs.push((name, vec![IndexKind::Equality])),
+            }
+        }
+        self
+    }
+
     /// The kinds kept for `attr` (its schema name, any case); empty when unindexed.
     pub fn kinds(&self, attr: &str) -> &[IndexKind] {
         self.attrs

@@ -11,7 +11,8 @@
 //!   RDN values, schema check, password hashing);
 //! - `operational`: the attributes the server keeps;
 //! - `index_spec`: what is indexed and how; `plan`: filter -> candidate ids;
-//! - `guard`: unique mail values and the retired-mailbox rule.
+//! - `guard`: unique mail values and the retired-mailbox rule;
+//! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it.
 
 use crate::config::Config;
 use crate::dn::Dn;
@@ -32,6 +33,7 @@ mod options;
 mod plan;
 mod prepare;
 mod read;
+mod refint;
 #[cfg(test)]
 mod tests;
 

@@ -32,6 +32,8 @@ pub(super) struct WritePolicy {
     pub unique: Vec<String>,
     /// Whether a Maildir path is kept from being handed to a second account.
     pub mailbox_guard: bool,
+    /// Schema names of the DN-valued attributes kept naming live entries (refint).
+    pub referential_integrity: Vec<String>,
 }
 
 impl Options {
@@ -40,7 +42,10 @@ impl Options {
         let schema = load_schema(config)?;
         let suffix = Dn::parse(&config.suffix)
             .map_err(|e| LdapError::new(ResultCode::InvalidDnSyntax, e.to_string()))?;
-        let index = IndexSpec::from_config(&schema, &config.indexes)?;
+        let referential_integrity = referential_integrity(&schema, config)?;
+        // Referrers are found through the equality index, whatever [indexes] says.
+        let index =
+            IndexSpec::from_config(&schema, &config.indexes)?.with_equality(&referential_integrity);
         let policy = WritePolicy {
             mode: match config.schema_check {
                 SchemaCheck::Lenient => SchemaMode::Lenient,
@@ -50,6 +55,7 @@ impl Options {
             hash_cleartext: config.password.hash_cleartext,
             unique: unique_attributes(&schema, config)?,
             mailbox_guard: config.mailbox_guard,
+            referential_integrity,
         };
         Ok(Options {
             schema,
@@ -96,14 +102,43 @@ fn hash_params(config: &Config) -> Result<HashParams, LdapError> {
 
 /// `unique_attributes`, each resolved to its schema name.
 fn unique_attributes(schema: &Schema, config: &Config) -> Result<Vec<String>, LdapError> {
-    config
-        .unique_attributes
+    schema_names(schema, "unique_attributes", &config.unique_attributes)
+}
+
+/// Syntaxes whose values name entries: DN, and Name and Optional UID (uniqueMember).
+const DN_SYNTAXES: &[&str] = &[
+    "1.3.6.1.4.1.1466.115.121.1.12",
+    "1.3.6.1.4.1.1466.115.121.1.34",
+];
+
+/// `referential_integrity`, each resolved to its schema name; every one must hold DNs.
+fn referential_integrity(schema: &Schema, config: &Config) -> Result<Vec<String>, LdapError> {
+    let names = schema_names(
+        schema,
+        "referential_integrity",
+        &config.referential_integrity,
+    )?;
+    for name in &names {
+        let syntax = schema.attribute(name).and_then(|at| at.syntax.as_deref());
+        if !syntax.is_some_and(|s| DN_SYNTAXES.contains(&s)) {
+            return Err(LdapError::new(
+                ResultCode::Other,
+                format!("referential_integrity: {name} does not hold DNs"),
+            ));
+        }
+    }
+    Ok(names)
+}
+
+/// The attribute names a configuration key lists, each resolved to its schema name.
+fn schema_names(schema: &Schema, key: &str, names: &[String]) -> Result<Vec<String>, LdapError> {
+    names
         .iter()
         .map(|a| {
             schema.canonical_attr_name(a).ok_or_else(|| {
                 LdapError::new(
                     ResultCode::UndefinedAttributeType,
-                    format!("unique_attributes: {a}: attribute type undefined"),
+                    format!("{key}: {a}: attribute type undefined"),
                 )
             })
         })

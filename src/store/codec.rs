@@ -32,20 +32,16 @@ pub enum DecodeError {
     /// Bytes remain after the last attribute.
     #[error("{0} trailing bytes after entry record")]
     TrailingBytes(usize),
+    /// A subtree rename found a descendant whose DN is shorter than the renamed entry's.
+    #[error("DN of {0} RDNs cannot lie below one of {1}")]
+    NotBelow(usize, usize),
 }
 
 /// Encode an entry for `id2entry`.
 pub fn encode(entry: &Entry) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
     out.push(VERSION);
-    put_len(&mut out, entry.dn.rdns.len());
-    for rdn in &entry.dn.rdns {
-        put_len(&mut out, rdn.avas.len());
-        for ava in &rdn.avas {
-            put_bytes(&mut out, ava.attr.as_bytes());
-            put_bytes(&mut out, ava.value.as_bytes());
-        }
-    }
+    put_rdns(&mut out, &entry.dn.rdns);
     put_len(&mut out, entry.attrs.len());
     for attr in &entry.attrs {
         put_bytes(&mut out, attr.name.as_bytes());
@@ -60,22 +56,7 @@ pub fn encode(entry: &Entry) -> Vec<u8> {
 /// Decode what [`encode`] wrote.
 pub fn decode(bytes: &[u8]) -> Result<Entry, DecodeError> {
     let mut r = Reader { bytes, pos: 0 };
-    let version = r.u8()?;
-    if version != VERSION {
-        return Err(DecodeError::UnknownVersion(version));
-    }
-    let n_rdns = r.count()?;
-    let mut rdns = Vec::with_capacity(n_rdns);
-    for _ in 0..n_rdns {
-        let n_avas = r.count()?;
-        let mut avas = Vec::with_capacity(n_avas);
-        for _ in 0..n_avas {
-            let attr = r.string()?;
-            let value = r.string()?;
-            avas.push(Ava { attr, value });
-        }
-        rdns.push(Rdn { avas });
-    }
+    let rdns = r.dn()?;
     let n_attrs = r.count()?;
     let mut attrs = Vec::with_capacity(n_attrs);
     for _ in 0..n_attrs {
@@ -95,6 +76,47 @@ pub fn decode(bytes: &[u8]) -> Result<Entry, DecodeError> {
         dn: Dn { rdns },
         attrs,
     })
+}
+
+/// The DN of a record [`encode`] wrote, without decoding its attributes.
+pub fn decode_dn(record: &[u8]) -> Result<Dn, DecodeError> {
+    let mut r = Reader {
+        bytes: record,
+        pos: 0,
+    };
+    Ok(Dn { rdns: r.dn()? })
+}
+
+/// `record` (what [`encode`] wrote) with the last `old_depth` RDNs of its DN, the DN
+/// of a renamed ancestor, replaced by `new_base`: a descendant's record after a subtree
+/// rename. Only the DN is decoded; the attributes are copied as they are.
+pub fn rebase(record: &[u8], old_depth: usize, new_base: &Dn) -> Result<Vec<u8>, DecodeError> {
+    let mut r = Reader {
+        bytes: record,
+        pos: 0,
+    };
+    let mut rdns = r.dn()?;
+    if rdns.len() < old_depth {
+        return Err(DecodeError::NotBelow(rdns.len(), old_depth));
+    }
+    rdns.truncate(rdns.len() - old_depth);
+    rdns.extend(new_base.rdns.iter().cloned());
+    let mut out = Vec::with_capacity(record.len() + 64);
+    out.push(VERSION);
+    put_rdns(&mut out, &rdns);
+    out.extend_from_slice(&record[r.pos..]);
+    Ok(out)
+}
+
+fn put_rdns(out: &mut Vec<u8>, rdns: &[Rdn]) {
+    put_len(out, rdns.len());
+    for rdn in rdns {
+        put_len(out, rdn.avas.len());
+        for ava in &rdn.avas {
+            put_bytes(out, ava.attr.as_bytes());
+            put_bytes(out, ava.value.as_bytes());
+        }
+    }
 }
 
 fn put_len(out: &mut Vec<u8>, n: usize) {
@@ -121,6 +143,27 @@ impl<'a> Reader<'a> {
             .ok_or(DecodeError::Truncated)?;
         self.pos = end;
         Ok(s)
+    }
+
+    /// The version byte and the DN's RDNs.
+    fn dn(&mut self) -> Result<Vec<Rdn>, DecodeError> {
+        let version = self.u8()?;
+        if version != VERSION {
+            return Err(DecodeError::UnknownVersion(version));
+        }
+        let n_rdns = self.count()?;
+        let mut rdns = Vec::with_capacity(n_rdns);
+        for _ in 0..n_rdns {
+            let n_avas = self.count()?;
+            let mut avas = Vec::with_capacity(n_avas);
+            for _ in 0..n_avas {
+                let attr = self.string()?;
+                let value = self.string()?;
+                avas.push(Ava { attr, value });
+            }
+            rdns.push(Rdn { avas });
+        }
+        Ok(rdns)
     }
 
     fn u8(&mut self) -> Result<u8, DecodeError> {
@@ -172,6 +215,20 @@ mod tests {
         assert_eq!(decode(&encode(&e)).unwrap(), e);
         let root = Entry::new(Dn::root());
         assert_eq!(decode(&encode(&root)).unwrap(), root);
+    }
+
+    #[test]
+    fn rebase_replaces_the_ancestor_and_keeps_the_attributes() {
+        let e = sample();
+        let base = Dn::parse("o=renamed,dc=example").unwrap();
+        let moved = decode(&rebase(&encode(&e), 2, &base).unwrap()).unwrap();
+        assert_eq!(moved.dn.to_string(), "cn=a+sn=b\\, c,o=renamed,dc=example");
+        assert_eq!(moved.attrs, e.attrs);
+        assert_eq!(decode_dn(&encode(&e)).unwrap(), e.dn);
+        assert_eq!(
+            rebase(&encode(&e), 4, &base),
+            Err(DecodeError::NotBelow(3, 4))
+        );
     }
 
     #[test]

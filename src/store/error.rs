@@ -12,9 +12,12 @@ pub enum StoreError {
     /// The entry, or the parent a new entry needs, is not in the store.
     #[error("no such entry")]
     NoSuchEntry,
-    /// The entry has children, so it cannot be deleted or renamed.
+    /// The entry has children, so it cannot be deleted.
     #[error("entry has children")]
     NotLeaf,
+    /// A rename would put the entry below itself (or below one of its descendants).
+    #[error("cannot move an entry below itself")]
+    BelowItself,
     /// Stored bytes could not be decoded: the database is damaged or from another version.
     #[error("store corrupt: {0}")]
     Corrupt(String),

@@ -192,13 +192,19 @@ fn tagged(tag: u8, bytes: &[u8]) -> Vec<u8> {
 /// keep `attr`/`key` boundaries unambiguous whatever bytes they hold; the attribute is
 /// lower-cased again here so that filing and lookup can never disagree on case.
 pub(crate) fn tree_prefix(key: &IndexKey) -> Vec<u8> {
-    let attr = key.attr.to_ascii_lowercase();
-    let mut p = Vec::with_capacity(attr.len() + key.key.len() + 9);
-    p.extend_from_slice(&(attr.len() as u32).to_be_bytes());
-    p.extend_from_slice(attr.as_bytes());
-    p.push(key.kind.tag());
+    let mut p = attr_prefix(&key.attr, key.kind);
     p.extend_from_slice(&(key.key.len() as u32).to_be_bytes());
     p.extend_from_slice(&key.key);
+    p
+}
+
+/// The `index` tree prefix of every key of `kind` filed for `attr`, whatever the value.
+pub(crate) fn attr_prefix(attr: &str, kind: IndexKind) -> Vec<u8> {
+    let attr = attr.to_ascii_lowercase();
+    let mut p = Vec::with_capacity(attr.len() + 32);
+    p.extend_from_slice(&(attr.len() as u32).to_be_bytes());
+    p.extend_from_slice(attr.as_bytes());
+    p.push(kind.tag());
     p
 }
 

@@ -4,13 +4,15 @@
 //! - `dn2id`: [`Dn::tree_key`] (normalised RDNs root-first, each NUL-terminated) -> id,
 //!   so a subtree is one prefix range and key order puts parents before children;
 //! - `index`: one sled key per (index key, id) pair, see `index` for why;
-//! - `meta`: format version, entry count, and the caller's index configuration string.
+//! - `meta`: format version, entry count, the caller's index configuration string, and
+//!   the journal of a subtree move in progress (`subtree`).
 //!
 //! The store knows nothing of schema, ACLs or BER: callers pass entries and the index
 //! keys they computed with [`index_keys`]. Every sled type stays in this module so the
 //! engine can be swapped here alone.
 //!
-//! Concurrency and durability: reads never wait. Writes go through the one [`Writer`]
+//! Concurrency and durability: reads wait only while a subtree move runs (the store's
+//! gate keeps them from seeing it half done). Writes go through the one [`Writer`]
 //! (`write`), which holds the store's only write mutex from the caller's checks to the
 //! commit of one multi-tree transaction (sled transactions cannot range-scan, so checks
 //! such as "has no children" are only sound while no other writer runs). The fsync
@@ -22,6 +24,9 @@ mod codec;
 mod commit;
 mod error;
 mod index;
+mod lookup;
+mod rename;
+mod subtree;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -30,13 +35,13 @@ pub use error::StoreError;
 pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
 };
-pub use write::Writer;
+pub use write::{Rewrite, Writer};
 
 use crate::dn::{Dn, Scope};
 use crate::entry::Entry;
 use commit::GroupCommit;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 /// Identifier of a stored entry; stable across modify and rename, never reused.
 pub type EntryId = u64;
@@ -64,6 +69,9 @@ pub struct Store {
     meta: sled::Tree,
     /// Taken by the one [`Writer`]; guards no data itself.
     write_lock: Mutex<()>,
+    /// Every read holds it shared; a subtree move holds it exclusively from its first
+    /// write to its last, so that no read sees the subtree half moved (`subtree`).
+    gate: RwLock<()>,
     /// Cached copy of `meta/entry_count`, updated by the writer.
     count: AtomicU64,
     commits: GroupCommit,
@@ -114,31 +122,46 @@ impl Store {
                 n
             }
         };
-        db.flush()?;
-        Ok(Store {
+        let store = Store {
             db,
             id2entry,
             dn2id,
             index,
             meta,
             write_lock: Mutex::new(()),
+            gate: RwLock::new(()),
             count: AtomicU64::new(count),
             commits: GroupCommit::default(),
-        })
+        };
+        store.resume_move()?;
+        store.db.flush()?;
+        Ok(store)
+    }
+
+    /// Wait until no subtree move runs (see `gate`).
+    fn reading(&self) -> RwLockReadGuard<'_, ()> {
+        self.gate.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The entry named `dn` and its id.
     pub fn get(&self, dn: &Dn) -> Result<Option<(EntryId, Entry)>, StoreError> {
+        let _gate = self.reading();
         let Some(v) = self.dn2id.get(dn.tree_key())? else {
             return Ok(None);
         };
         let id = be_u64(&v)?;
         // Missing here means a delete committed between the two reads: absent, not corrupt.
-        Ok(self.get_by_id(id)?.map(|e| (id, e)))
+        Ok(self.load(id)?.map(|e| (id, e)))
     }
 
     /// The entry with id `id`.
     pub fn get_by_id(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
+        let _gate = self.reading();
+        self.load(id)
+    }
+
+    /// [`Store::get_by_id`] for a caller already past the gate (it is not reentrant).
+    fn load(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
         match self.id2entry.get(id.to_be_bytes())? {
             Some(bytes) => Ok(Some(decode_entry(&bytes)?)),
             None => Ok(None),
@@ -147,11 +170,13 @@ impl Store {
 
     /// Whether an entry named `dn` exists.
     pub fn exists(&self, dn: &Dn) -> Result<bool, StoreError> {
+        let _gate = self.reading();
         Ok(self.dn2id.contains_key(dn.tree_key())?)
     }
 
     /// Whether any entry lies below `dn`.
     pub fn has_children(&self, dn: &Dn) -> Result<bool, StoreError> {
+        let _gate = self.reading();
         self.has_children_key(&dn.tree_key())
     }
 
@@ -170,6 +195,7 @@ impl Store {
     /// children), not sorted by id. `NoSuchEntry` when `base` is not stored, except for
     /// the root DN, whose subtree is the whole store.
     pub fn scope_ids(&self, base: &Dn, scope: Scope) -> Result<Vec<EntryId>, StoreError> {
+        let _gate = self.reading();
         let key = base.tree_key();
         let base_id = match self.dn2id.get(&key)? {
             Some(v) => Some(be_u64(&v)?),
@@ -222,61 +248,6 @@ impl Store {
             from.push(1);
         }
         Ok(ids)
-    }
-
-    /// The ids filed under `key`, sorted ascending.
-    pub fn index_ids(&self, key: &IndexKey) -> Result<Vec<EntryId>, StoreError> {
-        let prefix = index::tree_prefix(key);
-        let mut ids = Vec::new();
-        for item in self.index.scan_prefix(&prefix) {
-            let (k, _) = item?;
-            ids.push(filed_id(&k, prefix.len())?);
-        }
-        Ok(ids)
-    }
-
-    /// The ids filed under every one of `keys`, sorted: the candidates for an AND of
-    /// indexed assertions or for a substring filter's grams. `None` when `keys` is
-    /// empty (nothing narrows the search). Common keys (`objectclass=courierMailAccount`,
-    /// the gram `exa` of every `.example` address) can hold every entry, so rather than
-    /// read each list this steps all scans in turn until the shortest ends, then probes
-    /// the others for just those ids: cost about (keys x shortest list), not the sum.
-    pub fn index_intersection(
-        &self,
-        keys: &[IndexKey],
-    ) -> Result<Option<Vec<EntryId>>, StoreError> {
-        if keys.is_empty() {
-            return Ok(None);
-        }
-        let prefixes: Vec<Vec<u8>> = keys.iter().map(index::tree_prefix).collect();
-        let mut scans: Vec<_> = prefixes.iter().map(|p| self.index.scan_prefix(p)).collect();
-        let mut lists = vec![Vec::new(); keys.len()];
-        let shortest = 'race: loop {
-            for (i, scan) in scans.iter_mut().enumerate() {
-                match scan.next() {
-                    None => break 'race i,
-                    Some(item) => lists[i].push(filed_id(&item?.0, prefixes[i].len())?),
-                }
-            }
-        };
-        drop(scans);
-        let mut ids = std::mem::take(&mut lists[shortest]);
-        for (i, prefix) in prefixes.iter().enumerate() {
-            if i == shortest || ids.is_empty() {
-                continue;
-            }
-            let mut kept = Vec::with_capacity(ids.len());
-            let mut probe = prefix.clone();
-            for id in ids {
-                probe.truncate(prefix.len());
-                probe.extend_from_slice(&id.to_be_bytes());
-                if self.index.contains_key(&probe)? {
-                    kept.push(id);
-                }
-            }
-            ids = kept;
-        }
-        Ok(Some(ids))
     }
 
     /// The index configuration recorded by the last [`Writer::set_index_config`].
@@ -348,14 +319,6 @@ fn be_u64(bytes: &[u8]) -> Result<u64, StoreError> {
         StoreError::Corrupt(format!("expected 8-byte id, found {} bytes", bytes.len()))
     })?;
     Ok(u64::from_be_bytes(arr))
-}
-
-/// The id at the end of an `index` tree key whose prefix is `prefix_len` bytes.
-fn filed_id(key: &[u8], prefix_len: usize) -> Result<EntryId, StoreError> {
-    key.get(prefix_len..)
-        .filter(|rest| rest.len() == 8)
-        .ok_or_else(|| StoreError::Corrupt("malformed index key".into()))
-        .and_then(be_u64)
 }
 
 fn decode_entry(bytes: &[u8]) -> Result<Entry, StoreError> {

@@ -20,14 +20,31 @@ use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::{MutexGuard, PoisonError};
 
+/// Another entry a delete or rename changes in its own transaction (a referrer whose
+/// DN-valued attributes follow the entry deleted or renamed): its new record, and the
+/// index keys it moves from and to. A rewritten entry inside a renamed subtree carries
+/// its new DN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    /// The entry's id.
+    pub id: EntryId,
+    /// The entry as it is stored from now on.
+    pub entry: Entry,
+    /// The keys it was filed under.
+    pub old_keys: Vec<IndexKey>,
+    /// The keys it is filed under from now on.
+    pub new_keys: Vec<IndexKey>,
+}
+
 /// The right to write the store; only one exists at a time (see [`Store::writer`]).
 pub struct Writer<'s> {
-    store: &'s Store,
+    pub(super) store: &'s Store,
     _turn: MutexGuard<'s, ()>,
 }
 
 impl Store {
-    /// Wait until no other writer runs, then return the writer. Reads never wait.
+    /// Wait until no other writer runs, then return the writer. Reads do not wait for
+    /// writers (only for a subtree move, see `subtree`).
     pub fn writer(&self) -> Writer<'_> {
         // The mutex guards no data, so a panic elsewhere leaves nothing inconsistent.
         let turn = self
@@ -99,9 +116,15 @@ impl Writer<'_> {
         store.commits.sync(&store.db)
     }
 
-    /// Remove the leaf entry `dn` and its `keys`. `NoSuchEntry` if absent, `NotLeaf`
-    /// if it has children.
-    pub fn delete(self, dn: &Dn, keys: &[IndexKey]) -> Result<(), StoreError> {
+    /// Remove the leaf entry `dn` and its `keys`, and store `rewrites` (the entries
+    /// that named it) in the same transaction. `NoSuchEntry` if absent or a rewritten
+    /// entry is gone, `NotLeaf` if it has children.
+    pub fn delete(
+        self,
+        dn: &Dn,
+        keys: &[IndexKey],
+        rewrites: &[Rewrite],
+    ) -> Result<(), StoreError> {
         let store = self.store;
         let dn_key = dn.tree_key();
         let id = self.id_of_key(&dn_key)?;
@@ -113,48 +136,10 @@ impl Writer<'_> {
             tx.dns.remove(dn_key.as_slice())?;
             tx.entries.remove(&id_bytes)?;
             tx.unfile(keys, id)?;
+            tx.rewrite(rewrites)?;
             tx.add_count(-1)
         })?;
         store.count.store(count, Ordering::SeqCst);
-        drop(self);
-        store.commits.sync(&store.db)
-    }
-
-    /// Move the leaf entry `old_dn` to `new_entry.dn` (modrdn, possibly to a new
-    /// parent), keeping its id and storing `new_entry` (whose RDN attribute values the
-    /// caller has updated). `NoSuchEntry` if `old_dn` is absent or the new parent is
-    /// missing, `NotLeaf` if it has children, `AlreadyExists` if the target is taken.
-    /// A rename to the same normalised DN (a case change) just rewrites the entry.
-    pub fn rename(
-        self,
-        old_dn: &Dn,
-        new_entry: &Entry,
-        old_keys: &[IndexKey],
-        new_keys: &[IndexKey],
-    ) -> Result<(), StoreError> {
-        let store = self.store;
-        let old_key = old_dn.tree_key();
-        let new_key = new_entry.dn.tree_key();
-        let record = super::codec::encode(new_entry);
-        let (gone, fresh) = key_diff(old_keys, new_keys);
-        let id = self.id_of_key(&old_key)?;
-        if store.has_children_key(&old_key)? {
-            return Err(StoreError::NotLeaf);
-        }
-        if new_key != old_key {
-            if store.dn2id.contains_key(&new_key)? {
-                return Err(StoreError::AlreadyExists);
-            }
-            self.check_parent(&new_entry.dn)?;
-        }
-        let id_bytes = id.to_be_bytes();
-        self.transact(|tx| {
-            tx.dns.remove(old_key.as_slice())?;
-            tx.dns.insert(new_key.as_slice(), &id_bytes)?;
-            tx.entries.insert(&id_bytes, record.as_slice())?;
-            tx.unfile(gone.iter().copied(), id)?;
-            tx.file(fresh.iter().copied(), id)
-        })?;
         drop(self);
         store.commits.sync(&store.db)
     }
@@ -215,7 +200,7 @@ impl Writer<'_> {
         Ok(existed)
     }
 
-    fn id_of_key(&self, dn_key: &[u8]) -> Result<EntryId, StoreError> {
+    pub(super) fn id_of_key(&self, dn_key: &[u8]) -> Result<EntryId, StoreError> {
         match self.store.dn2id.get(dn_key)? {
             Some(v) => be_u64(&v),
             None => Err(StoreError::NoSuchEntry),
@@ -223,7 +208,7 @@ impl Writer<'_> {
     }
 
     /// See [`Writer::add`]: a missing parent is an error only under a stored ancestor.
-    fn check_parent(&self, dn: &Dn) -> Result<(), StoreError> {
+    pub(super) fn check_parent(&self, dn: &Dn) -> Result<(), StoreError> {
         let mut ancestor = dn.parent();
         let mut is_parent = true;
         while let Some(a) = ancestor {
@@ -244,7 +229,7 @@ impl Writer<'_> {
     }
 
     /// Run `f` as one transaction over all four trees.
-    fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
+    pub(super) fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let s = self.store;
         let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta);
         Ok(trees.transaction(|(entries, dns, index, meta)| {
@@ -258,25 +243,46 @@ impl Writer<'_> {
     }
 }
 
-type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
+pub(super) type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
 
 /// The four trees inside one transaction.
-struct Tx<'a> {
-    entries: &'a TransactionalTree,
-    dns: &'a TransactionalTree,
+pub(super) struct Tx<'a> {
+    pub(super) entries: &'a TransactionalTree,
+    pub(super) dns: &'a TransactionalTree,
     index: &'a TransactionalTree,
-    meta: &'a TransactionalTree,
+    pub(super) meta: &'a TransactionalTree,
 }
 
 impl Tx<'_> {
-    fn file<'k>(&self, keys: impl IntoIterator<Item = &'k IndexKey>, id: EntryId) -> TxResult<()> {
+    /// Store each rewritten entry and move it between its keys; `NoSuchEntry` when
+    /// one is gone (the caller read it under the writer, so this means a bug).
+    pub(super) fn rewrite(&self, rewrites: &[Rewrite]) -> TxResult<()> {
+        for r in rewrites {
+            let id_bytes = r.id.to_be_bytes();
+            if self.entries.get(id_bytes)?.is_none() {
+                return abort(StoreError::NoSuchEntry);
+            }
+            self.entries
+                .insert(&id_bytes, super::codec::encode(&r.entry))?;
+            let (gone, fresh) = key_diff(&r.old_keys, &r.new_keys);
+            self.unfile(gone, r.id)?;
+            self.file(fresh, r.id)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn file<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k IndexKey>,
+        id: EntryId,
+    ) -> TxResult<()> {
         for key in keys {
             self.index.insert(index::tree_key(key, id), &[])?;
         }
         Ok(())
     }
 
-    fn unfile<'k>(
+    pub(super) fn unfile<'k>(
         &self,
         keys: impl IntoIterator<Item = &'k IndexKey>,
         id: EntryId,
@@ -301,7 +307,7 @@ impl Tx<'_> {
 
 /// Keys only in `old` (to remove) and only in `new` (to add): a modify that leaves an
 /// attribute alone rewrites none of its keys.
-fn key_diff<'a>(
+pub(super) fn key_diff<'a>(
     old: &'a [IndexKey],
     new: &'a [IndexKey],
 ) -> (Vec<&'a IndexKey>, Vec<&'a IndexKey>) {

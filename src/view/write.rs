@@ -209,12 +209,6 @@ impl DirectoryView<'_> {
     ) -> Result<ReadBack, LdapError> {
         let _hold = ctl.hold();
         let entry = self.visible(dn)?;
-        if self.state.dir.has_children(dn)? {
-            return Err(LdapError::new(
-                crate::error::ResultCode::NotAllowedOnNonLeaf,
-                "renaming an entry with subordinates is not supported",
-            ));
-        }
         let old_parent = dn.parent().unwrap_or_default();
         let new_parent = match new_superior {
             Some(s) => {

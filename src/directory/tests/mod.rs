@@ -3,6 +3,8 @@
 
 mod index_spec;
 mod plan;
+mod refint;
+mod rename;
 mod tagged;
 mod writes;
 

@@ -6,7 +6,7 @@ use crate::entry::{ModOp, Modification};
 use crate::error::ResultCode;
 use crate::filter::Filter;
 
-fn user(local: &str) -> Dn {
+pub(super) fn user(local: &str) -> Dn {
     dn(&format!("mail={local}@domain1.example,{D1}"))
 }
 
@@ -19,7 +19,7 @@ fn change(op: ModOp, attr: &str, values: &[&str]) -> Modification {
 }
 
 /// The DNs an indexed equality search under the suffix finds.
-fn found(dir: &Directory, attr: &str, value: &str) -> Vec<String> {
+pub(super) fn found(dir: &Directory, attr: &str, value: &str) -> Vec<String> {
     let filter = Filter::Equality(attr.into(), value.as_bytes().to_vec());
     let mut out = Vec::new();
     let stats = dir
@@ -212,11 +212,12 @@ fn modrdn_renames_moves_and_refuses() {
         .modrdn(&new_dn, &new_rdn, false, Some(&hosting), ACTOR)
         .unwrap();
     assert_eq!(moved.parent().unwrap(), hosting);
+    // A non-leaf moves with its subtree (tests/rename.rs), but never below itself.
     let d1 = dn(D1);
     let err = dir
-        .modrdn(&d1, &Rdn::new("o", "d1"), true, None, ACTOR)
+        .modrdn(&d1, &Rdn::new("o", "d1"), true, Some(&user("user1")), ACTOR)
         .unwrap_err();
-    assert_eq!(err.code, ResultCode::NotAllowedOnNonLeaf);
+    assert_eq!(err.code, ResultCode::UnwillingToPerform);
     let err = dir
         .modrdn(
             &user("user1"),

@@ -1,6 +1,7 @@
 //! Store tests: what the directory layer relies on, checked through the public API.
 
 mod read;
+mod rename;
 mod write;
 
 use super::*;

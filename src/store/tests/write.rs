@@ -1,4 +1,4 @@
-//! Writes through the one writer: add, replace, delete, rename, reindex.
+//! Writes through the one writer: add, replace, delete, leaf rename, reindex.
 
 use super::*;
 
@@ -102,11 +102,14 @@ fn delete_leaves_only() {
     let ids = hosting_tree(&store);
     let d1 = dn("o=domain1.example,o=hosting,dc=myhosting,dc=example");
     assert!(store.has_children(&d1).unwrap());
-    assert_eq!(store.writer().delete(&d1, &[]), Err(StoreError::NotLeaf));
+    assert_eq!(
+        store.writer().delete(&d1, &[], &[]),
+        Err(StoreError::NotLeaf)
+    );
 
     let u1 = dn("mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example");
     let (_, e) = store.get(&u1).unwrap().unwrap();
-    store.writer().delete(&u1, &keys_of(&e)).unwrap();
+    store.writer().delete(&u1, &keys_of(&e), &[]).unwrap();
     assert_eq!(store.get(&u1).unwrap(), None);
     assert_eq!(store.get_by_id(ids["u1"]).unwrap(), None);
     assert_eq!(store.len(), 7);
@@ -115,14 +118,14 @@ fn delete_leaves_only() {
         .unwrap()
         .is_empty());
     assert_eq!(
-        store.writer().delete(&u1, &[]),
+        store.writer().delete(&u1, &[], &[]),
         Err(StoreError::NoSuchEntry)
     );
 
     let u2 = dn("mail=user2@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example");
-    store.writer().delete(&u2, &[]).unwrap();
+    store.writer().delete(&u2, &[], &[]).unwrap();
     assert!(!store.has_children(&d1).unwrap());
-    store.writer().delete(&d1, &[]).unwrap();
+    store.writer().delete(&d1, &[], &[]).unwrap();
     assert!(!store.exists(&d1).unwrap());
 }
 
@@ -143,7 +146,7 @@ fn rename_moves_dn_and_keys_but_keeps_id() {
     );
     store
         .writer()
-        .rename(&old_dn, &new, &keys_of(&old), &keys_of(&new))
+        .rename(&old_dn, &new, &keys_of(&old), &keys_of(&new), &[])
         .unwrap();
     assert_eq!(store.get(&old_dn).unwrap(), None);
     assert_eq!(store.get(&new.dn).unwrap(), Some((id, new.clone())));
@@ -168,7 +171,10 @@ fn rename_moves_dn_and_keys_but_keeps_id() {
     let mut recased = new.clone();
     recased.dn =
         dn("MAIL=Renamed@domain2.example,o=domain2.example,o=hosting,dc=myhosting,dc=example");
-    store.writer().rename(&new.dn, &recased, &[], &[]).unwrap();
+    store
+        .writer()
+        .rename(&new.dn, &recased, &[], &[], &[])
+        .unwrap();
     assert_eq!(
         store.get(&new.dn).unwrap().unwrap().1.dn.to_string(),
         recased.dn.to_string()
@@ -177,22 +183,17 @@ fn rename_moves_dn_and_keys_but_keeps_id() {
     let u3 = dn("mail=user3@domain2.example,o=domain2.example,o=hosting,dc=myhosting,dc=example");
     let clash = entry(&u3.to_string(), &[]);
     assert_eq!(
-        store.writer().rename(&new.dn, &clash, &[], &[]),
+        store.writer().rename(&new.dn, &clash, &[], &[], &[]),
         Err(StoreError::AlreadyExists)
     );
-    let d1 = dn("o=domain1.example,o=hosting,dc=myhosting,dc=example");
     let moved = entry("o=domain9.example,o=hosting,dc=myhosting,dc=example", &[]);
     assert_eq!(
-        store.writer().rename(&d1, &moved, &[], &[]),
-        Err(StoreError::NotLeaf)
-    );
-    assert_eq!(
-        store.writer().rename(&old_dn, &moved, &[], &[]),
+        store.writer().rename(&old_dn, &moved, &[], &[], &[]),
         Err(StoreError::NoSuchEntry)
     );
     let under_missing = entry("mail=z@x,o=nowhere,o=hosting,dc=myhosting,dc=example", &[]);
     assert_eq!(
-        store.writer().rename(&u3, &under_missing, &[], &[]),
+        store.writer().rename(&u3, &under_missing, &[], &[], &[]),
         Err(StoreError::NoSuchEntry)
     );
 }

@@ -1,0 +1,88 @@
+//! Reading the `index` tree: the ids under one key, under every key of an attribute,
+//! and under all of several keys (the candidates of an AND).
+
+use super::index::{self, IndexKey, IndexKind};
+use super::{be_u64, EntryId, Store, StoreError};
+
+impl Store {
+    /// The ids filed under `key`, sorted ascending.
+    pub fn index_ids(&self, key: &IndexKey) -> Result<Vec<EntryId>, StoreError> {
+        let _gate = self.reading();
+        let prefix = index::tree_prefix(key);
+        let mut ids = Vec::new();
+        for item in self.index.scan_prefix(&prefix) {
+            let (k, _) = item?;
+            ids.push(filed_id(&k, prefix.len())?);
+        }
+        Ok(ids)
+    }
+
+    /// The ids filed under any key of `kind` for `attr`, sorted and without
+    /// duplicates: every entry holding a value of an equality-indexed attribute.
+    pub fn attr_index_ids(&self, attr: &str, kind: IndexKind) -> Result<Vec<EntryId>, StoreError> {
+        let _gate = self.reading();
+        let prefix = index::attr_prefix(attr, kind);
+        let mut ids = Vec::new();
+        for item in self.index.scan_prefix(&prefix) {
+            let (k, _) = item?;
+            // The id is the last 8 bytes, whatever the value's length.
+            ids.push(filed_id(&k, k.len().saturating_sub(8))?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// The ids filed under every one of `keys`, sorted: the candidates for an AND of
+    /// indexed assertions or for a substring filter's grams. `None` when `keys` is
+    /// empty (nothing narrows the search). Common keys (`objectclass=courierMailAccount`,
+    /// the gram `exa` of every `.example` address) can hold every entry, so rather than
+    /// read each list this steps all scans in turn until the shortest ends, then probes
+    /// the others for just those ids: cost about (keys x shortest list), not the sum.
+    pub fn index_intersection(
+        &self,
+        keys: &[IndexKey],
+    ) -> Result<Option<Vec<EntryId>>, StoreError> {
+        let _gate = self.reading();
+        if keys.is_empty() {
+            return Ok(None);
+        }
+        let prefixes: Vec<Vec<u8>> = keys.iter().map(index::tree_prefix).collect();
+        let mut scans: Vec<_> = prefixes.iter().map(|p| self.index.scan_prefix(p)).collect();
+        let mut lists = vec![Vec::new(); keys.len()];
+        let shortest = 'race: loop {
+            for (i, scan) in scans.iter_mut().enumerate() {
+                match scan.next() {
+                    None => break 'race i,
+                    Some(item) => lists[i].push(filed_id(&item?.0, prefixes[i].len())?),
+                }
+            }
+        };
+        drop(scans);
+        let mut ids = std::mem::take(&mut lists[shortest]);
+        for (i, prefix) in prefixes.iter().enumerate() {
+            if i == shortest || ids.is_empty() {
+                continue;
+            }
+            let mut kept = Vec::with_capacity(ids.len());
+            let mut probe = prefix.clone();
+            for id in ids {
+                probe.truncate(prefix.len());
+                probe.extend_from_slice(&id.to_be_bytes());
+                if self.index.contains_key(&probe)? {
+                    kept.push(id);
+                }
+            }
+            ids = kept;
+        }
+        Ok(Some(ids))
+    }
+}
+
+/// The id at the end of an `index` tree key whose prefix is `prefix_len` bytes.
+fn filed_id(key: &[u8], prefix_len: usize) -> Result<EntryId, StoreError> {
+    key.get(prefix_len..)
+        .filter(|rest| rest.len() == 8)
+        .ok_or_else(|| StoreError::Corrupt("malformed index key".into()))
+        .and_then(be_u64)
+}
