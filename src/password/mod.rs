@@ -273,13 +273,13 @@ pub fn verify(stored: &[u8], candidate: &[u8], allow_cleartext: bool) -> Verific
 
 /// Makes a new userPassword value, `{TAG}` included, for `password`. A slow scheme
 /// runs on the server's hashing pool when one is installed ([`pool::install`]), so
-/// cleartext writes share the binds' thread and memory budget; this thread blocks
-/// meanwhile (callers are on blocking threads), and a full queue is [`PasswordError::Busy`].
+/// cleartext writes share the binds' threads and memory budget; it goes ahead of the
+/// waiting checks, and this thread blocks meanwhile (callers are on blocking threads).
 pub fn hash_password(password: &[u8], params: &HashParams) -> Result<String, PasswordError> {
     match (work::hash_work(params), pool::installed()) {
         (work::Work::Pooled { memory_kib }, Some(pool)) => {
             let (password, params) = (password.to_vec(), params.clone());
-            pool.run_blocking(memory_kib, move || make_hash(&password, &params))?
+            pool.run_blocking_ahead(memory_kib, move || make_hash(&password, &params))?
         }
         _ => make_hash(password, params),
     }

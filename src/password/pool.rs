@@ -150,13 +150,18 @@ impl HashPool {
         self.shared.settings
     }
 
-    /// Queue `task`, needing `memory_kib` while it runs; refused when the queue is full.
-    fn submit(&self, memory_kib: u64, task: Task) -> Result<(), PoolBusy> {
+    /// Queue `task`, needing `memory_kib` while it runs: last, refused when the queue
+    /// is full, or (`ahead`) first and never refused.
+    fn submit(&self, memory_kib: u64, task: Task, ahead: bool) -> Result<(), PoolBusy> {
         let mut q = self.shared.lock();
-        if q.waiting.len() >= self.shared.settings.queue {
+        let job = Job { memory_kib, task };
+        if ahead {
+            q.waiting.push_front(job);
+        } else if q.waiting.len() >= self.shared.settings.queue {
             return Err(PoolBusy);
+        } else {
+            q.waiting.push_back(job);
         }
-        q.waiting.push_back(Job { memory_kib, task });
         drop(q);
         self.shared.changed.notify_all();
         Ok(())
@@ -174,6 +179,7 @@ impl HashPool {
             Box::new(move || {
                 let _ = tx.send(f());
             }),
+            false,
         )?;
         // Dropped unanswered only when the job panicked: treated as busy (logged).
         rx.await.map_err(|_| lost())
@@ -185,13 +191,30 @@ impl HashPool {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
+        self.blocking(memory_kib, f, false)
+    }
+
+    /// Like [`run_blocking`](Self::run_blocking), but ahead of the waiting jobs and
+    /// never refused: for hashes of new passwords, which only authenticated writers
+    /// ask for, and which the directory may make while holding its write lock.
+    pub fn run_blocking_ahead<T, F>(&self, memory_kib: u64, f: F) -> Result<T, PoolBusy>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.blocking(memory_kib, f, true)
+    }
+
+    fn blocking<T, F>(&self, memory_kib: u64, f: F, ahead: bool) -> Result<T, PoolBusy>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.submit(
-            memory_kib,
-            Box::new(move || {
-                let _ = tx.send(f());
-            }),
-        )?;
+        let task = Box::new(move || {
+            let _ = tx.send(f());
+        });
+        self.submit(memory_kib, task, ahead)?;
         rx.recv().map_err(|_| lost())
     }
 }
@@ -303,24 +326,33 @@ mod tests {
     }
 
     #[test]
-    fn a_full_queue_refuses_at_once() {
-        let p = pool(1, 2, 1024);
+    fn a_full_queue_refuses_at_once_and_new_passwords_go_ahead() {
+        let p = Arc::new(pool(1, 2, 1024));
         let (release, wait) = std::sync::mpsc::channel::<()>();
         let wait = Mutex::new(wait);
+        let (order, ran) = std::sync::mpsc::channel();
         // One job runs (blocked), two wait: the fourth is refused.
-        p.submit(
-            1,
-            Box::new(move || {
-                let _ = wait.lock().unwrap().recv();
-            }),
-        )
-        .unwrap();
+        let blocked = Box::new(move || {
+            let _ = wait.lock().unwrap().recv();
+        });
+        p.submit(1, blocked, false).unwrap();
         std::thread::sleep(Duration::from_millis(50));
-        p.submit(1, Box::new(|| {})).unwrap();
-        p.submit(1, Box::new(|| {})).unwrap();
-        assert_eq!(p.submit(1, Box::new(|| {})), Err(PoolBusy));
+        for _ in 0..2 {
+            let order = order.clone();
+            let queued = Box::new(move || order.send("queued").unwrap());
+            p.submit(1, queued, false).unwrap();
+        }
+        assert_eq!(p.submit(1, Box::new(|| {}), false), Err(PoolBusy));
+        // A new password's hash is not refused, and runs before the waiting ones.
+        let ahead = std::thread::spawn({
+            let p = p.clone();
+            move || p.run_blocking_ahead(1, move || order.send("ahead").unwrap())
+        });
+        std::thread::sleep(Duration::from_millis(50));
         release.send(()).unwrap();
-        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(ahead.join().unwrap(), Ok(()));
+        let order: Vec<&str> = ran.iter().take(3).collect();
+        assert_eq!(order, ["ahead", "queued", "queued"]);
         assert_eq!(p.run_blocking(1, || 7), Ok(7));
     }
 
