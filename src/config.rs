@@ -50,8 +50,19 @@ pub struct Limits {
     pub max_message_bytes: usize,
     /// Deepest BER nesting accepted (filters nest).
     pub max_ber_depth: usize,
-    /// Concurrent connections; more wait in the accept queue.
+    /// Connections served at once (0: as many as the open-file limit allows, a tenth
+    /// kept back); past it the longest-idle connections are closed to make room.
     pub max_connections: usize,
+    /// Longest DN a request may name, in bytes.
+    pub max_dn_bytes: usize,
+    /// Most RDNs a DN in a request may have.
+    pub max_dn_rdns: usize,
+    /// Connections one source address may hold (0: no limit); more are refused with
+    /// a Notice of Disconnection.
+    pub max_connections_per_address: usize,
+    /// Source networks (CIDR) the per-address limit does not apply to: the mail
+    /// servers on this host hold many connections each.
+    pub per_address_exempt: Vec<String>,
     /// Operations one connection may have running at once; more wait unread.
     pub max_operations_per_connection: usize,
     /// Seconds a connection may stay silent before it is closed.
@@ -71,6 +82,8 @@ pub struct Limits {
     pub time_limit_secs: u64,
     /// Per-identity overrides (`[[limits.by]]`), first match wins; the rootdn is unlimited.
     pub by: Vec<LimitSpec>,
+    /// Seconds SIGTERM leaves running operations to finish before they are abandoned.
+    pub shutdown_grace_secs: u64,
 }
 
 impl Default for Limits {
@@ -78,8 +91,12 @@ impl Default for Limits {
         Limits {
             max_message_bytes: 1024 * 1024,
             max_ber_depth: 64,
-            max_connections: 1024,
+            max_connections: 0,
+            max_connections_per_address: 256,
+            per_address_exempt: vec!["127.0.0.0/8".into(), "::1/128".into()],
             max_operations_per_connection: 32,
+            max_dn_bytes: 8192,
+            max_dn_rdns: 128,
             idle_timeout_secs: 900,
             read_timeout_secs: 30,
             write_timeout_secs: 60,
@@ -88,6 +105,7 @@ impl Default for Limits {
             user_size_limit: 5000,
             time_limit_secs: 60,
             by: Vec::new(),
+            shutdown_grace_secs: 10,
         }
     }
 }
@@ -398,6 +416,8 @@ impl Config {
             .map_err(|e| ConfigError::Invalid(format!("plaintext_bind_networks: {e}")))?;
         parse_networks(&self.bind_backoff.address_exempt)
             .map_err(|e| ConfigError::Invalid(format!("bind_backoff.address_exempt: {e}")))?;
+        parse_networks(&self.limits.per_address_exempt)
+            .map_err(|e| ConfigError::Invalid(format!("limits.per_address_exempt: {e}")))?;
         // Without a schema: attribute names are checked once the server loads one.
         crate::acl::AccessControl::compile(&self.acl_policy(), None)
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;

@@ -17,14 +17,16 @@
 //! - [`store`]: sled trees (id2entry, dn2id, indexes), one write lock, durable commits.
 //!
 //! Beside the path: [`dn`], [`entry`], [`error`], [`filter`], [`schema`], [`password`],
-//! [`ldif`], [`import`], [`config`], [`state`], [`tls`], [`throttle`], [`budget`],
-//! [`cidr`], [`log`], [`printconfig`] and [`admin`] (the mail-administration client).
+//! [`ldif`], [`import`], [`config`], [`state`], [`connections`], [`tls`], [`throttle`],
+//! [`budget`], [`cidr`], [`log`], [`printconfig`] and [`admin`] (the mail-administration
+//! client).
 
 pub mod acl;
 pub mod admin;
 pub mod budget;
 pub mod cidr;
 pub mod config;
+pub mod connections;
 pub mod directory;
 pub mod dn;
 pub mod entry;

@@ -49,6 +49,10 @@ enum Command {
         /// Data directory (overrides data_dir).
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Load entries that lack a MUST attribute of one of their classes (legacy LDIF
+        /// such as the 2003 article's), printing file:line and the attribute for each.
+        #[arg(long)]
+        allow_missing_must: bool,
         /// LDIF files (content records and changetype records).
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -137,82 +141,127 @@ fn main() -> Result<()> {
         Command::Import {
             config,
             data,
+            allow_missing_must,
             files,
-        } => {
-            let config = load_config(config.as_deref(), data)?;
-            let n = import::import_files(&config, &files)?;
-            eprintln!("imported {n} records into {}", config.data_dir.display());
-            Ok(())
-        }
-        Command::Export { config, data } => {
-            let config = load_config(config.as_deref(), data)?;
-            let dir = Directory::open(&config)?;
-            let mut out = std::io::stdout().lock();
-            let mut result = Ok(());
-            dir.export(&mut |e| {
-                use std::io::Write;
-                if result.is_ok() {
-                    result = writeln!(out, "{}", ldif::write_entry(e));
-                }
-            })?;
-            result.context("writing LDIF")
-        }
+        } => import_command(config.as_deref(), data, allow_missing_must, &files),
+        Command::Export { config, data } => export(&load_config(config.as_deref(), data)?),
         Command::ReleaseMailbox { config, data, path } => {
-            let config = load_config(config.as_deref(), data)?;
-            let dir =
-                Directory::open(&config).context("opening the store (stop the server first)")?;
-            if dir.release_mailbox(&path)? {
-                println!("released {path}");
-                Ok(())
-            } else {
-                bail!("{path} is not a retired mailbox (see `mailldap retired-mailboxes`)")
-            }
+            release_mailbox(&load_config(config.as_deref(), data)?, &path)
         }
         Command::RetiredMailboxes { config, data } => {
-            let config = load_config(config.as_deref(), data)?;
-            let dir =
-                Directory::open(&config).context("opening the store (stop the server first)")?;
-            for (path, note) in dir.retired_mailboxes()? {
-                println!("{path}\t{note}");
-            }
-            Ok(())
+            retired_mailboxes(&load_config(config.as_deref(), data)?)
         }
-        Command::Hash { scheme } => {
-            let scheme = mailldap::password::PasswordScheme::from_tag(&scheme)
-                .with_context(|| format!("unknown scheme {scheme:?}"))?;
-            let pw = mailldap::password::read_password_interactive("New password: ")?;
-            if pw.is_empty() {
-                bail!("empty password");
-            }
-            let params = mailldap::password::HashParams {
-                scheme,
-                ..Default::default()
-            };
-            println!(
-                "{}",
-                mailldap::password::hash_password(pw.as_bytes(), &params)?
-            );
-            Ok(())
-        }
+        Command::Hash { scheme } => hash(&scheme),
         Command::PrintConfig { kind, uri, config } => {
-            let config = load_config(config.as_deref(), None)?;
-            let uri = uri.unwrap_or_else(|| {
-                config
-                    .listen
-                    .iter()
-                    .find(|u| u.starts_with("ldap://"))
-                    .cloned()
-                    .unwrap_or_else(|| "ldap://127.0.0.1:3389".into())
-            });
-            let params = mailldap::printconfig::PrintParams::article(&uri, &config.suffix);
-            match mailldap::printconfig::render(&kind, &params) {
-                Some(text) => {
-                    print!("{text}");
-                    Ok(())
-                }
-                None => bail!("unknown kind {kind:?}: use postfix, courier or dovecot"),
-            }
+            print_config(&kind, uri, &load_config(config.as_deref(), None)?)
         }
+    }
+}
+
+/// `mailldap import`: all or nothing, gaps reported when allowed.
+fn import_command(
+    config: Option<&Path>,
+    data: Option<PathBuf>,
+    allow_missing_must: bool,
+    files: &[PathBuf],
+) -> Result<()> {
+    let config = load_config(config, data)?;
+    let options = import::ImportOptions { allow_missing_must };
+    let report = import::import_files(&config, files, options)?;
+    print_missing_must(&report);
+    eprintln!(
+        "imported {} records into {}",
+        report.records,
+        config.data_dir.display()
+    );
+    Ok(())
+}
+
+/// `mailldap export`: every entry as LDIF on stdout.
+fn export(config: &Config) -> Result<()> {
+    let dir = Directory::open(config)?;
+    let mut out = std::io::stdout().lock();
+    let mut result = Ok(());
+    dir.export(&mut |e| {
+        use std::io::Write;
+        if result.is_ok() {
+            result = writeln!(out, "{}", ldif::write_entry(e));
+        }
+    })?;
+    result.context("writing LDIF")
+}
+
+/// `mailldap release-mailbox PATH`.
+fn release_mailbox(config: &Config, path: &str) -> Result<()> {
+    let dir = Directory::open(config).context("opening the store (stop the server first)")?;
+    if dir.release_mailbox(path)? {
+        println!("released {path}");
+        Ok(())
+    } else {
+        bail!("{path} is not a retired mailbox (see `mailldap retired-mailboxes`)")
+    }
+}
+
+/// `mailldap retired-mailboxes`.
+fn retired_mailboxes(config: &Config) -> Result<()> {
+    let dir = Directory::open(config).context("opening the store (stop the server first)")?;
+    for (path, note) in dir.retired_mailboxes()? {
+        println!("{path}\t{note}");
+    }
+    Ok(())
+}
+
+/// `mailldap hash`: like slappasswd.
+fn hash(scheme: &str) -> Result<()> {
+    let scheme = mailldap::password::PasswordScheme::from_tag(scheme)
+        .with_context(|| format!("unknown scheme {scheme:?}"))?;
+    let pw = mailldap::password::read_password_interactive("New password: ")?;
+    if pw.is_empty() {
+        bail!("empty password");
+    }
+    let params = mailldap::password::HashParams {
+        scheme,
+        ..Default::default()
+    };
+    println!(
+        "{}",
+        mailldap::password::hash_password(pw.as_bytes(), &params)?
+    );
+    Ok(())
+}
+
+/// `mailldap print-config KIND`.
+fn print_config(kind: &str, uri: Option<String>, config: &Config) -> Result<()> {
+    let uri = uri.unwrap_or_else(|| {
+        config
+            .listen
+            .iter()
+            .find(|u| u.starts_with("ldap://"))
+            .cloned()
+            .unwrap_or_else(|| "ldap://127.0.0.1:3389".into())
+    });
+    let params = mailldap::printconfig::PrintParams::article(&uri, &config.suffix);
+    match mailldap::printconfig::render(kind, &params) {
+        Some(text) => {
+            print!("{text}");
+            Ok(())
+        }
+        None => bail!("unknown kind {kind:?}: use postfix, courier or dovecot"),
+    }
+}
+
+/// One line per MUST attribute an import loaded without (`--allow-missing-must`), and
+/// a summary: legacy data is never taken silently.
+fn print_missing_must(report: &import::ImportReport) {
+    for note in &report.missing_must {
+        eprintln!("warning: {note} (loaded: --allow-missing-must)");
+    }
+    if !report.missing_must.is_empty() {
+        eprintln!(
+            "warning: {} missing MUST attribute(s) in {} entries loaded; add them (README: \"Entries without a MUST attribute\")",
+            report.missing_must.len(),
+            report.entries_missing_must()
+        );
     }
 }
 
@@ -222,6 +271,7 @@ fn serve(
     data: Option<PathBuf>,
     demo: bool,
 ) -> Result<()> {
+    let reload = reloader(config_path, listen.clone(), data.clone());
     let mut config = load_config(config_path, data)?;
     init_logging(&config.log_level);
     if let Some(l) = listen {
@@ -268,6 +318,29 @@ fn serve(
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(mailldap::server::serve(state, &uris))?;
+    rt.block_on(mailldap::server::serve(state, &uris, reload))?;
+    // An operation still running past shutdown_grace_secs is abandoned: nothing it
+    // did is acknowledged, and every acknowledged write is already durable.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
     Ok(())
+}
+
+/// How SIGHUP reads the configuration again: the same file with the same
+/// command-line overrides (--data, --listen) as at start.
+fn reloader(
+    config_path: Option<&Path>,
+    listen: Option<String>,
+    data: Option<PathBuf>,
+) -> mailldap::server::LoadConfig {
+    let path = config_path.map(Path::to_path_buf);
+    Box::new(move || {
+        let mut config = Config::load(path.as_deref())?;
+        if let Some(d) = &data {
+            config.data_dir = d.clone();
+        }
+        if let Some(l) = &listen {
+            config.listen = vec![format!("ldap://{l}")];
+        }
+        Ok(config)
+    })
 }

@@ -1,21 +1,27 @@
 //! What every connection shares: the directory, the access policy and the config.
+//! The access policy and the limits are swapped whole on SIGHUP: an operation reads
+//! the policy once and keeps that one to its end.
 
-use crate::acl::AccessControl;
+use crate::acl::{AccessControl, AclError};
 use crate::budget::Budget;
 use crate::cidr::Cidr;
-use crate::config::Config;
+use crate::config::{Config, Limits};
 use crate::directory::Directory;
 use crate::dn::Dn;
 use crate::throttle::Throttle;
 use crate::tls::TlsState;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// Shared server state, behind an Arc in each connection.
 pub struct ServerState {
     /// The directory the operations act on.
     pub dir: Directory,
-    /// The access policy.
-    pub acl: AccessControl,
-    /// The configuration in force.
+    /// The access policy in force (see [`ServerState::acl`]).
+    acl: RwLock<Arc<AccessControl>>,
+    /// The limits in force (see [`ServerState::limits`]).
+    limits: RwLock<Arc<Limits>>,
+    /// The configuration the server started with. Its access rules and limits may
+    /// have been reloaded since: read those through `acl()` and `limits()`.
     pub config: Config,
     /// The parsed rootdn.
     pub rootdn: Dn,
@@ -35,7 +41,7 @@ impl ServerState {
     /// Build the state from an opened directory and its configuration.
     /// Fails when the access rules do not compile against the loaded schema (an
     /// attribute in `attrs` that no schema defines), naming the rule.
-    pub fn new(dir: Directory, config: Config) -> Result<ServerState, crate::acl::AclError> {
+    pub fn new(dir: Directory, config: Config) -> Result<ServerState, AclError> {
         let acl = AccessControl::compile(&config.acl_policy(), Some(dir.schema()))?;
         let rootdn = acl.rootdn().clone();
         // Validated when the config was loaded; an unparsable list here (a config built
@@ -53,10 +59,47 @@ impl ServerState {
             plaintext_networks,
             throttle,
             dir,
-            acl,
+            acl: RwLock::new(Arc::new(acl)),
+            limits: RwLock::new(Arc::new(config.limits.clone())),
             config,
             rootdn,
             tls: None,
         })
+    }
+
+    /// The access policy in force; hold it for a whole operation, so one operation
+    /// is judged by one policy even when SIGHUP swaps it meanwhile.
+    pub fn acl(&self) -> Arc<AccessControl> {
+        self.acl
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The limits in force; a connection reads them when it starts.
+    pub fn limits(&self) -> Arc<Limits> {
+        self.limits
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Compile the access policy of `config` against the loaded schema, for the
+    /// suffix and rootdn the server started with (those need a restart).
+    pub fn compile_acl(&self, config: &Config) -> Result<AccessControl, AclError> {
+        let mut policy = config.acl_policy();
+        policy.rootdn = self.config.rootdn.clone();
+        policy.suffix = self.config.suffix.clone();
+        AccessControl::compile(&policy, Some(self.dir.schema()))
+    }
+
+    /// Put `acl` in force for the operations that start from now on.
+    pub fn set_acl(&self, acl: AccessControl) {
+        *self.acl.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(acl);
+    }
+
+    /// Put `limits` in force for the connections that start from now on.
+    pub fn set_limits(&self, limits: Limits) {
+        *self.limits.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(limits);
     }
 }

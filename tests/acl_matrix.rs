@@ -310,14 +310,46 @@ fn size_limits_per_identity() {
 fn anonymous_read_off_requires_a_bind() {
     let s = Server::start_with("anonymous_read = false\n", true);
     let q = "(&(mail=user1@domain1.example)(objectClass=CourierMailAccount))";
-    assert_eq!(
-        search(&s, ANON, HOSTING, "sub", q, &["mailbox"]).code,
-        INSUFFICIENT
-    );
+    // The tree is not even disclosed: the base answers as if it did not exist.
+    assert_eq!(search(&s, ANON, HOSTING, "sub", q, &["mailbox"]).code, 32);
     // binding still works, and bound clients read as before
     assert_eq!(whoami(&s, USER2.0, "user2"), OK);
     let r = search(&s, USER2, HOSTING, "sub", q, &["mailbox"]);
     assert_eq!(values(&r.stdout, "mailbox"), vec!["domain1.example/user1/"]);
+}
+
+/// With anonymous_read = false, nothing an anonymous client is told about an entry
+/// depends on whether it exists: every operation answers as for a missing one.
+#[test]
+fn anonymous_read_off_hides_whether_entries_exist() {
+    let s = Server::start_with("anonymous_read = false\n", true);
+    let existing = mail_dn("user1@domain1.example");
+    let missing = mail_dn("nobody@domain1.example");
+    let answers = |dn: &str| -> Vec<(i32, String)> {
+        let modify = format!("dn: {dn}\nchangetype: modify\nreplace: cn\ncn: x\n");
+        let runs = [
+            s.tool("ldapsearch", &["-x", "-b", dn, "-s", "base", "1.1"]),
+            s.tool("ldapcompare", &["-x", dn, "mail:x"]),
+            s.tool_stdin("ldapmodify", &["-x"], Some(&modify)),
+            s.tool("ldapdelete", &["-x", dn]),
+            s.tool("ldapmodrdn", &["-x", dn, "mail=z@domain1.example"]),
+        ];
+        // What the client sees, with the entry's own name taken out.
+        runs.iter()
+            .map(|r| {
+                (
+                    r.code,
+                    format!("{}{}", r.stdout, r.stderr).replace(dn, "DN"),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (answers(&existing), answers(&missing));
+    assert_eq!(
+        a, b,
+        "an existing entry answers differently from a missing one"
+    );
+    assert!(a.iter().all(|(code, _)| *code == 32), "{a:?}");
 }
 
 #[test]

@@ -171,10 +171,9 @@ fn filters_on_supertypes_and_tagged_forms() {
 
 /// The planner may not drop entries whose only matching value sits in a tagged form:
 /// with the default `cn` equality index, (cn=Johann Schmidt) and an indexed AND with
-/// (cn;lang-de=...) must still find jsmith. Needs the index to file cn's tagged forms
-/// (and subtypes) under cn, as the report of this branch describes.
+/// (cn;lang-de=...) must still find jsmith: the index files cn's tagged forms (and
+/// subtypes) under cn.
 #[test]
-#[ignore = "needs the directory's index planner to file tagged forms under their type"]
 fn tagged_cn_values_survive_the_cn_index() {
     let s = server_with_tags("");
     let j = vec![jdn()];
@@ -186,6 +185,112 @@ fn tagged_cn_values_survive_the_cn_index() {
             "(&(objectClass=inetOrgPerson)(cn;lang-de=Johann Schmidt))"
         ),
         j
+    );
+}
+
+/// cn indexed for every kind, so presence and substring lookups go through it too.
+const FULL_CN_INDEX: &str =
+    "[indexes]\nobjectClass = [\"eq\", \"pres\"]\nmail = [\"eq\"]\ncn = [\"eq\", \"pres\", \"sub\"]\n";
+
+/// The last search's candidate line in the server log.
+fn last_candidates(s: &Server) -> String {
+    let log = s.log();
+    let line = log.lines().rev().find(|l| l.contains("SRCH candidates"));
+    line.expect("candidates logged").to_string()
+}
+
+#[test]
+fn tagged_cn_values_survive_every_cn_index() {
+    let s = server_with_tags(FULL_CN_INDEX);
+    let j = vec![jdn()];
+    for filter in [
+        "(cn=Johann Schmidt)",
+        "(cn;lang-de=Johann Schmidt)",
+        "(cn=johann*)",
+        "(cn=*schmidt)",
+        "(cn;lang-de=*ann*)",
+        "(cn;lang-en-=johnny*)",
+        "(&(objectClass=inetOrgPerson)(cn=*Schmi*))",
+    ] {
+        assert_eq!(found(&s, filter), j, "{filter}");
+        let line = last_candidates(&s);
+        assert!(line.contains("indexed=true"), "{filter}: {line}");
+    }
+    assert!(found(&s, "(cn=*)").contains(&jdn()));
+    assert!(last_candidates(&s).contains("indexed=true"));
+    // cn's index is a superset for a tag: the tags still decide.
+    assert!(found(&s, "(cn;lang-en-us=johann*)").is_empty());
+    // name is unindexed: cn's index lacks sn and o, so the scope is read.
+    assert_eq!(found(&s, "(name=Exemple)"), j);
+    assert!(last_candidates(&s).contains("indexed=false"));
+}
+
+/// ldapmodify's exit code for a constraint violation.
+const CONSTRAINT: i32 = 19;
+/// And for a failed simple bind.
+const INVALID_CREDENTIALS: i32 = 49;
+
+#[test]
+fn a_tagged_address_is_held_to_mail_uniqueness() {
+    let s = server_with_tags("");
+    let user1 = mail_dn("user1@domain1.example");
+    let modify = |ldif: &str| s.modify_root(&format!("dn: {}\nchangetype: modify\n{ldif}", jdn()));
+    // Postfix's (mail=user1@...) would find jsmith too: refused.
+    let r = modify("add: mail;x-alt\nmail;x-alt: User1@domain1.example\n");
+    r.expect_code(CONSTRAINT);
+    assert!(r.stderr.contains("already used by"), "{r:?}");
+    assert_eq!(found(&s, "(mail=user1@domain1.example)"), vec![user1]);
+    // An address first taken under a tag is no longer free for a plain mail.
+    modify("add: mail;x-alt\nmail;x-alt: spare@domain1.example\n").ok();
+    assert_eq!(found(&s, "(mail=spare@domain1.example)"), vec![jdn()]);
+    s.modify_root(&format!(
+        "dn: {}\nchangetype: modify\nadd: mail\nmail: spare@domain1.example\n",
+        mail_dn("user2@domain1.example")
+    ))
+    .expect_code(CONSTRAINT);
+}
+
+#[test]
+fn tagged_passwords_are_hashed_and_never_bind() {
+    let s = server_with_tags("");
+    let dn = jdn();
+    s.modify_root(&format!(
+        "dn: {dn}\nchangetype: modify\nadd: userPassword\nuserPassword: plain-pw\n-\n\
+         add: userPassword;x-old\nuserPassword;x-old: tagged-pw\n-\n\
+         add: userPassword;lang-de\nuserPassword;lang-de: {{CLEARTEXT}}other-pw\n"
+    ))
+    .ok();
+    let r = read(&s, &["userPassword"]);
+    assert_eq!(
+        descriptions(&r.stdout),
+        ["userpassword", "userpassword;lang-de", "userpassword;x-old"]
+    );
+    // Hashes are long: ldapsearch shows them base64 (`::`), never the cleartext.
+    for line in r.stdout.lines().filter(|l| l.starts_with("userPassword")) {
+        let (_, value) = line.split_once(':').unwrap();
+        assert!(!value.contains("-pw"), "stored in clear: {line}");
+    }
+    // Simple bind uses userPassword itself, as slapd does.
+    assert_eq!(
+        s.tool("ldapwhoami", &["-x", "-D", &dn, "-w", "plain-pw"])
+            .code,
+        0
+    );
+    for pw in ["tagged-pw", "other-pw", "{CLEARTEXT}other-pw"] {
+        let code = s.tool("ldapwhoami", &["-x", "-D", &dn, "-w", pw]).code;
+        assert_eq!(code, INVALID_CREDENTIALS, "{pw}");
+    }
+    // Another account reads no tagged password (userPassword's rule covers them).
+    let r = s.search_as(
+        &mail_dn("user2@domain1.example"),
+        "user2",
+        &dn,
+        "(objectClass=*)",
+        &["-s", "base", "userPassword", "userPassword;x-old"],
+    );
+    assert!(
+        !r.stdout.to_ascii_lowercase().contains("userpassword"),
+        "{r:?}"
     );
 }
 

@@ -8,23 +8,72 @@ fn article(name: &str) -> String {
     repo().join("ldif/article").join(name).display().to_string()
 }
 
+/// The line of the first `dn: cn=postmaster` record in an article file.
+fn postmaster_line(name: &str) -> usize {
+    let text = std::fs::read_to_string(article(name)).unwrap();
+    1 + text
+        .lines()
+        .position(|l| l.starts_with("dn: cn=postmaster"))
+        .unwrap()
+}
+
 #[test]
-fn article_ldif_loads_offline_and_serves() {
+fn article_ldif_loads_offline_only_when_asked_and_serves() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data_s = data.display().to_string();
-    let r = mailldap(
-        &[
-            "import",
-            "--data",
-            &data_s,
-            &article("base.ldif"),
-            &article("domain1.example.ldif"),
-            &article("user1.domain1.example.ldif"),
-        ],
-        None,
+    let files = [
+        article("base.ldif"),
+        article("domain1.example.ldif"),
+        article("user1.domain1.example.ldif"),
+    ];
+    let mut args = vec!["import", "--data", &data_s];
+    args.extend(files.iter().map(String::as_str));
+    // The postmaster is a CourierMailAlias without mail: refused unless asked for.
+    let refused = mailldap(&args, None);
+    assert_ne!(refused.code, 0, "{refused:?}");
+    let at = format!(
+        "domain1.example.ldif:{}: dn: cn=postmaster,",
+        postmaster_line("domain1.example.ldif")
     );
+    assert!(refused.stderr.contains(&at), "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("object class 'CourierMailAlias' requires attribute 'mail'")
+            && refused.stderr.contains("--allow-missing-must"),
+        "{}",
+        refused.stderr
+    );
+    let empty = mailldap(&["export", "--data", &data_s], None);
+    assert!(!empty.stdout.contains("dn: "), "all or nothing: {empty:?}");
+
+    args.insert(1, "--allow-missing-must");
+    let r = mailldap(&args, None);
     assert_eq!(r.code, 0, "{r:?}");
+    // One line per record that left the entry without mail (its add, then the
+    // article's modify of it), each with file:line, and the summary.
+    let warned: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("requires attribute 'mail'"))
+        .collect();
+    assert_eq!(warned.len(), 2, "{}", r.stderr);
+    assert!(warned[0].contains(&at), "{}", r.stderr);
+    assert!(
+        warned[1].contains(&format!(
+            "user1.domain1.example.ldif:{}: dn: cn=postmaster,",
+            postmaster_line("user1.domain1.example.ldif")
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("2 missing MUST attribute(s) in 1 entries loaded"),
+        "{}",
+        r.stderr
+    );
     let mut exported = mailldap(&["export", "--data", &data_s], None);
     assert_eq!(exported.code, 0, "{exported:?}");
     exported.stdout = exported.stdout.replace("\n ", "");
@@ -41,15 +90,29 @@ fn article_ldif_loads_offline_and_serves() {
 }
 
 #[test]
-fn article_ldif_loads_over_the_wire_with_ldapadd() {
+fn article_ldif_over_the_wire_needs_the_postmasters_mail() {
     let s = Server::start();
-    for f in [
-        "base.ldif",
-        "domain1.example.ldif",
-        "user1.domain1.example.ldif",
-    ] {
-        s.tool_as_root("ldapadd", &["-f", &article(f)], None).ok();
-    }
+    let add = |f: &str| {
+        s.tool(
+            "ldapadd",
+            &["-c", "-x", "-D", ROOTDN, "-w", ROOTPW, "-f", &article(f)],
+        )
+    };
+    add("base.ldif").ok();
+    // ldapadd -c goes on after the refused postmaster; the abuse alias loads.
+    let r = add("domain1.example.ldif");
+    r.expect_code(65);
+    assert!(
+        r.stderr
+            .contains("object class 'CourierMailAlias' requires attribute 'mail'"),
+        "{r:?}"
+    );
+    // The fix the README gives: the postmaster's address as its mail value.
+    s.add_root(&format!(
+        "dn: cn=postmaster,o=domain1.example,{HOSTING}\nobjectClass: top\nobjectClass: organizationalRole\nobjectClass: CourierMailAlias\ncn: postmaster\nmail: postmaster@domain1.example\nmaildrop: postmaster\n"
+    ))
+    .ok();
+    add("user1.domain1.example.ldif").ok();
     let r = s.search_anon(
         HOSTING,
         "(&(mail=abuse@domain1.example)(objectClass=CourierMailAlias))",

@@ -23,6 +23,8 @@ pub struct EntryAccess<'a> {
     lookup: &'a Lookup<'a>,
     /// The entry fetched through `lookup` when the caller did not give it.
     fetched: OnceCell<Option<Entry>>,
+    /// The DN's normalised form, which every regex rule matches.
+    normalized: OnceCell<String>,
     /// One slot per rule of `acl`, in order (empty for the rootdn).
     rules: Vec<RuleOutcome>,
     groups: Groups<'a>,
@@ -55,6 +57,7 @@ impl<'a> EntryAccess<'a> {
             entry,
             lookup,
             fetched: OnceCell::new(),
+            normalized: OnceCell::new(),
             rules: (0..slots).map(|_| RuleOutcome::default()).collect(),
             groups: Groups::new(lookup.get),
         }
@@ -129,7 +132,12 @@ impl<'a> EntryAccess<'a> {
 
     /// Whether `rule`'s DN and filter cover this entry, with the DN's captures.
     fn covers(&self, rule: &Rule) -> Option<Captures> {
-        rule.matches_entry(self.dn, &|| self.entry(), self.lookup.schema)
+        let normalized = || {
+            self.normalized
+                .get_or_init(|| self.dn.normalized())
+                .as_str()
+        };
+        rule.matches_entry(self.dn, &normalized, &|| self.entry(), self.lookup.schema)
     }
 
     /// The index of `rule`'s first `by` clause naming the identity.
@@ -149,10 +157,11 @@ impl<'a> EntryAccess<'a> {
     }
 
     /// `granted` as the identity may use it: with anonymous_read = false, anonymous
-    /// clients may bind and nothing more.
+    /// clients may bind and nothing more - not even disclose, so every answer they
+    /// get about an entry is the same whether it exists or not.
     fn capped(&self, granted: Privileges) -> Privileges {
         if !self.acl.anonymous_read && matches!(self.who, Identity::Anonymous) {
-            granted.intersect(Privileges::up_to(AccessLevel::Auth))
+            granted.intersect(Privileges::only(AccessLevel::Auth))
         } else {
             granted
         }

@@ -74,14 +74,16 @@ fn reference_decide(
         if !rule.covers_target(target, lookup.schema) {
             continue;
         }
-        let Some(captures) = rule.matches_entry(dn, &get_entry, lookup.schema) else {
+        let text = dn.normalized();
+        let normalized = || text.as_str();
+        let Some(captures) = rule.matches_entry(dn, &normalized, &get_entry, lookup.schema) else {
             continue;
         };
         for (i, by) in rule.by.iter().enumerate() {
             if by.who.matches(who, dn, &captures, &Groups::new(lookup.get)) {
                 let mut granted = by.level;
                 if !acl.anonymous_read && matches!(who, Identity::Anonymous) {
-                    granted = granted.intersect(Privileges::up_to(AccessLevel::Auth));
+                    granted = granted.intersect(Privileges::only(AccessLevel::Auth));
                 }
                 return decision(granted, Some(rule.number), Some(i + 1));
             }
@@ -291,8 +293,10 @@ fn anonymous_read_off_caps_every_grant_at_auth() {
     let anon = acl.for_entry(&Identity::Anonymous, &account, None, &lookup);
     let mailbox = anon.decide(Target::Attr("mailbox"));
     assert_eq!((mailbox.rule, mailbox.by), (Some(5), Some(2)));
-    assert_eq!(mailbox.granted, Privileges::up_to(AccessLevel::Auth));
+    assert_eq!(mailbox.granted, Privileges::only(AccessLevel::Auth));
     assert!(!anon.allows(Target::Attr("mailbox"), AccessLevel::Search));
+    // Not even disclose: whether an entry exists stays hidden.
+    assert!(!anon.allows(Target::Entry, AccessLevel::Disclose));
     assert!(!anon.allows(Target::Entry, AccessLevel::Read));
     assert!(anon.allows(Target::Attr("userPassword"), AccessLevel::Auth));
     assert!(!anon.allows(Target::Attr("userPassword"), AccessLevel::Compare));

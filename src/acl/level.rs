@@ -58,6 +58,11 @@ impl Privileges {
         )
     }
 
+    /// `level` alone, without the levels below it.
+    pub fn only(level: AccessLevel) -> Privileges {
+        Privileges(Self::bit(level))
+    }
+
     /// Whether `level` is granted (`None` always is).
     pub fn allows(self, level: AccessLevel) -> bool {
         self.0 & Self::bit(level) == Self::bit(level)

@@ -141,9 +141,12 @@ impl Rule {
     /// Whether the rule's DN and filter cover the entry `dn`; on a match, the DN's
     /// captures. `entry` is asked for only when the rule has a filter (and a schema
     /// to evaluate it with is given).
-    pub fn matches_entry<'e>(
+    /// `normalized` gives the DN's normalised string form, which regex rules match
+    /// (computed once per entry by the caller, not once per rule).
+    pub fn matches_entry<'e, 'n>(
         &self,
         dn: &Dn,
+        normalized: &dyn Fn() -> &'n str,
         entry: &dyn Fn() -> Option<&'e Entry>,
         schema: Option<&Schema>,
     ) -> Option<Captures> {
@@ -161,7 +164,7 @@ impl Rule {
                 }
                 Vec::new()
             }
-            What::Regex(re) => regex_captures(re, dn)?,
+            What::Regex(re) => regex_captures(re, normalized())?,
         };
         if let Some(f) = &self.filter {
             let schema = schema?;
@@ -174,11 +177,10 @@ impl Rule {
     }
 }
 
-/// The captures of `re` over the normalised `dn`, by number and by name, as the
+/// The captures of `re` over a normalised DN, by number and by name, as the
 /// `by` templates use them; None when it does not match.
-fn regex_captures(re: &Regex, dn: &Dn) -> Option<Captures> {
-    let text = dn.normalized();
-    let caps = re.captures(&text)?;
+fn regex_captures(re: &Regex, text: &str) -> Option<Captures> {
+    let caps = re.captures(text)?;
     let mut out = Vec::new();
     for (i, name) in re.capture_names().enumerate() {
         let value = caps

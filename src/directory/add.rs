@@ -1,12 +1,27 @@
 //! Add (RFC 4511 4.7): a new entry under an existing parent.
 
+use super::operational::is_virtual;
 use super::{store_err, Directory, Origin};
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
+use crate::schema::{MissingAttribute, MissingMust};
 
 impl Directory {
     /// Add an entry (RFC 4511 4.7). `actor` becomes creatorsName.
     pub fn add(&self, entry: Entry, actor: &str, origin: Origin) -> Result<(), LdapError> {
+        self.add_with(entry, actor, origin, MissingMust::Refuse)
+            .map(|_| ())
+    }
+
+    /// [`Directory::add`], with `missing` saying whether an absent MUST attribute is
+    /// refused or loaded and returned (an offline import of legacy LDIF that asked).
+    pub fn add_with(
+        &self,
+        entry: Entry,
+        actor: &str,
+        origin: Origin,
+        missing: MissingMust,
+    ) -> Result<Vec<MissingAttribute>, LdapError> {
         if entry.dn.is_root() || !self.in_naming_context(&entry.dn) {
             return Err(LdapError::new(
                 ResultCode::NoSuchObject,
@@ -16,7 +31,7 @@ impl Directory {
                 ),
             ));
         }
-        let entry = self.prepare_new(entry, actor, origin)?;
+        let (entry, absent) = self.prepare_new(entry, actor, origin, missing)?;
         let writer = self.store.writer();
         if !entry.dn.same_as(&self.suffix) {
             let parent = entry.dn.parent().unwrap_or_default();
@@ -27,21 +42,32 @@ impl Directory {
         self.guard_write(&entry, None)?;
         let keys = self.index_keys(&entry);
         writer.add(&entry, &keys).map_err(store_err)?;
-        Ok(())
+        Ok(absent)
     }
 
     /// The entry as it will be stored: checked, completed and stamped. Needs no lock:
     /// it reads nothing but the entry itself.
-    fn prepare_new(&self, entry: Entry, actor: &str, origin: Origin) -> Result<Entry, LdapError> {
+    fn prepare_new(
+        &self,
+        entry: Entry,
+        actor: &str,
+        origin: Origin,
+        missing: MissingMust,
+    ) -> Result<(Entry, Vec<MissingAttribute>), LdapError> {
         let mut entry = self.canonicalize(entry)?;
-        if origin == Origin::Client {
-            self.check_client_managed(&entry)?;
+        match origin {
+            Origin::Client => self.check_client_managed(&entry)?,
+            // ldapsearch's `+` output carries them: they are computed on read, and a
+            // stored copy would go stale.
+            Origin::Import => entry.attrs.retain(|a| !is_virtual(&a.name)),
         }
         self.add_rdn_values(&mut entry)?;
+        self.pretty_dn_values(&mut entry);
         self.check_duplicates(&entry)?;
         self.hash_passwords(&mut entry)?;
-        let checked = self.check_schema(&entry)?;
+        let checked = self.check_schema_with(&entry, missing)?;
+        self.check_structural_kept(&entry, &checked.structural)?;
         self.stamp_create(&mut entry, actor, &checked.structural, origin);
-        Ok(entry)
+        Ok((entry, checked.missing))
     }
 }

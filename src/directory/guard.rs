@@ -18,15 +18,21 @@ const MAILBOX_KEY: &str = "mailbox:";
 /// The filesystem path an account's mail lives in: `mailbox` when absolute, else
 /// `homeDirectory/mailbox`, with doubled slashes folded and a trailing slash.
 pub fn mailbox_path(entry: &Entry) -> Option<String> {
-    let mailbox = entry.first_str("mailbox")?.trim();
+    let mailbox = entry.first_str("mailbox")?;
+    joined_path(entry.first_str("homeDirectory").unwrap_or(""), mailbox)
+}
+
+/// `mailbox` when absolute, else `home/mailbox`, as [`mailbox_path`] folds it; None
+/// for an empty mailbox.
+fn joined_path(home: &str, mailbox: &str) -> Option<String> {
+    let mailbox = mailbox.trim();
     if mailbox.is_empty() {
         return None;
     }
     let joined = if mailbox.starts_with('/') {
         mailbox.to_string()
     } else {
-        let home = entry.first_str("homeDirectory").unwrap_or("").trim();
-        format!("{home}/{mailbox}")
+        format!("{}/{mailbox}", home.trim())
     };
     let mut path = String::with_capacity(joined.len() + 1);
     for c in joined.chars() {
@@ -62,20 +68,25 @@ impl Directory {
         if !self.policy.mailbox_guard {
             return Ok(());
         }
-        let Some(path) = mailbox_path(entry) else {
-            return Ok(());
-        };
-        let unchanged = before
-            .and_then(|(_, old)| mailbox_path(old))
-            .is_some_and(|old| old == path);
-        if unchanged {
-            return Ok(());
+        let kept = before.map_or_else(Vec::new, |(_, old)| self.mailbox_paths(old));
+        for (path, mailbox) in self.mailbox_paths(entry) {
+            if !kept.iter().any(|(old, _)| *old == path) {
+                self.check_mailbox_free(&path, &mailbox, entry, before)?;
+            }
         }
-        if let Some(note) = self
-            .store
-            .reservation(&reservation_key(&path))
-            .map_err(io)?
-        {
+        Ok(())
+    }
+
+    /// Refuse the new mailbox `path` (from the `mailbox` value `mailbox`) of `entry`
+    /// when it is reserved or another account's.
+    fn check_mailbox_free(
+        &self,
+        path: &str,
+        mailbox: &[u8],
+        entry: &Entry,
+        before: Option<(EntryId, &Entry)>,
+    ) -> Result<(), LdapError> {
+        if let Some(note) = self.store.reservation(&reservation_key(path)).map_err(io)? {
             return Err(LdapError::new(
                 ResultCode::ConstraintViolation,
                 format!(
@@ -84,28 +95,64 @@ impl Directory {
                 ),
             ));
         }
-        if let Some(mailbox) = entry.values("mailbox").first() {
-            let filter = Filter::Equality("mailbox".into(), mailbox.clone());
-            let same_path = |e: &Entry| mailbox_path(e).as_deref() == Some(path.as_str());
-            if let Some(other) = self.other_match(&filter, entry, before, &same_path)? {
-                return Err(LdapError::new(
-                    ResultCode::ConstraintViolation,
-                    format!("mailbox {path} is already used by {other}"),
-                ));
-            }
+        let filter = Filter::Equality("mailbox".into(), mailbox.to_vec());
+        let same_path = |e: &Entry| self.mailbox_paths(e).iter().any(|(p, _)| p == path);
+        if let Some(other) = self.other_match(&filter, entry, before, &same_path)? {
+            return Err(LdapError::new(
+                ResultCode::ConstraintViolation,
+                format!("mailbox {path} is already used by {other}"),
+            ));
         }
         Ok(())
     }
 
-    /// Refuse `entry` when another entry holds one of its unique values.
+    /// Every Maildir path `entry` names, each with the mailbox value it is made of:
+    /// each value of mailbox, tagged forms too (`mailbox;x-alt`), joined with each of
+    /// homeDirectory, as a reader of any of them could be led there.
+    fn mailbox_paths(&self, entry: &Entry) -> Vec<(String, Vec<u8>)> {
+        let mut homes: Vec<&str> = self
+            .described(entry, "homeDirectory")
+            .into_iter()
+            .filter_map(|v| std::str::from_utf8(v).ok())
+            .collect();
+        if homes.is_empty() {
+            homes.push("");
+        }
+        let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+        for mailbox in self.described(entry, "mailbox") {
+            let Ok(text) = std::str::from_utf8(mailbox) else {
+                continue;
+            };
+            for home in &homes {
+                let Some(path) = joined_path(home, text) else {
+                    continue;
+                };
+                if !out.iter().any(|(p, _)| *p == path) {
+                    out.push((path, mailbox.to_vec()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The values of `attr` in `entry` with those of its tagged forms and subtypes,
+    /// as a filter on `attr` reads them.
+    fn described<'e>(&self, entry: &'e Entry, attr: &str) -> Vec<&'e [u8]> {
+        self.schema.attr_desc(attr).map_or_else(Vec::new, |desc| {
+            self.schema.described_values(entry, &desc, &|_| true)
+        })
+    }
+
+    /// Refuse `entry` when another entry holds one of its unique values: under the
+    /// attribute or a tagged form (`mail;x-alt`), which a lookup of it also finds.
     fn check_unique(
         &self,
         entry: &Entry,
         before: Option<(EntryId, &Entry)>,
     ) -> Result<(), LdapError> {
         for attr in &self.policy.unique {
-            for v in entry.values(attr) {
-                let filter = Filter::Equality(attr.clone(), v.clone());
+            for v in self.described(entry, attr) {
+                let filter = Filter::Equality(attr.clone(), v.to_vec());
                 if let Some(other) = self.other_match(&filter, entry, before, &|_| true)? {
                     return Err(LdapError::new(
                         ResultCode::ConstraintViolation,
@@ -120,7 +167,7 @@ impl Directory {
         Ok(())
     }
 
-    /// Reserve the mailbox path of an account that is deleted or moved elsewhere.
+    /// Reserve the mailbox paths of an account that is deleted or moved elsewhere.
     pub(super) fn retire_mailbox(
         &self,
         writer: &Writer<'_>,
@@ -130,19 +177,19 @@ impl Directory {
         if !self.policy.mailbox_guard {
             return Ok(());
         }
-        let Some(path) = mailbox_path(old) else {
-            return Ok(());
-        };
-        if new.and_then(mailbox_path).is_some_and(|p| p == path) {
-            return Ok(());
-        }
+        let kept = new.map_or_else(Vec::new, |n| self.mailbox_paths(n));
         let uuid = old.first_str("entryUUID").unwrap_or("-");
         let note = format!(
             "{} (entryUUID {uuid}, retired {})",
             old.dn,
             chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
         );
-        writer.reserve(&reservation_key(&path), &note).map_err(io)
+        for (path, _) in self.mailbox_paths(old) {
+            if !kept.iter().any(|(p, _)| *p == path) {
+                writer.reserve(&reservation_key(&path), &note).map_err(io)?;
+            }
+        }
+        Ok(())
     }
 
     /// Allow a retired mailbox path to be used again; true if it was reserved.

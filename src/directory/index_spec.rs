@@ -6,6 +6,7 @@
 
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
+use crate::schema::matching::{self, Norm};
 use crate::schema::{AttributeType, Schema};
 use crate::store::{index_keys, substring_query_keys, IndexKey, IndexKind};
 use std::collections::BTreeMap;
@@ -13,11 +14,18 @@ use std::collections::BTreeMap;
 /// Superclasses filed per objectClass value at most (a guard against cyclic schemas).
 const MAX_SUPERCLASSES: usize = 32;
 
+/// Fingerprint mark of the filing that gathers tagged forms and subtypes under the
+/// indexed type (earlier stores filed the plain attribute only).
+const FILED_DESCRIPTIONS: &str = " descriptions:1";
+
 /// Which attributes are indexed, and with which kinds, in configuration order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IndexSpec {
     /// Lower-case canonical attribute name -> its kinds.
     attrs: Vec<(String, Vec<IndexKind>)>,
+    /// Some indexed attribute holds DNs: their keys are distinguishedNameMatch's (by
+    /// OID), not the older normalisation, so stores filed before are reindexed once.
+    dn_keys: bool,
 }
 
 /// What the indexes can say about one assertion of a filter.
@@ -68,7 +76,12 @@ impl IndexSpec {
             }
             attrs.push((name.to_ascii_lowercase(), kinds));
         }
-        Ok(IndexSpec { attrs })
+        let dn_keys = attrs.iter().any(|(a, _)| {
+            let rule = schema.attribute(a).and_then(|at| at.equality.as_deref());
+            rule.and_then(matching::lookup)
+                .is_some_and(|r| matches!(r.norm, Norm::Dn | Norm::UniqueMember))
+        });
+        Ok(IndexSpec { attrs, dn_keys })
     }
 
     /// The kinds kept for `attr` (its schema name, any case); empty when unindexed.
@@ -87,22 +100,27 @@ impl IndexSpec {
     /// A string that changes whenever the spec does: stored next to the indexes, so
     /// that a store built under another spec is reindexed when opened.
     pub fn fingerprint(&self) -> String {
-        // The same text earlier versions stored: existing stores are not reindexed.
-        format!("{:?}", self.attrs)
+        // Earlier versions' text plus what changed since: DN values' keys, and the
+        // tagged forms and subtypes filed under their type (stores reindex once).
+        let dn = if self.dn_keys { " dn-keys:2" } else { "" };
+        format!("{:?}{dn}{FILED_DESCRIPTIONS}", self.attrs)
     }
 
     /// The index keys `entry` is filed under, from its normalised values: equality
     /// and presence keys from the equality rule, substring keys from the substring
-    /// rule, and for objectClass every superclass too.
+    /// rule, and for objectClass every superclass too. An indexed type's keys hold
+    /// the values of every attribute a filter on it reads: its tagged forms
+    /// (`cn;lang-de`) and subtypes, each under the indexed type's rules.
     pub fn entry_keys(&self, schema: &Schema, entry: &Entry) -> Vec<IndexKey> {
         let mut keys = Vec::new();
         for (attr, kinds) in &self.attrs {
-            let Some(at) = schema.attribute(attr) else {
+            let Some(desc) = schema.attr_desc(attr) else {
                 continue;
             };
-            let Some(a) = entry.get(attr) else { continue };
+            let at = desc.at;
+            let values = schema.described_values(entry, &desc, &|_| true);
             let mut eq: Vec<Vec<u8>> = Vec::new();
-            for v in &a.values {
+            for v in &values {
                 eq.push(at.eq_key(v));
                 if attr == "objectclass" {
                     // (objectClass=person) must find inetOrgPerson entries too.
@@ -115,8 +133,7 @@ impl IndexSpec {
                 kinds.iter().partition(|k| **k == IndexKind::Substring);
             keys.extend(index_keys(attr, &eq_kinds, &eq));
             if !sub_kinds.is_empty() {
-                let sub: Vec<Vec<u8>> = a
-                    .values
+                let sub: Vec<Vec<u8>> = values
                     .iter()
                     .filter_map(|v| at.substr_normalize(v).map(String::into_bytes))
                     .collect();
@@ -174,18 +191,31 @@ impl IndexSpec {
         ))
     }
 
+    /// Whether the probes answer an assertion of `kind` on `attr` from the indexes
+    /// alone and narrowly: an unrecognized description (it matches nothing), or one
+    /// whose type keeps an index of `kind`, objectClass excepted (every account has
+    /// one of a few classes).
+    pub fn narrows(&self, schema: &Schema, attr: &str, kind: IndexKind) -> bool {
+        match self.indexed_attr(schema, attr, kind) {
+            Ok((name, _)) => name != "objectclass",
+            Err(probe) => probe == Probe::NoMatch,
+        }
+    }
+
     /// The lower-case schema name and type of `attr` when an index of `kind` is kept
-    /// for it; otherwise the probe that says why not. A description with options
-    /// (`mail;lang-en`) is unindexed: only the plain attribute's values are filed.
+    /// for its type; otherwise the probe that says why not. A description with tags
+    /// (`cn;lang-de`) uses its type's index, which files the tagged forms too (the
+    /// filter check then applies the tags); a supertype (`name`) only its own, as a
+    /// subtype's index lacks the other subtypes' values.
     fn indexed_attr<'s>(
         &self,
         schema: &'s Schema,
         attr: &str,
         kind: IndexKind,
     ) -> Result<(String, &'s AttributeType), Probe> {
-        let at = schema.attribute(attr).ok_or(Probe::NoMatch)?;
+        let at = schema.attr_desc(attr).ok_or(Probe::NoMatch)?.at;
         let name = at.name().to_ascii_lowercase();
-        if attr.contains(';') || !self.is_indexed(&name, kind) {
+        if !self.is_indexed(&name, kind) {
             return Err(Probe::Unindexed);
         }
         Ok((name, at))

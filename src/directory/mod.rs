@@ -136,6 +136,18 @@ impl Directory {
         self.store.is_empty()
     }
 
+    /// Bulk load: writes stop waiting for the disk until [`Directory::flush`]; for
+    /// a store no client sees meanwhile (import's staging copy).
+    pub fn defer_durability(&self) {
+        self.store.defer_durability();
+    }
+
+    /// Make everything written so far durable (at shutdown, after a bulk load; writes
+    /// already are otherwise).
+    pub fn flush(&self) -> Result<(), LdapError> {
+        self.store.flush().map_err(store_err)
+    }
+
     /// Rebuild the indexes when the store was built under another index spec.
     fn reindex_if_needed(&self) -> Result<(), LdapError> {
         let wanted = self.index.fingerprint();

@@ -1,26 +1,40 @@
 //! Modify (RFC 4511 4.6): a list of changes applied to one entry, all or nothing.
 
 use super::operational::{is_server_managed, is_virtual, no_user_modification};
-use super::prepare::has_duplicates;
+use super::prepare::{has_duplicates, schema_err};
 use super::{store_err, Directory};
 use crate::dn::Dn;
 use crate::entry::{Entry, ModOp, Modification};
 use crate::error::{LdapError, ResultCode};
-use crate::schema::AttributeType;
+use crate::schema::{AttributeType, MissingAttribute, MissingMust};
 
 impl Directory {
     /// Apply modifications to an entry (RFC 4511 4.6), all or nothing.
     pub fn modify(&self, dn: &Dn, mods: &[Modification], actor: &str) -> Result<(), LdapError> {
+        self.modify_with(dn, mods, actor, MissingMust::Refuse)
+            .map(|_| ())
+    }
+
+    /// [`Directory::modify`], with `missing` saying whether an absent MUST attribute
+    /// is refused or kept and returned (an offline import of legacy LDIF that asked).
+    pub fn modify_with(
+        &self,
+        dn: &Dn,
+        mods: &[Modification],
+        actor: &str,
+        missing: MissingMust,
+    ) -> Result<Vec<MissingAttribute>, LdapError> {
         let writer = self.store.writer();
         let (id, old) = self.fetch(dn)?;
         let mut new = old.clone();
         for m in mods {
             self.apply_modification(&mut new, m)?;
         }
+        self.pretty_dn_values(&mut new);
         self.hash_passwords(&mut new)?;
         self.check_rdn_kept(dn, &new)?;
-        let checked = self.check_schema(&new)?;
-        check_structural_kept(&old, &checked.structural)?;
+        let checked = self.check_schema_with(&new, missing)?;
+        self.check_structural_kept(&old, &checked.structural)?;
         self.guard_write(&new, Some((id, &old)))?;
         self.stamp_modify(&mut new, actor);
         let old_keys = self.index_keys(&old);
@@ -28,12 +42,19 @@ impl Directory {
         self.retire_mailbox(&writer, &old, Some(&new))?;
         writer
             .replace(id, &new, &old_keys, &new_keys)
-            .map_err(store_err)
+            .map_err(store_err)?;
+        Ok(checked.missing)
     }
 
     /// Apply one change to `entry`.
     fn apply_modification(&self, entry: &mut Entry, m: &Modification) -> Result<(), LdapError> {
         let (name, at) = self.modifiable_attribute(&m.attr)?;
+        if matches!(m.op, ModOp::Add | ModOp::Replace) {
+            // Positions as the client numbered them, as slapd reports them.
+            self.schema
+                .check_values(at, &name, &m.values)
+                .map_err(schema_err)?;
+        }
         let current = entry.values(&name);
         let values = match m.op {
             ModOp::Add => Some(add_values(&name, at, current, &m.values)?),
@@ -67,20 +88,6 @@ impl Directory {
             .ok_or_else(|| LdapError::internal("schema lookup"))?;
         Ok((name, at))
     }
-}
-
-/// objectClassModsProhibited when the change would alter the structural class.
-fn check_structural_kept(old: &Entry, structural: &str) -> Result<(), LdapError> {
-    let old_structural = old.first_str("structuralObjectClass").unwrap_or("");
-    if !old_structural.is_empty() && !old_structural.eq_ignore_ascii_case(structural) {
-        return Err(LdapError::new(
-            ResultCode::ObjectClassModsProhibited,
-            format!(
-                "structural object class modification from '{old_structural}' to '{structural}' not allowed"
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// modify/add: `current` plus `added`, none of which may be there already.

@@ -22,13 +22,11 @@ impl Directory {
     /// spec alone: an indexed equality (objectClass excepted: every account has one of
     /// a few) or substring, an AND with such a part, an OR of them. The session runs
     /// such searches in the task that read them instead of on a thread of their own.
+    /// The probes decide which index an assertion uses (see [`IndexSpec::narrows`]).
+    ///
+    /// [`IndexSpec::narrows`]: super::IndexSpec::narrows
     pub fn is_narrow(&self, filter: &Filter) -> bool {
-        let indexed = |attr: &str, kind| {
-            let name = self.schema.canonical_attr_name(attr);
-            name.is_some_and(|n| {
-                !n.eq_ignore_ascii_case("objectClass") && self.index.is_indexed(&n, kind)
-            })
-        };
+        let indexed = |attr: &str, kind| self.index.narrows(&self.schema, attr, kind);
         match filter {
             Filter::Equality(attr, _) => indexed(attr, IndexKind::Equality),
             Filter::Substring { attr, .. } => indexed(attr, IndexKind::Substring),

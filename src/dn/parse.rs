@@ -1,5 +1,6 @@
 //! RFC 4514 string form to [`Dn`]: the parser, tolerant of RFC 1779-era spacing.
 
+use super::ber::decode_hex_value;
 use super::{Ava, Dn, DnError, Rdn};
 
 impl Rdn {
@@ -67,33 +68,40 @@ fn skip_spaces(chars: &[char], pos: &mut usize) {
     }
 }
 
+/// An attribute type (RFC 4514 3): a descr (a letter, then letters, digits and
+/// hyphens) or a numericoid (two or more numbers without leading zeros).
 fn parse_type(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
     let start = *pos;
     while chars
         .get(*pos)
-        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.' || *c == ';')
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
     {
-        // ';' belongs to options only when followed by a letter; as a separator it ends the RDN.
-        if chars[*pos] == ';' {
-            break;
-        }
         *pos += 1;
     }
     let t: String = chars[start..*pos].iter().collect();
-    let valid = match t.chars().next() {
-        Some(c) if c.is_ascii_alphabetic() => {
-            t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        }
-        Some(c) if c.is_ascii_digit() => t
-            .split('.')
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())),
-        _ => false,
-    };
-    if !valid {
-        let rest: String = chars[start..].iter().take(20).collect();
-        return Err(DnError(format!("bad attribute type at {rest:?}")));
+    if is_descr(&t) || is_numericoid(&t) {
+        return Ok(t);
     }
-    Ok(t)
+    let rest: String = chars[start..].iter().take(20).collect();
+    Err(DnError(format!("bad attribute type at {rest:?}")))
+}
+
+/// `descr = leadkeychar *keychar` (RFC 4512 1.4).
+fn is_descr(t: &str) -> bool {
+    let mut chars = t.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// `numericoid = number 1*( DOT number )`, `number = DIGIT / ( LDIGIT 1*DIGIT )`.
+fn is_numericoid(t: &str) -> bool {
+    let arcs: Vec<&str> = t.split('.').collect();
+    arcs.len() >= 2
+        && arcs.iter().all(|a| {
+            !a.is_empty()
+                && a.bytes().all(|b| b.is_ascii_digit())
+                && (a.len() == 1 || !a.starts_with('0'))
+        })
 }
 
 fn hex(c: char) -> Option<u8> {
@@ -102,20 +110,21 @@ fn hex(c: char) -> Option<u8> {
 
 fn parse_value(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
     match chars.get(*pos) {
-        Some('#') => Ok(parse_ber_value(chars, pos)),
+        Some('#') => parse_ber_value(chars, pos),
         Some('"') => parse_quoted_value(chars, pos),
         _ => parse_string_value(chars, pos),
     }
 }
 
-/// A BER-encoded value: its string form is kept; it is rare in mail trees.
-fn parse_ber_value(chars: &[char], pos: &mut usize) -> String {
-    let start = *pos;
+/// `#` and the hex of one BER-encoded value, decoded to its text (see `ber`).
+fn parse_ber_value(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
     *pos += 1;
+    let start = *pos;
     while chars.get(*pos).is_some_and(|c| c.is_ascii_hexdigit()) {
         *pos += 1;
     }
-    chars[start..*pos].iter().collect()
+    let hex: String = chars[start..*pos].iter().collect();
+    decode_hex_value(&hex)
 }
 
 /// An RFC 2253-era quoted value.
@@ -172,6 +181,7 @@ fn parse_string_value(chars: &[char], pos: &mut usize) -> Result<String, DnError
                 keep_len = bytes.len();
                 continue;
             }
+            '\0' => return Err(DnError("unescaped NUL in value".into())),
             '"' | '<' | '>' | '=' => {
                 // RFC 4514 requires these escaped; '=' inside values is common in the
                 // wild (base64-ish) and slapd accepts it, so only the others are errors.

@@ -51,6 +51,36 @@ pub fn is_quick(state: &ServerState, req: &Request) -> bool {
     }
 }
 
+/// Refuse a request naming a DN longer or deeper than the limits allow, before any
+/// of it is parsed or looked up: no directory is that deep, and an 8,000-RDN DN
+/// must not cost a core seconds (issue 11).
+fn dn_limits(limits: &crate::config::Limits, op: &Operation) -> Result<(), LdapError> {
+    // RDNs are counted by their unescaped separators, without parsing.
+    let separators = |dn: &str| {
+        let mut escaped = false;
+        dn.bytes()
+            .filter(|&b| {
+                let is_sep = (b == b',' || b == b';') && !escaped;
+                escaped = b == b'\\' && !escaped;
+                is_sep
+            })
+            .count()
+    };
+    let too_big = |dn: &str| dn.len() > limits.max_dn_bytes || separators(dn) >= limits.max_dn_rdns;
+    match op.dns().into_iter().find(|dn| too_big(dn)) {
+        None => Ok(()),
+        Some(dn) => Err(LdapError::new(
+            ResultCode::AdminLimitExceeded,
+            format!(
+                "DN of {} bytes refused: at most {} bytes and {} RDNs (max_dn_bytes, max_dn_rdns)",
+                dn.len(),
+                limits.max_dn_bytes,
+                limits.max_dn_rdns
+            ),
+        )),
+    }
+}
+
 /// Run one request and collect its replies. `op_no` numbers operations within the
 /// connection for the logs.
 pub fn do_op(state: &ServerState, session: &Session, op_no: u64, req: Request) -> Response {
@@ -75,7 +105,9 @@ pub fn stream_op(
     let Request { op, controls, .. } = req;
     // Unbind and abandon have no response to fail, so their controls are ignored.
     let honoured = match op.response_kind() {
-        Some(kind) => match controls::honoured(&controls, kind) {
+        Some(kind) => match dn_limits(&state.config.limits, &op)
+            .and_then(|()| controls::honoured(&controls, kind))
+        {
             Ok(h) => h,
             Err(e) => {
                 let res = OpResult::from(e);

@@ -7,7 +7,7 @@
 //! position a client could edit to skip entries or limits.
 
 use super::request::{PagedResults, ResponseControl, SearchEntry};
-use super::sort::{Ranking, SortOrder};
+use super::sort::SortOrder;
 use crate::dn::Dn;
 use crate::error::{LdapError, ResultCode};
 use crate::view::{DirectoryView, SearchQuery};
@@ -190,19 +190,11 @@ fn list_all(
     query: &SearchQuery<'_>,
     order: Option<&SortOrder<'_>>,
 ) -> Result<(VecDeque<Dn>, bool), LdapError> {
-    let limit = view.size_limit(query);
     if let Some(order) = order {
-        let mut ranking = Ranking::new(order, limit);
-        let listed = view.list(query, &order.attrs(), &mut |l| {
-            ranking.push(l);
-            true
-        })?;
-        if let Some(e) = listed.stopped {
-            return Err(e);
-        }
-        let (dns, exceeded) = ranking.finish();
+        let (dns, exceeded) = super::sort::ranked(view, query, order)?;
         return Ok((dns.into(), exceeded));
     }
+    let limit = view.size_limit(query);
     let mut dns = VecDeque::new();
     let mut exceeded = false;
     let listed = view.list(query, &[], &mut |l| {

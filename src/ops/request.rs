@@ -242,6 +242,27 @@ pub enum ResponseKind {
 }
 
 impl Operation {
+    /// The DNs the request names, as sent (for limits checked before parsing).
+    pub fn dns(&self) -> Vec<&str> {
+        match self {
+            Operation::Bind(r) => vec![&r.dn],
+            Operation::Search(r) => vec![&r.base],
+            Operation::Modify(r) => vec![&r.dn],
+            Operation::Add(r) => vec![&r.dn],
+            Operation::Delete(dn) => vec![dn],
+            Operation::ModDn(r) => {
+                let mut dns = vec![r.dn.as_str(), &r.new_rdn];
+                dns.extend(r.new_superior.as_deref());
+                dns
+            }
+            Operation::Compare(r) => vec![&r.dn],
+            Operation::Extended(ExtendedRequest::PasswordModify(Some(p))) => {
+                p.user.as_deref().into_iter().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The response PDU this operation is answered with; None for unbind, abandon
     /// and PDUs a client may not send.
     pub fn response_kind(&self) -> Option<ResponseKind> {

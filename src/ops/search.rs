@@ -7,7 +7,7 @@
 use super::controls::Honoured;
 use super::paged::{self, PageRequest};
 use super::request::{Effect, Reply, ResponseControl, ResponseKind, SearchEntry, SearchRequest};
-use super::sort::{Ranking, SortOrder};
+use super::sort::SortOrder;
 use super::{parse_dn, rootdse};
 use crate::directory::SUBSCHEMA_DN;
 use crate::dn::Dn;
@@ -258,15 +258,7 @@ fn in_order(
     order: &SortOrder<'_>,
     emit: &mut dyn FnMut(SearchEntry) -> bool,
 ) -> Result<(), LdapError> {
-    let mut ranking = Ranking::new(order, view.size_limit(query));
-    let listed = view.list(query, &order.attrs(), &mut |l| {
-        ranking.push(l);
-        true
-    })?;
-    if let Some(e) = listed.stopped {
-        return Err(e);
-    }
-    let (dns, exceeded) = ranking.finish();
+    let (dns, exceeded) = super::sort::ranked(view, query, order)?;
     for dn in dns {
         if let Some(entry) = view.result_entry(&dn, query)? {
             if !emit(entry) {

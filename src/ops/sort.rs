@@ -6,10 +6,11 @@
 
 use super::request::{ResponseControl, SortKey};
 use crate::dn::Dn;
+use crate::error::LdapError;
 use crate::error::ResultCode;
 use crate::schema::matching::{self, Norm, RuleKind};
 use crate::schema::{AttributeType, Schema};
-use crate::view::Listed;
+use crate::view::{DirectoryView, Listed, SearchQuery};
 use std::cmp::Ordering;
 
 /// Why a sort request cannot be honoured: the sortResult code and the key's attribute.
@@ -169,6 +170,24 @@ impl<'o, 's> Ranking<'o, 's> {
             exceeded,
         )
     }
+}
+
+/// The DNs `query` matches in `order`, cut at the size limit (keeping what sorts
+/// first), and whether the limit cut anything: what sorted and paged searches share.
+pub fn ranked(
+    view: &DirectoryView<'_>,
+    query: &SearchQuery<'_>,
+    order: &SortOrder<'_>,
+) -> Result<(Vec<Dn>, bool), LdapError> {
+    let mut ranking = Ranking::new(order, view.size_limit(query));
+    let listed = view.list(query, &order.attrs(), &mut |l| {
+        ranking.push(l);
+        true
+    })?;
+    if let Some(e) = listed.stopped {
+        return Err(e);
+    }
+    Ok(ranking.finish())
 }
 
 #[cfg(test)]

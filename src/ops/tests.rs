@@ -362,3 +362,17 @@ fn a_postmaster_cannot_capture_another_domains_mail() {
         ResultCode::Success
     );
 }
+
+#[test]
+fn hostile_dns_are_refused_before_they_are_parsed() {
+    let state = demo_state();
+    let deep = format!("{}{HOSTING}", "cn=x,".repeat(8000));
+    let started = std::time::Instant::now();
+    let r = op(&state, Identity::Anonymous, Operation::Delete(deep));
+    assert_eq!(result(&r).code, ResultCode::AdminLimitExceeded);
+    assert!(started.elapsed() < std::time::Duration::from_millis(200));
+    // Escaped commas are not separators; a DN just inside the limits is looked up.
+    let escaped = format!("cn={},{HOSTING}", "a\\,".repeat(200));
+    let r = op(&state, Identity::Anonymous, Operation::Delete(escaped));
+    assert_eq!(result(&r).code, ResultCode::NoSuchObject);
+}

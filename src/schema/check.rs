@@ -15,11 +15,32 @@ pub enum SchemaMode {
     Strict,
     /// For directories written under OpenLDAP 2.0, like the 2003 article's LDIF:
     /// an entry may name no structural class (then any attribute the schema
-    /// defines is allowed), and a missing MUST attribute of an AUXILIARY class
-    /// is only reported in [`CheckedEntry::warnings`] (the article's
-    /// `cn=postmaster` entry is a CourierMailAlias without `mail`). Unknown
-    /// classes and attributes, bad syntax and SINGLE-VALUE are still errors.
+    /// defines is allowed; reported in [`CheckedEntry::warnings`]). Everything
+    /// else is as strict: the MUST attributes of every class, unknown classes
+    /// and attributes, bad syntax and SINGLE-VALUE are errors.
     Lenient,
+}
+
+/// What a check does with an entry that lacks a MUST attribute of one of its
+/// classes (structural or auxiliary, superclasses included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissingMust {
+    /// objectClassViolation: every write over the wire, and import by default.
+    Refuse,
+    /// Listed in [`CheckedEntry::missing`]: an offline import of legacy data that
+    /// asked for it (the article's `cn=postmaster` is a CourierMailAlias without
+    /// `mail`).
+    Report,
+}
+
+/// A MUST attribute an entry lacks, tolerated only by [`MissingMust::Report`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("object class '{class}' requires attribute '{attribute}'")]
+pub struct MissingAttribute {
+    /// The class whose MUST list names it (schema spelling).
+    pub class: String,
+    /// The attribute (schema spelling).
+    pub attribute: String,
 }
 
 /// A schema rule an entry breaks; each maps to the LDAP result code of its name.
@@ -56,6 +77,9 @@ pub struct CheckedEntry {
     pub classes: Vec<String>,
     /// Problems tolerated in lenient mode, for the caller to log.
     pub warnings: Vec<String>,
+    /// MUST attributes the entry lacks (empty unless checked with
+    /// [`MissingMust::Report`]).
+    pub missing: Vec<MissingAttribute>,
 }
 
 /// Attributes of an entry grouped by type and options, so that `cn` and
@@ -69,11 +93,23 @@ struct Group<'a> {
 impl Schema {
     /// Check an entry against the schema. The caller adds the RDN values first
     /// (RFC 4511 4.7); the naming check here is a safety net. Operational
-    /// attributes are checked for syntax but not against MUST/MAY.
+    /// attributes are checked for syntax but not against MUST/MAY. A missing MUST
+    /// attribute is an objectClassViolation naming the class and the attribute.
     pub fn check_entry(
         &self,
         entry: &Entry,
         mode: SchemaMode,
+    ) -> Result<CheckedEntry, SchemaViolation> {
+        self.check_entry_with(entry, mode, MissingMust::Refuse)
+    }
+
+    /// [`Schema::check_entry`], with `missing` saying whether a missing MUST
+    /// attribute is refused or only reported.
+    pub fn check_entry_with(
+        &self,
+        entry: &Entry,
+        mode: SchemaMode,
+        missing: MissingMust,
     ) -> Result<CheckedEntry, SchemaViolation> {
         let mut warnings = Vec::new();
         let named = self.named_classes(entry)?;
@@ -86,7 +122,7 @@ impl Schema {
         if !free {
             self.check_allowed(&all, &groups)?;
         }
-        self.check_required(&all, &groups, mode, &mut warnings)?;
+        let missing = self.check_required(&all, &groups, missing)?;
         self.check_naming(entry, &groups)?;
         let structural = match structural {
             Some(c) => c.name().to_string(),
@@ -99,6 +135,7 @@ impl Schema {
             structural,
             classes: all.iter().map(|c| c.name().to_string()).collect(),
             warnings,
+            missing,
         })
     }
 
@@ -155,14 +192,7 @@ impl Schema {
                     attr.name
                 )));
             }
-            for (i, v) in attr.values.iter().enumerate() {
-                at.validate(v).map_err(|why| {
-                    InvalidAttributeSyntax(format!(
-                        "{}: value #{i} invalid per syntax ({why})",
-                        attr.name
-                    ))
-                })?;
-            }
+            self.check_values(at, &attr.name, &attr.values)?;
             let tags = Options::parse(&attr.name).map(|o| o.tags);
             let same =
                 |g: &Group| g.at.oid == at.oid && Options::parse(g.shown).map(|o| o.tags) == tags;
@@ -176,6 +206,23 @@ impl Schema {
             }
         }
         Ok(groups)
+    }
+
+    /// InvalidAttributeSyntax unless each of `values` is valid for `at` (DN values
+    /// against the schema too); the message names `shown` and the value's position
+    /// among `values`, as slapd's does.
+    pub fn check_values(
+        &self,
+        at: &AttributeType,
+        shown: &str,
+        values: &[Vec<u8>],
+    ) -> Result<(), SchemaViolation> {
+        for (i, v) in values.iter().enumerate() {
+            self.validate_value(at, v).map_err(|why| {
+                InvalidAttributeSyntax(format!("{shown}: value #{i} invalid per syntax ({why})"))
+            })?;
+        }
+        Ok(())
     }
 
     /// Exactly one structural chain: one class every other structural one is an
@@ -238,15 +285,15 @@ impl Schema {
         Ok(())
     }
 
-    /// Every MUST attribute of every class is present; in lenient mode an
-    /// auxiliary class's missing MUST is only a warning.
+    /// Every MUST attribute of every class is present, whatever the class's kind
+    /// and the mode; the ones missing are returned when `missing` says Report.
     fn check_required(
         &self,
         all: &[&ObjectClass],
         groups: &[Group],
-        mode: SchemaMode,
-        warnings: &mut Vec<String>,
-    ) -> Result<(), SchemaViolation> {
+        missing: MissingMust,
+    ) -> Result<Vec<MissingAttribute>, SchemaViolation> {
+        let mut absent = Vec::new();
         for c in all {
             for m in &c.must {
                 let Some(at) = self.attribute(m) else {
@@ -255,19 +302,17 @@ impl Schema {
                 if groups.iter().any(|g| g.at.oid == at.oid) {
                     continue;
                 }
-                let msg = format!(
-                    "object class '{}' requires attribute '{}'",
-                    c.name(),
-                    at.name()
-                );
-                if mode == SchemaMode::Lenient && c.kind == ClassKind::Auxiliary {
-                    warnings.push(msg);
-                } else {
-                    return Err(ObjectClassViolation(msg));
+                let gap = MissingAttribute {
+                    class: c.name().to_string(),
+                    attribute: at.name().to_string(),
+                };
+                match missing {
+                    MissingMust::Refuse => return Err(ObjectClassViolation(gap.to_string())),
+                    MissingMust::Report => absent.push(gap),
                 }
             }
         }
-        Ok(())
+        Ok(absent)
     }
 
     /// Naming: each RDN value must be a value of the entry.

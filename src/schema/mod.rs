@@ -15,6 +15,7 @@ mod attribute;
 mod check;
 mod describe;
 pub mod description;
+mod dn_value;
 mod lookup;
 pub mod matching;
 mod parser;
@@ -22,7 +23,7 @@ mod registry;
 pub mod syntax;
 
 pub use attribute::EqualityAssertion;
-pub use check::{CheckedEntry, SchemaMode, SchemaViolation};
+pub use check::{CheckedEntry, MissingAttribute, MissingMust, SchemaMode, SchemaViolation};
 pub use description::AttrDesc;
 
 use registry::Table;

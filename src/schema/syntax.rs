@@ -144,6 +144,31 @@ fn is_uuid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// RFC 4517 BitString: `'` binary digits `'B`.
+pub fn is_bit_string(s: &str) -> bool {
+    s.len() >= 3
+        && s.starts_with('\'')
+        && s.ends_with("'B")
+        && s[1..s.len() - 2].bytes().all(|b| b == b'0' || b == b'1')
+}
+
+/// A Name and Optional UID value (RFC 4517 3.3.21) split into its DN and its
+/// bit string, if any. A value that ends in `#'...'B` has one, which must hold
+/// binary digits only; any other `#` belongs to the DN.
+pub fn split_name_and_uid(s: &str) -> Result<(&str, Option<&str>), String> {
+    let Some(i) = s.rfind('#') else {
+        return Ok((s, None));
+    };
+    let bits = &s[i + 1..];
+    if bits.len() < 3 || !bits.starts_with('\'') || !bits.ends_with("'B") {
+        return Ok((s, None));
+    }
+    if !is_bit_string(bits) {
+        return Err(format!("{bits:?} is not a bit string"));
+    }
+    Ok((&s[..i], Some(bits)))
+}
+
 /// Ok when `ok`, else the reason `why` gives.
 fn require(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
     if ok {
@@ -164,13 +189,9 @@ pub fn validate(oid: &str, value: &[u8]) -> Result<(), String> {
         // Directory String and the description syntaxes: non-empty UTF-8.
         "15" | "3" | "30" | "31" | "37" | "54" | "41" => non_empty_utf8(value).map(|_| ()),
         "34" => {
-            // Name And Optional UID: a DN, optionally followed by #'bits'B.
             let s = non_empty_utf8(value)?;
-            let dn_part = match s.rfind("#'") {
-                Some(i) if s.ends_with("'B") => &s[..i],
-                _ => s,
-            };
-            Dn::parse(dn_part).map(|_| ()).map_err(|e| e.to_string())
+            let (dn, _) = split_name_and_uid(s)?;
+            Dn::parse(dn).map(|_| ()).map_err(|e| e.to_string())
         }
         "26" => require(value.is_ascii(), || {
             "value contains non-IA5 (non-ASCII) characters".into()
@@ -213,11 +234,7 @@ pub fn validate(oid: &str, value: &[u8]) -> Result<(), String> {
         ),
         "6" => {
             let s = utf8(value)?;
-            let ok = s.len() >= 3
-                && s.starts_with('\'')
-                && s.ends_with("'B")
-                && s[1..s.len() - 2].bytes().all(|b| b == b'0' || b == b'1');
-            require(ok, || format!("{s:?} is not a bit string"))
+            require(is_bit_string(s), || format!("{s:?} is not a bit string"))
         }
         // Binary, JPEG, certificates, octet strings and the rest: anything.
         _ => Ok(()),
@@ -277,5 +294,44 @@ mod tests {
         assert!(validate("1.3.6.1.1.16.1", b"9e1a9c4e-8b3f-4c3c-9a47-0c6a1b2c3d4e").is_ok());
         assert!(validate("1.3.6.1.1.16.1", b"9e1a9c4e").is_err());
         assert!(validate("1.2.3.4.5", &[0xff]).is_ok());
+    }
+
+    #[test]
+    fn dns_and_name_and_optional_uid() {
+        for good in [
+            "CN=Foo, O=Bar",
+            "cn=a+sn=b;o=x",
+            "",
+            "cn=#04034A6F65",
+            "2.5.4.3=x",
+        ] {
+            assert!(validate(&s("12"), good.as_bytes()).is_ok(), "{good}");
+        }
+        for bad in ["01.1=jsmith", "1.1.1=#F", "cn=a,,o=b", "cn=a<b", "cn=\\C3"] {
+            assert!(validate(&s("12"), bad.as_bytes()).is_err(), "{bad}");
+        }
+        for good in [
+            "cn=Foo,o=Bar#'0101'B",
+            "cn=foo#''B",
+            "#'01'B",
+            "cn=a#b,o=x",
+            "cn=foo#'B",
+        ] {
+            assert!(validate(&s("34"), good.as_bytes()).is_ok(), "{good}");
+        }
+        for bad in [
+            "cn=foo#'0102'B",
+            "cn=foo#'x'B",
+            "cn=foo\\#'01'B",
+            "01.1=a#'1'B",
+        ] {
+            assert!(validate(&s("34"), bad.as_bytes()).is_err(), "{bad}");
+        }
+        assert_eq!(
+            split_name_and_uid("cn=a,o=b#'01'B"),
+            Ok(("cn=a,o=b", Some("'01'B")))
+        );
+        assert!(validate(&s("6"), b"'0101'B").is_ok());
+        assert!(validate(&s("6"), b"'0102'B").is_err());
     }
 }

@@ -3,13 +3,20 @@
 //! replies and an effect (bound as X, start TLS, close) that this loop applies.
 //! Searches, compares and writes run concurrently (inflight.rs); bind, StartTLS and
 //! unbind wait for them or refuse, as RFC 4511 asks. Replies leave through one
-//! writer task (writer.rs), each tagged with its request's message ID.
+//! writer task (writer.rs), each tagged with its request's message ID; close.rs closes
+//! politely. The server's registry reaches a session through its `Presence`: the loop
+//! stamps activity and closes, with a notice, when asked (full server, shutdown).
 
+mod close;
 mod framing;
 mod inflight;
 mod writer;
 
+pub use close::refuse;
+
 use crate::acl::Identity;
+use crate::config::Limits;
+use crate::connections::{CloseRequest, Presence};
 use crate::error::{LdapError, OpResult, ResultCode};
 use crate::ops::request::{Effect, ExtendedRequest, ExtendedValue, Operation, Reply, Request};
 use crate::ops::{self, wire};
@@ -42,6 +49,8 @@ pub struct Session {
     /// The paged searches the client has open (RFC 2696): the one piece of
     /// connection state operations share, since a cookie outlives its search.
     pub paged: crate::ops::paged::PagedSearches,
+    /// The connection's entry in the server's registry: activity stamp, close request.
+    pub presence: Presence,
 }
 
 impl Session {
@@ -54,6 +63,7 @@ impl Session {
             peer_ip,
             secure,
             paged: Default::default(),
+            presence: Presence::default(),
         }
     }
 }
@@ -73,7 +83,7 @@ pub fn run(
     first_op: u64,
 ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async move {
-        let limits = &state.config.limits;
+        let limits = state.limits();
         let codec = Framing::new(
             limits.max_message_bytes,
             limits.max_ber_depth,
@@ -85,6 +95,7 @@ pub fn run(
         let (out, writer) = writer::start(sink, write_timeout);
         let mut conn = Connection {
             inflight: InFlight::new(limits.max_operations_per_connection),
+            limits,
             state,
             session,
             op_no: first_op,
@@ -103,15 +114,17 @@ pub fn run(
             ..
         } = conn;
         drop(out);
-        // The writer ends once every sender is gone and what they sent is written.
-        let sink = writer.await.ok().flatten();
+        // The writer ends once every sender is gone and what they sent is written;
+        // asked to close, the connection waits for it only until its deadline.
+        let deadline = session.presence.close_request().map(|r| r.deadline);
+        let sink = writer::done(writer, deadline).await;
         let Some(framed) = sink.and_then(|sink| sink.reunite(source).ok()) else {
             return;
         };
         if start_tls {
             start_tls_handshake(framed, state, session, op_no).await;
         } else {
-            linger(framed).await;
+            close::linger(framed).await;
         }
     })
 }
@@ -119,6 +132,8 @@ pub fn run(
 /// One connection's loop state.
 struct Connection {
     state: Arc<ServerState>,
+    /// The limits in force when the connection started.
+    limits: Arc<Limits>,
     session: Session,
     op_no: u64,
     source: Source,
@@ -133,9 +148,10 @@ impl Connection {
     /// StartTLS handshake (whose success reply has been queued).
     async fn serve(&mut self) -> bool {
         loop {
+            self.session.presence.touch();
             let idle_clock = self.inflight.is_empty();
             let reader = Reader {
-                state: &self.state,
+                limits: &self.limits,
                 conn: self.session.conn,
                 source: &mut self.source,
                 partial: &self.partial,
@@ -146,6 +162,7 @@ impl Connection {
                 _ = self.inflight.finish_one() => continue,
                 // The writer gave up on a client that reads nothing.
                 _ = self.out.closed() => None,
+                asked = self.session.presence.close_requested() => return self.close_as_asked(asked).await,
             };
             let Some(msg) = next else {
                 return false;
@@ -213,6 +230,24 @@ impl Connection {
         response.effect
     }
 
+    /// Closing on the server's request (full, or shutting down): no new request is
+    /// read, running operations have until the deadline, then a Notice of
+    /// Disconnection says why.
+    async fn close_as_asked(&mut self, asked: CloseRequest) -> bool {
+        let conn = self.session.conn;
+        let deadline = tokio::time::Instant::from_std(asked.deadline);
+        if tokio::time::timeout_at(deadline, self.inflight.finish_all())
+            .await
+            .is_err()
+        {
+            tracing::info!("conn={conn} operations abandoned at the close deadline");
+        }
+        tracing::info!("conn={conn} closed ({})", asked.why);
+        let notice = wire::notice_of_disconnection(ResultCode::Unavailable, asked.why);
+        let _ = tokio::time::timeout_at(deadline, self.out.send(notice)).await;
+        false
+    }
+
     /// RFC 4511 4.14.1: StartTLS while operations are outstanding is an operationsError.
     async fn refuse_starttls(&mut self, request: &Request) {
         let res = OpResult::from(LdapError::new(
@@ -234,7 +269,7 @@ impl Connection {
 
 /// The reading side of a connection, borrowed from it while operations run.
 struct Reader<'c> {
-    state: &'c ServerState,
+    limits: &'c Limits,
     conn: u64,
     source: &'c mut Source,
     partial: &'c PartialSince,
@@ -247,7 +282,7 @@ impl Reader<'_> {
     /// request begun but not complete within read_timeout_secs, or something the
     /// framing refused (then with a Notice of Disconnection saying why).
     async fn next_request(self, idle_clock: bool) -> Option<wire::Incoming> {
-        let limits = &self.state.config.limits;
+        let limits = self.limits;
         let idle = Duration::from_secs(limits.idle_timeout_secs.max(1));
         let read = Duration::from_secs(limits.read_timeout_secs.max(1));
         let started = Instant::now();
@@ -307,27 +342,6 @@ impl Reader<'_> {
             Some(Ok(msg)) => Some(msg),
         }
     }
-}
-
-/// Close politely: stop writing, then read and drop what the client still sends for
-/// a moment, so the kernel does not answer unread data with a reset that would
-/// destroy the Notice of Disconnection before the client reads it.
-async fn linger(framed: Conn) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    const DRAIN_BYTES: usize = 1 << 20;
-    let mut io = framed.into_parts().io;
-    let _ = io.shutdown().await;
-    let drain = async {
-        let mut chunk = [0u8; 16 * 1024];
-        let mut seen = 0;
-        while seen < DRAIN_BYTES {
-            match io.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => seen += n,
-            }
-        }
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
 /// Take the stream out of the codec and run the TLS handshake on it, then go on

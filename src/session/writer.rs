@@ -6,7 +6,7 @@
 use futures::stream::SplitSink;
 use futures::{Sink, SinkExt, Stream};
 use ldap3_proto::proto::LdapMsg;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{self, Receiver, Sender};
 use tokio::task::JoinHandle;
 
@@ -57,4 +57,20 @@ where
         }
     }
     Some(sink)
+}
+
+/// The writer's sink once it has written everything, or None when it failed or
+/// `deadline` came first (then it is stopped, and the socket closes with it).
+pub async fn done<W>(mut writer: JoinHandle<Option<W>>, deadline: Option<Instant>) -> Option<W> {
+    let Some(deadline) = deadline else {
+        return writer.await.ok().flatten();
+    };
+    let deadline = tokio::time::Instant::from_std(deadline);
+    match tokio::time::timeout_at(deadline, &mut writer).await {
+        Ok(done) => done.ok().flatten(),
+        Err(_) => {
+            writer.abort();
+            None
+        }
+    }
 }

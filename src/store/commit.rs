@@ -1,7 +1,7 @@
 //! Group commit: writers share fsyncs instead of queueing one each.
 
 use super::StoreError;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// Group commit: one fsync covers every write committed before it started.
@@ -11,6 +11,9 @@ pub(super) struct GroupCommit {
     committed: AtomicU64,
     /// Highest ticket known durable; its mutex also lets one flush run at a time.
     durable: Mutex<u64>,
+    /// Bulk loading: writes return without waiting for disk; `force` makes them
+    /// durable at the end (an import's staging copy is thrown away if it fails).
+    deferred: AtomicBool,
 }
 
 impl GroupCommit {
@@ -18,6 +21,19 @@ impl GroupCommit {
     /// waited for the mutex usually finds a flush started after its commit already
     /// covered it, and returns without an fsync of its own.
     pub(super) fn sync(&self, db: &sled::Db) -> Result<(), StoreError> {
+        if self.deferred.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.force(db)
+    }
+
+    /// Stop (or resume) waiting for disk on every write.
+    pub(super) fn set_deferred(&self, deferred: bool) {
+        self.deferred.store(deferred, Ordering::Relaxed);
+    }
+
+    /// Flush everything committed so far, deferred or not.
+    pub(super) fn force(&self, db: &sled::Db) -> Result<(), StoreError> {
         let ticket = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
         let mut durable = self.durable.lock().unwrap_or_else(PoisonError::into_inner);
         if *durable >= ticket {

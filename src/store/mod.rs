@@ -330,9 +330,16 @@ impl Store {
         self.len() == 0
     }
 
-    /// Make everything written so far durable (write methods already do this).
+    /// Make everything written so far durable (write methods already do this,
+    /// unless durability is deferred).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.commits.sync(&self.db)
+        self.commits.force(&self.db)
+    }
+
+    /// Bulk load: writes stop waiting for the disk until [`Store::flush`]. Only for a
+    /// store nobody else sees until then (an import's staging copy).
+    pub fn defer_durability(&self) {
+        self.commits.set_deferred(true);
     }
 }
 

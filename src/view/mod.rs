@@ -15,7 +15,7 @@ pub use select::Selection;
 pub use values::keep_matching as keep_returned_values;
 pub use write::{ReadBack, WriteControls};
 
-use crate::acl::{AccessLevel, EntryAccess, Identity, Lookup, Target};
+use crate::acl::{AccessControl, AccessLevel, EntryAccess, Identity, Lookup, Target};
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
@@ -27,12 +27,15 @@ use crate::state::ServerState;
 pub struct DirectoryView<'a> {
     state: &'a ServerState,
     who: &'a Identity,
+    /// The policy in force when the operation began, kept to its end (SIGHUP swaps).
+    acl: std::sync::Arc<AccessControl>,
 }
 
 impl<'a> DirectoryView<'a> {
     /// The view of `who` over the server's directory.
     pub fn new(state: &'a ServerState, who: &'a Identity) -> Self {
-        DirectoryView { state, who }
+        let acl = state.acl();
+        DirectoryView { state, who, acl }
     }
 
     /// The identity this view is for.
@@ -120,7 +123,7 @@ impl<'a> DirectoryView<'a> {
             schema: Some(self.schema()),
             get: &get,
         };
-        f(&self.state.acl.for_entry(self.who, dn, entry, &lookup))
+        f(&self.acl.for_entry(self.who, dn, entry, &lookup))
     }
 
     /// RFC 4528: assertionFailed unless `filter` is true of `entry`, evaluated as a

@@ -155,7 +155,7 @@ impl DirectoryView<'_> {
     /// The entries one search may return: the stricter of the client's limit and
     /// this identity's (0 = none).
     pub fn size_limit(&self, query: &SearchQuery<'_>) -> usize {
-        let limits = self.state.acl.limits_for(self.who);
+        let limits = self.acl.limits_for(self.who);
         stricter(query.size_limit.max(0) as u64, limits.size as u64) as usize
     }
 
@@ -170,7 +170,7 @@ impl DirectoryView<'_> {
         if !base.is_within(self.state.dir.suffix()) {
             return Err(LdapError::no_such_object(""));
         }
-        let limits = self.state.acl.limits_for(self.who);
+        let limits = self.acl.limits_for(self.who);
         let deadline = match stricter(query.time_limit.max(0) as u64, limits.time_secs) {
             0 => None,
             secs => Some(Instant::now() + Duration::from_secs(secs)),

@@ -6,6 +6,7 @@
 
 pub mod acl;
 pub mod admin;
+pub mod flood;
 pub mod interop;
 pub mod ldif;
 pub mod server;

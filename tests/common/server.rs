@@ -186,6 +186,38 @@ impl Server {
         self.child.as_ref().map(Child::id)
     }
 
+    /// Send `signal` ("TERM", "HUP", ...) to the server.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.pid().expect("server running").to_string();
+        let st = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill");
+        assert!(st.success(), "kill -{signal} {pid}");
+    }
+
+    /// SIGTERM, then wait `within` at most for the exit; its status (the server is
+    /// killed, and the test fails, if it is still running then).
+    pub fn terminate(&mut self, within: Duration) -> std::process::ExitStatus {
+        self.signal("TERM");
+        let mut child = self.child.take().expect("server running");
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "mailldap still running {within:?} after SIGTERM:\n{}",
+                    self.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Whether the process is still running.
     pub fn alive(&mut self) -> bool {
         matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))

@@ -23,6 +23,12 @@ impl RawClient {
     /// Connect to a server on 127.0.0.1:`port`.
     pub fn connect(port: u16) -> RawClient {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        RawClient::from_stream(stream)
+    }
+
+    /// A client over an already connected `stream` (one bound to another source
+    /// address, or with small socket buffers).
+    pub fn from_stream(stream: TcpStream) -> RawClient {
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .expect("timeout");
@@ -31,6 +37,13 @@ impl RawClient {
             codec: LdapCodec::new(Some(64 * 1024 * 1024), None),
             buf: BytesMut::new(),
         }
+    }
+
+    /// Wait at most `timeout` for each read from now on (a read that times out panics).
+    pub fn set_timeout(&self, timeout: Duration) {
+        self.stream
+            .set_read_timeout(Some(timeout))
+            .expect("timeout");
     }
 
     /// Send one message without waiting for anything.

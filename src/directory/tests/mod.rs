@@ -3,6 +3,7 @@
 
 mod index_spec;
 mod plan;
+mod tagged;
 mod writes;
 
 use super::{Directory, Origin};

@@ -14,7 +14,7 @@ use ldap3_lber::structures::{ASNTag, Enumerated, OctetString, Sequence, Tag};
 use ldap3_lber::universal::Types;
 use ldap3_lber::Parser;
 use ldap3_proto::control::LdapControl;
-use ldap3_proto::proto::{LdapFilter, LdapOp, LdapPartialAttribute, LdapSearchResultEntry};
+use ldap3_proto::proto::LdapFilter;
 use tokio_util::bytes::BytesMut;
 
 /// RFC 3296 ManageDsaIT.
@@ -179,18 +179,7 @@ pub fn response_control(control: ResponseControl) -> LdapControl {
 
 /// RFC 4527: the control value is a SearchResultEntry PDU.
 fn search_result_entry(entry: SearchEntry) -> Tag {
-    LdapOp::SearchResultEntry(LdapSearchResultEntry {
-        dn: entry.dn,
-        attributes: entry
-            .attrs
-            .into_iter()
-            .map(|a| LdapPartialAttribute {
-                atype: a.name,
-                vals: a.values,
-            })
-            .collect(),
-    })
-    .into()
+    super::reply::entry_op(entry).into()
 }
 
 fn ber(tag: Tag) -> Vec<u8> {

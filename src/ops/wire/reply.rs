@@ -1,6 +1,6 @@
 //! Replies from the project's types into the codec's messages.
 
-use super::super::request::{ExtendedValue, OpResult, Reply, ResponseKind};
+use super::super::request::{ExtendedValue, OpResult, Reply, ResponseKind, SearchEntry};
 use super::controls::response_control;
 use crate::error::ResultCode;
 use ldap3_proto::proto::{
@@ -19,17 +19,7 @@ pub fn message(id: i32, reply: Reply) -> LdapMsg {
             msg.ctrl = controls.into_iter().map(response_control).collect();
             return msg;
         }
-        Reply::Entry(e) => LdapOp::SearchResultEntry(LdapSearchResultEntry {
-            dn: e.dn,
-            attributes: e
-                .attrs
-                .into_iter()
-                .map(|a| LdapPartialAttribute {
-                    atype: a.name,
-                    vals: a.values,
-                })
-                .collect(),
-        }),
+        Reply::Entry(e) => entry_op(e),
         Reply::Done(kind, result) => done(kind, result),
         Reply::Extended {
             result,
@@ -146,4 +136,19 @@ fn result_code(code: ResultCode) -> LdapResultCode {
         R::Other => W::Other,
         R::AssertionFailed => W::AssertionFailed,
     }
+}
+
+/// A SearchResultEntry PDU (also the value of the pre-/post-read controls).
+pub(super) fn entry_op(entry: SearchEntry) -> LdapOp {
+    LdapOp::SearchResultEntry(LdapSearchResultEntry {
+        dn: entry.dn,
+        attributes: entry
+            .attrs
+            .into_iter()
+            .map(|a| LdapPartialAttribute {
+                atype: a.name,
+                vals: a.values,
+            })
+            .collect(),
+    })
 }

@@ -3,8 +3,10 @@
 //!
 //! This file holds the model and the two entry points, [`normalize`] and
 //! [`compare`]; the rule table and each family's details live beside it:
-//! rules.rs (the table), string.rs, integer.rs, time.rs and first_component.rs.
+//! rules.rs (the table), dn.rs (distinguishedNameMatch), string.rs, integer.rs,
+//! time.rs and first_component.rs.
 
+mod dn;
 mod first_component;
 mod integer;
 mod rules;
@@ -14,13 +16,13 @@ mod time;
 #[cfg(test)]
 mod tests;
 
+pub use dn::key_of_dn;
 pub use first_component::first_component_matches;
 pub use integer::integer_value;
 pub use rules::RULES;
 pub use string::approx_key;
 pub use time::parse_generalized_time;
 
-use crate::dn::Dn;
 use integer::{canonical_integer, cmp_integers};
 use std::cmp::Ordering;
 use string::squash;
@@ -114,20 +116,8 @@ pub fn normalize(norm: Norm, value: &[u8]) -> Vec<u8> {
         Norm::Integer => canonical_integer(s).unwrap_or_else(|| s.trim().to_string()),
         Norm::Boolean => s.trim().to_ascii_uppercase(),
         Norm::Time => canonical_time(s).unwrap_or_else(|| s.trim().to_string()),
-        Norm::Dn => match Dn::parse(s) {
-            Ok(dn) => dn.normalized(),
-            Err(_) => squash(s, true),
-        },
-        Norm::UniqueMember => {
-            let (dn, uid) = match s.rfind("#'") {
-                Some(i) if s.ends_with("'B") => (&s[..i], &s[i..]),
-                _ => (s, ""),
-            };
-            let dn = Dn::parse(dn)
-                .map(|d| d.normalized())
-                .unwrap_or_else(|_| squash(dn, true));
-            format!("{dn}{uid}")
-        }
+        Norm::Dn => dn::dn_key(s).unwrap_or_else(|| squash(s, true)),
+        Norm::UniqueMember => dn::unique_member_key(s).unwrap_or_else(|| squash(s, true)),
         Norm::Oid | Norm::Uuid => s.trim().to_ascii_lowercase(),
         Norm::FirstComponent => {
             let t = s.trim();

@@ -69,3 +69,33 @@ fn rules_are_found_by_name_or_oid() {
     assert_eq!(lookup("2.5.13.14").map(|r| r.name), Some("integerMatch"));
     assert!(lookup("noSuchMatch").is_none());
 }
+
+#[test]
+fn distinguished_name_match_compares_types_by_oid_and_values_by_their_rule() {
+    let same =
+        |a: &str, b: &str| normalize(Norm::Dn, a.as_bytes()) == normalize(Norm::Dn, b.as_bytes());
+    assert!(same("CN=Foo, O=Bar", "cn=foo,o=bar"));
+    assert!(same("commonName=Foo;o=Bar", "2.5.4.3=FOO,2.5.4.10=bar"));
+    assert!(same("sn=b+cn=a,o=x", "cn=a+sn=b,o=x"));
+    assert!(same("cn=#04034A6F65", "cn=joe"));
+    assert!(same(
+        "entryUUID=597AE2F6-16A6-1027-98F4-D28B5365DC14,o=x",
+        "entryUUID=597ae2f6-16a6-1027-98f4-d28b5365dc14,o=x"
+    ));
+    assert!(same("uidNumber=0101,o=x", "uidNumber=101,o=x"));
+    assert!(same("cn=a\\,b,o=x", "cn=a\\2Cb,o=x"));
+    assert!(!same("cn=a\\,b,o=x", "cn=a,b=,o=x"));
+    assert!(!same("cn=a,o=x", "sn=a,o=x"));
+    assert!(!same("cn=a,o=x", "cn=a,o=x,dc=y"));
+    // caseExactIA5Match: mailbox values keep their case inside a DN too.
+    assert!(!same("mailbox=A,o=x", "mailbox=a,o=x"));
+}
+
+#[test]
+fn unique_member_match_needs_the_same_bit_string_or_none() {
+    let key = |v: &str| normalize(Norm::UniqueMember, v.as_bytes());
+    assert_eq!(key("CN=Foo, O=Bar#'0101'B"), key("cn=foo,o=bar#'0101'B"));
+    assert_ne!(key("cn=foo,o=bar#'0101'B"), key("cn=foo,o=bar#'0100'B"));
+    assert_ne!(key("cn=foo,o=bar#'0101'B"), key("cn=foo,o=bar"));
+    assert_eq!(key("CN=Foo, O=Bar"), key("cn=foo,o=bar"));
+}

@@ -1,0 +1,181 @@
+//! DN tests: parsing what RFC 4514 and the article's LDIF hold, refusing the rest,
+//! and the string forms.
+
+use super::*;
+
+#[test]
+fn parses_the_articles_spaced_dns() {
+    let dn = Dn::parse(
+        "mail=user1@domain1.example, o=domain1.example,\n o=hosting, dc=myhosting, dc=example",
+    )
+    .unwrap();
+    assert_eq!(
+        dn.to_string(),
+        "mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example"
+    );
+    assert_eq!(dn.depth(), 5);
+}
+
+#[test]
+fn compares_case_insensitively_and_by_alias() {
+    let a = Dn::parse("CN=Post  Master,O=Hosting").unwrap();
+    let b = Dn::parse("commonName=post master,o=hosting").unwrap();
+    assert!(a.same_as(&b));
+    assert_eq!(a.tree_key(), b.tree_key());
+}
+
+#[test]
+fn escapes_round_trip() {
+    let dn = Dn::parse(r"cn=Smith\, John+uid=js,o=a\2Cb").unwrap();
+    assert_eq!(dn.rdns[0].avas[0].value, "Smith, John");
+    assert_eq!(dn.rdns[1].avas[0].value, "a,b");
+    let again = Dn::parse(&dn.to_string()).unwrap();
+    assert!(again.same_as(&dn));
+}
+
+#[test]
+fn subtree_keys_are_prefixes() {
+    let base = Dn::parse("o=hosting,dc=example").unwrap();
+    let child = Dn::parse("o=d1,o=hosting,dc=example").unwrap();
+    let sibling = Dn::parse("o=hostingx,dc=example").unwrap();
+    assert!(child.tree_key().starts_with(&base.tree_key()));
+    assert!(!sibling.tree_key().starts_with(&base.tree_key()));
+    assert!(child.is_within(&base));
+}
+
+#[test]
+fn rejects_garbage() {
+    assert!(Dn::parse("nodn").is_err());
+    assert!(Dn::parse("=x").is_err());
+    assert!(Dn::parse("cn=a\\").is_err());
+    assert!(Dn::parse("cn=a<b").is_err());
+}
+
+#[test]
+fn attribute_types_are_descrs_or_numericoids_without_leading_zeros() {
+    for good in [
+        "cn=x",
+        "2.5.4.3=x",
+        "0.9.2342.19200300.100.1.25=x",
+        "x-y1=1",
+        "c=DE",
+    ] {
+        assert!(Dn::parse(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "01.1=jsmith",
+        "1=x",
+        "1.=x",
+        "1..2=x",
+        "2.05.4.3=x",
+        "1a=x",
+        "-cn=x",
+        "OID.2.5.4.3=x",
+        "cn;lang-en=x",
+        "c n=x",
+    ] {
+        assert!(Dn::parse(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn hex_values_must_be_one_ber_string_element() {
+    let dn = Dn::parse("cn=#04034A6F65,o=x").unwrap();
+    assert_eq!(dn.rdns[0].avas[0].value, "Joe");
+    assert!(dn.same_as(&Dn::parse("cn=joe,o=x").unwrap()));
+    for bad in [
+        "1.1.1=#F",
+        "cn=#",
+        "cn=#04",
+        "cn=#0403",
+        "cn=#0403616263ff",
+        "cn=#04zz",
+    ] {
+        assert!(Dn::parse(bad).is_err(), "{bad}");
+    }
+    assert!(Dn::parse("cn=a\0b").is_err(), "NUL must be escaped");
+    assert_eq!(
+        Dn::parse("cn=a\\00b").unwrap().rdns[0].avas[0].value,
+        "a\0b"
+    );
+}
+
+#[test]
+fn the_pretty_form_is_slapds() {
+    let pretty = |s: &str| Dn::parse(s).unwrap().pretty();
+    assert_eq!(pretty("cn=Foo, o=Bar"), "cn=Foo,o=Bar");
+    assert_eq!(pretty("cn=Foo;o=Bar"), "cn=Foo,o=Bar");
+    assert_eq!(pretty("sn=b+cn=a,o=x"), "cn=a+sn=b,o=x");
+    assert_eq!(pretty("cn=\"quoted, v\",o=x"), "cn=quoted\\2C v,o=x");
+    assert_eq!(pretty("cn=a\\,b"), "cn=a\\2Cb");
+    assert_eq!(pretty("cn=x=y"), "cn=x\\3Dy");
+    assert_eq!(pretty("cn=\\#x"), "cn=\\23x");
+    assert_eq!(pretty("cn=\\ lead,o=x"), "cn=\\20lead,o=x");
+    assert_eq!(pretty("cn=trail\\ ,o=x"), "cn=trail\\20,o=x");
+    assert_eq!(pretty("cn= spaced ,o=x"), "cn=spaced,o=x");
+    assert_eq!(
+        pretty("cn=a\\+b\\;c\\<d\\>e\\\\f\\\"g"),
+        "cn=a\\2Bb\\3Bc\\3Cd\\3Ee\\5Cf\\22g"
+    );
+    assert_eq!(pretty("cn=é"), "cn=é");
+    assert_eq!(pretty(""), "");
+    // The pretty form parses back to the same DN.
+    let dn = Dn::parse("cn=Smith\\, John+uid=js,o=a\\2Cb").unwrap();
+    assert!(Dn::parse(&dn.pretty()).unwrap().same_as(&dn));
+}
+
+/// The normal form as it was first written (format, collect, join): store keys made
+/// by earlier versions must come out byte for byte the same from the one-pass code.
+fn reference_normalized(dn: &Dn) -> String {
+    dn.rdns
+        .iter()
+        .map(|rdn| {
+            let mut parts: Vec<String> = rdn
+                .avas
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}={}",
+                        canonical_type(&a.attr),
+                        escape_value(&normalize_value(&a.value))
+                    )
+                })
+                .collect();
+            parts.sort();
+            parts.join("+")
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[test]
+fn one_pass_normal_form_matches_the_reference() {
+    for text in [
+        "mail=User1@Domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example",
+        "CN=  Foo   Bar ,2.5.4.10=Baz",
+        "commonName=x+sn=y,surName=Z",
+        r"cn=a\,b\+c\;d\<e\>f\=g\\h\22,dc=x",
+        r"cn=\#hash,o=İstanbul ŞEHİR",
+        "rfc822Mailbox=a@b,0.9.2342.19200300.100.1.25=com",
+        "uid=a+cn=b+mail=c",
+    ] {
+        let dn = Dn::parse(text).unwrap();
+        assert_eq!(dn.normalized(), reference_normalized(&dn), "{text}");
+        let again = Dn::parse(&dn.to_string()).unwrap();
+        assert!(dn.same_as(&again), "{text}");
+        let mut key = Vec::new();
+        for rdn in dn.rdns.iter().rev() {
+            let one = Dn {
+                rdns: vec![rdn.clone()],
+            };
+            key.extend_from_slice(reference_normalized(&one).as_bytes());
+            key.push(0);
+        }
+        assert_eq!(dn.tree_key(), key, "{text}");
+    }
+    let a = Dn::parse("CN=Foo  Bar,O=X").unwrap();
+    let b = Dn::parse("commonname=foo bar,organizationName=x").unwrap();
+    assert!(a.same_as(&b));
+    assert!(!a.same_as(&Dn::parse("cn=foo baz,o=x").unwrap()));
+    assert!(!a.same_as(&Dn::parse("sn=foo bar,o=x").unwrap()));
+}

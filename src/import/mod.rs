@@ -1,0 +1,327 @@
+//! Offline import, like slapadd, all or nothing: the LDIF files are parsed first, the
+//! records go into a copy of the store, and the copy replaces the real one only when
+//! every record applied. Records apply parents first whatever their order in the
+//! input (`order`), and an entry whose parent is nowhere is refused with its file:line.
+
+mod order;
+
+use crate::config::Config;
+use crate::directory::{Directory, Origin};
+use crate::dn::Dn;
+use crate::error::{LdapError, ResultCode};
+use crate::ldif::{self, ChangeRecord, LdifError, LdifRecord, LocatedRecord};
+use crate::schema::{MissingAttribute, MissingMust};
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Why an import stopped; the store is then as it was before.
+#[derive(Debug, Error)]
+pub enum ImportError {
+    /// An input file could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The file as given.
+        path: String,
+        /// The I/O error.
+        #[source]
+        cause: std::io::Error,
+    },
+    /// An input file is not valid LDIF (the error names file and line).
+    #[error(transparent)]
+    Ldif(#[from] LdifError),
+    /// A server holds the live store.
+    #[error("the store is in use (stop the server before importing)")]
+    InUse(#[source] LdapError),
+    /// The staged copy could not be opened.
+    #[error(transparent)]
+    Directory(#[from] LdapError),
+    /// A record was refused: where it is in which file, and why.
+    #[error("{file}:{line}: dn: {dn}: {error}")]
+    Record {
+        /// The file the record came from.
+        file: String,
+        /// The line of its `dn:`.
+        line: usize,
+        /// The record's DN.
+        dn: String,
+        /// Why the directory refused it.
+        error: LdapError,
+    },
+    /// An entry's parent is neither stored nor added anywhere in the input.
+    #[error("{file}:{line}: dn: {dn}: parent {parent} is not in the store and appears nowhere in the input")]
+    MissingParent {
+        /// The file the record came from.
+        file: String,
+        /// The line of its `dn:`.
+        line: usize,
+        /// The record's DN.
+        dn: String,
+        /// The parent DN looked for.
+        parent: String,
+    },
+    /// An entry lacks a MUST attribute and the import was not asked to load such data.
+    #[error("{0} (add the attribute, or load legacy data with --allow-missing-must)")]
+    MissingMust(MissingMustNote),
+    /// Copying or swapping the store directories failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// What the caller allows beyond the schema in force.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Load entries that lack a MUST attribute of one of their classes (legacy LDIF
+    /// written under OpenLDAP 2.0), each reported in [`ImportReport::missing_must`].
+    pub allow_missing_must: bool,
+}
+
+/// A record that left its entry without a MUST attribute: where, and which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingMustNote {
+    /// The file the record came from.
+    pub file: String,
+    /// The line of its `dn:`.
+    pub line: usize,
+    /// The entry's DN.
+    pub dn: String,
+    /// The class and the attribute it lacks.
+    pub missing: MissingAttribute,
+}
+
+impl fmt::Display for MissingMustNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: dn: {}: {}",
+            self.file, self.line, self.dn, self.missing
+        )
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Records applied.
+    pub records: usize,
+    /// Every missing MUST attribute loaded (only with `allow_missing_must`).
+    pub missing_must: Vec<MissingMustNote>,
+}
+
+impl ImportReport {
+    /// How many distinct entries the missing MUST attributes belong to.
+    pub fn entries_missing_must(&self) -> usize {
+        let dns: HashSet<String> = self
+            .missing_must
+            .iter()
+            .filter_map(|n| Dn::parse(&n.dn).ok().map(|d| d.normalized()))
+            .collect();
+        dns.len()
+    }
+}
+
+/// Import `files` into the store under `config.data_dir`, all or nothing.
+pub fn import_files(
+    config: &Config,
+    files: &[PathBuf],
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let parsed = parse_files(files)?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let live = config.data_dir.join("store");
+    let staging = config.data_dir.join("store.importing");
+    let old = config.data_dir.join("store.replaced");
+    let _ = std::fs::remove_dir_all(&staging);
+    let _ = std::fs::remove_dir_all(&old);
+    if live.exists() {
+        // Opening the live store first fails cleanly if a server holds its lock.
+        drop(Directory::open(config).map_err(ImportError::InUse)?);
+        copy_dir(&live, &staging)?;
+    }
+    let report = {
+        let dir = Directory::open_at(&staging, config)?;
+        // One fsync at the end instead of one per entry: until the swap below nobody
+        // sees the staging copy, and a failed import throws it away.
+        dir.defer_durability();
+        let (names, files): (Vec<String>, Vec<Vec<LocatedRecord>>) = parsed.into_iter().unzip();
+        let sourced: Vec<(&str, LocatedRecord)> = names
+            .iter()
+            .zip(files)
+            .flat_map(|(file, recs)| recs.into_iter().map(move |r| (file.as_str(), r)))
+            .collect();
+        let report = apply_sourced(&dir, &config.rootdn, sourced, options)?;
+        dir.flush()?;
+        report
+    };
+    if live.exists() {
+        std::fs::rename(&live, &old)?;
+    }
+    std::fs::rename(&staging, &live)?;
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(report)
+}
+
+/// Apply parsed LDIF records of one source as `actor`, keeping the operational
+/// attributes they carry; the first failure names `source`, the line and the DN.
+pub fn apply_records(
+    dir: &Directory,
+    actor: &str,
+    records: Vec<LocatedRecord>,
+    source: &str,
+) -> Result<usize, ImportError> {
+    let sourced = records.into_iter().map(|r| (source, r)).collect();
+    let report = apply_sourced(dir, actor, sourced, ImportOptions::default())?;
+    Ok(report.records)
+}
+
+/// Apply records from any number of sources, parents first.
+fn apply_sourced(
+    dir: &Directory,
+    actor: &str,
+    records: Vec<(&str, LocatedRecord)>,
+    options: ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let plain: Vec<&LdifRecord> = records.iter().map(|(_, r)| &r.record).collect();
+    let in_input = order::added_anywhere(plain.iter().copied());
+    let sequence = order::parents_first(&plain);
+    let mut slots: Vec<Option<(&str, LocatedRecord)>> = records.into_iter().map(Some).collect();
+    let mut report = ImportReport::default();
+    for i in sequence {
+        let Some((file, rec)) = slots[i].take() else {
+            continue;
+        };
+        let line = rec.line;
+        let adding = order::added_dn(&rec.record).is_some();
+        let (dn, outcome) = apply_record(dir, actor, rec.record);
+        let missing = outcome.map_err(|error| {
+            let attempt = Attempt {
+                file,
+                line,
+                dn: &dn,
+                adding,
+            };
+            refusal(dir, &in_input, attempt, error)
+        })?;
+        for m in missing {
+            let note = MissingMustNote {
+                file: file.to_string(),
+                line,
+                dn: dn.to_string(),
+                missing: m,
+            };
+            if !options.allow_missing_must {
+                return Err(ImportError::MissingMust(note));
+            }
+            report.missing_must.push(note);
+        }
+        report.records += 1;
+    }
+    Ok(report)
+}
+
+/// A record that was applied: where it is, its DN, and whether it was an add.
+struct Attempt<'a> {
+    file: &'a str,
+    line: usize,
+    dn: &'a Dn,
+    adding: bool,
+}
+
+/// The import error for a refused record: MissingParent when an add failed for want
+/// of a parent that the input does not add either.
+fn refusal(
+    dir: &Directory,
+    in_input: &HashSet<String>,
+    at: Attempt,
+    error: LdapError,
+) -> ImportError {
+    let parent = at.dn.parent().unwrap_or_default();
+    let orphan = at.adding
+        && error.code == ResultCode::NoSuchObject
+        && at.dn.is_within(dir.suffix())
+        && !at.dn.same_as(dir.suffix())
+        && !in_input.contains(&parent.normalized());
+    if orphan {
+        return ImportError::MissingParent {
+            file: at.file.to_string(),
+            line: at.line,
+            dn: at.dn.to_string(),
+            parent: parent.to_string(),
+        };
+    }
+    ImportError::Record {
+        file: at.file.to_string(),
+        line: at.line,
+        dn: at.dn.to_string(),
+        error,
+    }
+}
+
+/// Apply one record; returns its DN (for messages) and the MUST attributes the entry
+/// lacks (the directory reports them; [`apply_sourced`] decides).
+fn apply_record(
+    dir: &Directory,
+    actor: &str,
+    record: LdifRecord,
+) -> (Dn, Result<Vec<MissingAttribute>, LdapError>) {
+    let report = MissingMust::Report;
+    match record {
+        LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) => {
+            (e.dn.clone(), dir.add_with(e, actor, Origin::Import, report))
+        }
+        LdifRecord::Change(ChangeRecord::Delete(dn)) => {
+            let outcome = dir.delete(&dn).map(|_| Vec::new());
+            (dn, outcome)
+        }
+        LdifRecord::Change(ChangeRecord::Modify { dn, mods }) => {
+            let outcome = dir.modify_with(&dn, &mods, actor, report);
+            (dn, outcome)
+        }
+        LdifRecord::Change(ChangeRecord::ModRdn {
+            dn,
+            new_rdn,
+            delete_old_rdn,
+            new_superior,
+        }) => {
+            let outcome = dir
+                .modrdn(&dn, &new_rdn, delete_old_rdn, new_superior.as_ref(), actor)
+                .map(|_| Vec::new());
+            (dn, outcome)
+        }
+    }
+}
+
+/// Every file parsed, before anything is written; `file://` URLs are relative to
+/// the file's own directory.
+fn parse_files(files: &[PathBuf]) -> Result<Vec<(String, Vec<LocatedRecord>)>, ImportError> {
+    let mut parsed = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).map_err(|cause| ImportError::Read {
+            path: f.display().to_string(),
+            cause,
+        })?;
+        let base = f.parent().map(Path::to_path_buf);
+        let records = ldif::parse_ldif(&bytes, &f.display().to_string(), base.as_deref())?;
+        parsed.push((f.display().to_string(), records));
+    }
+    Ok(parsed)
+}
+
+/// Copy the directory tree `from` to `to` (the staged copy of the store).
+fn copy_dir(from: &Path, to: &Path) -> Result<(), std::io::Error> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
