@@ -126,6 +126,24 @@ pub struct PasswordConfig {
     pub argon2_iterations: u32,
     /// Argon2id lanes.
     pub argon2_parallelism: u32,
+    /// Threads checking and making slow hashes (0: one per core).
+    pub hash_threads: usize,
+    /// Slow hashes that may wait for a thread; past it a bind is answered busy at once.
+    pub hash_queue: usize,
+    /// MiB the slow hashes running at once may need together (argon2's `m=` of each);
+    /// a hash needing more runs alone.
+    pub hash_memory_mib: u64,
+}
+
+impl PasswordConfig {
+    /// The hashing pool these settings ask for.
+    pub fn pool_settings(&self) -> crate::password::pool::PoolSettings {
+        crate::password::pool::PoolSettings {
+            threads: self.hash_threads,
+            queue: self.hash_queue,
+            memory_kib: self.hash_memory_mib.saturating_mul(1024),
+        }
+    }
 }
 
 impl Default for PasswordConfig {
@@ -137,6 +155,9 @@ impl Default for PasswordConfig {
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             argon2_parallelism: 1,
+            hash_threads: 0,
+            hash_queue: 256,
+            hash_memory_mib: 256,
         }
     }
 }
@@ -170,6 +191,13 @@ pub struct BindBackoff {
     /// bind for every user, and one user's typos must not slow the others. Binds from
     /// them are still delayed per DN.
     pub address_exempt: Vec<String>,
+    /// Wrong passwords one DN may have checked per minute, from all connections and
+    /// addresses together; attempts past it are answered invalidCredentials unchecked.
+    /// 0 turns the budget off.
+    pub guesses_per_minute: u32,
+    /// Checks one DN may have at once before the per-minute rate applies; half of them
+    /// are kept for connections and addresses that have not failed for that DN.
+    pub guess_burst: u32,
 }
 
 impl Default for BindBackoff {
@@ -180,6 +208,8 @@ impl Default for BindBackoff {
             window_secs: 300,
             address_grace: 10,
             address_exempt: vec!["127.0.0.0/8".into(), "::1/128".into()],
+            guesses_per_minute: 30,
+            guess_burst: 20,
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct ServerState {
     pub throttle: Throttle,
     /// Memory all connections may hold in partly received large requests.
     pub request_budget: std::sync::Arc<Budget>,
+    /// The threads slow password hashes run on (binds, Password Modify, cleartext writes).
+    pub hash_pool: std::sync::Arc<crate::password::pool::HashPool>,
 }
 
 impl ServerState {
@@ -47,7 +49,12 @@ impl ServerState {
         let plaintext_networks = config.plaintext_networks().unwrap_or_default();
         let throttle = Throttle::new(config.bind_backoff.clone());
         let request_budget = Budget::new(config.limits.max_buffered_request_bytes);
+        let hash_pool = std::sync::Arc::new(crate::password::pool::HashPool::new(
+            config.password.pool_settings(),
+        ));
+        crate::password::pool::install(&hash_pool);
         Ok(ServerState {
+            hash_pool,
             request_budget,
             plaintext_networks,
             throttle,

@@ -1,5 +1,5 @@
-//! Failed-bind backoff over the wire: wrong passwords slow down the next bind for that
-//! DN (and, past a grace, from that address), a burst of them does not hold up other
+//! Failed-bind backoff over the wire: wrong passwords slow down the next wrong answer
+//! for that DN (and, past a grace, every bind from that address), a burst of them does not hold up other
 //! clients, and the patterns of Courier (retry once) and Dovecot (anonymous rebind after
 //! a failure) keep working.
 
@@ -49,11 +49,11 @@ fn wrong_passwords_slow_down_that_dn_and_correct_logins_still_work() {
     let (rc, t) = timed_bind(&mut conn(&s), &other, "user2");
     assert_eq!(rc, 0);
     assert!(t < Duration::from_millis(200), "{t:?}");
-    // The right password still works (after the owed delay), on a new connection too,
-    // and clears the record: the next login is immediate.
+    // The right password is not held by the DN's failures (only wrong ones are), on a
+    // new connection too, and clears the record: the next login is immediate.
     let (rc, t) = timed_bind(&mut conn(&s), &dn, "user1");
     assert_eq!(rc, 0);
-    assert!(t >= Duration::from_millis(900), "{t:?}");
+    assert!(t < Duration::from_millis(200), "{t:?}");
     let (rc, t) = timed_bind(&mut c, &dn, "user1");
     assert_eq!(rc, 0);
     assert!(t < Duration::from_millis(200), "{t:?}");

@@ -1,46 +1,203 @@
 //! Bind (RFC 4511 4.2, RFC 4513): anonymous and simple binds.
+//!
+//! A bind runs in three steps: what can be decided at once (protocol, transport, the
+//! entry, the guess budget), the password check (inline for digests, on the hashing
+//! pool for slow schemes), and the bookkeeping of the outcome (backoff, budget). The
+//! session awaits [`serve`], which sleeps where the throttle asks (before the check
+//! for a throttled address, after it for a wrong password) and waits for the pool
+//! without holding a thread; [`run`] is the same bind in one synchronous call.
 
-use super::request::{BindRequest, Credentials, Effect, Response, ResponseKind};
+use super::request::{
+    BindRequest, Credentials, Effect, Operation, Request, Response, ResponseKind,
+};
 use crate::acl::Identity;
 use crate::dn::Dn;
 use crate::error::{LdapError, OpResult, ResultCode};
 use crate::log::OpLog;
-use crate::password::{self, Verification};
+use crate::password::check::{Check, Checked};
+use crate::password::pool::PoolBusy;
+use crate::password::Verification;
 use crate::session::Session;
 use crate::state::ServerState;
+use crate::throttle::Attempt;
 use crate::view::DirectoryView;
+use std::time::Duration;
 
-/// Authenticate. Whatever happens, the connection is anonymous until a bind
-/// succeeds (RFC 4513 5.1), and a failed bind leaves it usable: the effect is the
-/// identity the connection is bound as afterwards.
+/// How a bind ended, for the throttle's books and the reply.
+enum Outcome {
+    /// Decided without a password check (anonymous, a protocol or transport error).
+    Decided(Result<Identity, LdapError>),
+    /// The password was checked (or there was nothing it could match).
+    Checked(Result<Identity, LdapError>),
+    /// Refused unchecked: the DN's guess budget is spent.
+    Refused,
+    /// The hashing pool's queue was full.
+    Busy,
+}
+
+/// A password check still to run, and who the bind is as if it matches.
+struct Pending {
+    check: Check,
+    identity: Identity,
+}
+
+enum Step {
+    Done(Outcome),
+    Check(Pending),
+}
+
+/// Authenticate, in one synchronous call (a slow hash blocks this thread on the pool).
+/// Whatever happens, the connection is anonymous until a bind succeeds (RFC 4513
+/// 5.1), and a failed bind leaves it usable: the effect is the identity the connection
+/// is bound as afterwards.
 pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: BindRequest) -> Response {
+    log_request(log, &req);
+    let outcome = match prepare(state, session, &req) {
+        Step::Done(o) => o,
+        Step::Check(p) => {
+            let identity = p.identity;
+            checked(identity, p.check.run_blocking(&state.hash_pool))
+        }
+    };
+    settle(state, session, &req, &outcome);
+    respond(log, outcome)
+}
+
+/// Authenticate as the session does: the address's backoff and a wrong password's
+/// hold are tokio sleeps, and a slow hash is awaited on the pool, so no thread is held
+/// while the bind waits. Controls are refused as for any request.
+pub async fn serve(
+    state: &ServerState,
+    session: &Session,
+    op_no: u64,
+    request: Request,
+) -> Response {
+    let Operation::Bind(req) = &request.op else {
+        return super::do_op(state, session, op_no, request);
+    };
+    if super::controls::honoured(&request.controls, ResponseKind::Bind).is_err() {
+        return super::do_op(state, session, op_no, request);
+    }
+    let log = OpLog::new(session.conn, op_no);
+    log_request(&log, req);
+    if let Some(dn) = req.throttled_dn() {
+        let wait = state.throttle.address_delay(session.peer_ip);
+        pause(
+            session,
+            dn,
+            wait,
+            "before its check, after failed binds from this address",
+        )
+        .await;
+    }
+    let outcome = match prepare(state, session, req) {
+        Step::Done(o) => o,
+        Step::Check(p) => {
+            let identity = p.identity;
+            checked(identity, p.check.run_on(&state.hash_pool).await)
+        }
+    };
+    let hold = settle(state, session, req, &outcome);
+    pause(session, &req.dn, hold, "after failed binds for this DN").await;
+    respond(&log, outcome)
+}
+
+/// Sleep `wait` (if any), logging why.
+async fn pause(session: &Session, dn: &str, wait: Duration, why: &str) {
+    if wait.is_zero() {
+        return;
+    }
+    tracing::info!(
+        "conn={} bind dn=\"{dn}\" from {} delayed {} ms {why}",
+        session.conn,
+        session.peer,
+        wait.as_millis()
+    );
+    tokio::time::sleep(wait).await;
+}
+
+fn log_request(log: &OpLog, req: &BindRequest) {
     let method = match &req.credentials {
         Credentials::Simple(_) => "128",
         Credentials::Sasl(_) => "163",
         Credentials::Unsupported => "?",
     };
     log.line(&format!("BIND dn=\"{}\" method={method}", req.dn));
-    let outcome = authenticate(state, session, &req);
-    match &outcome {
-        Err(e) if e.code == ResultCode::InvalidCredentials => {
-            let next = state
-                .throttle
-                .failure(&throttle_key(&req.dn), session.peer_ip);
-            tracing::warn!(
-                "conn={} failed bind dn=\"{}\" from {}; next bind for this DN waits {} ms",
-                session.conn,
-                req.dn,
-                session.peer,
-                next.as_millis()
-            );
+}
+
+/// The outcome of a check that ran (or could not run).
+fn checked(identity: Identity, result: Result<Checked, PoolBusy>) -> Outcome {
+    match result {
+        Ok(c) => {
+            report_problems(&identity, &c.problems);
+            Outcome::Checked(if c.matched {
+                Ok(identity)
+            } else {
+                Err(invalid())
+            })
         }
-        Ok(_) if !req.dn.is_empty() => state.throttle.success(&throttle_key(&req.dn)),
-        _ => {}
+        Err(PoolBusy) => Outcome::Busy,
     }
-    if let Ok(id) = &outcome {
+}
+
+/// Keep the throttle's books; returns how long the answer is held.
+fn settle(
+    state: &ServerState,
+    session: &Session,
+    req: &BindRequest,
+    outcome: &Outcome,
+) -> Duration {
+    let key = throttle_key(&req.dn);
+    let attempt = Attempt {
+        dn: &key,
+        conn: session.conn,
+        ip: session.peer_ip,
+    };
+    let (conn, dn, peer) = (session.conn, &req.dn, &session.peer);
+    match outcome {
+        Outcome::Decided(_) => Duration::ZERO,
+        Outcome::Checked(Ok(_)) => {
+            state.throttle.success(attempt);
+            Duration::ZERO
+        }
+        Outcome::Checked(Err(_)) => {
+            let hold = state.throttle.failure(attempt);
+            tracing::warn!(
+                "conn={conn} failed bind dn=\"{dn}\" from {peer}; answer held {} ms",
+                hold.as_millis()
+            );
+            hold
+        }
+        Outcome::Refused => {
+            let hold = state.throttle.refused(attempt);
+            tracing::warn!(
+                "conn={conn} bind dn=\"{dn}\" from {peer} refused unchecked: the DN's guess budget is spent"
+            );
+            hold
+        }
+        Outcome::Busy => {
+            state.throttle.not_checked(attempt);
+            tracing::warn!("conn={conn} bind dn=\"{dn}\" from {peer} answered busy: {PoolBusy}");
+            Duration::ZERO
+        }
+    }
+}
+
+/// The reply and the identity the connection has afterwards.
+fn respond(log: &OpLog, outcome: Outcome) -> Response {
+    let result = match outcome {
+        Outcome::Decided(r) | Outcome::Checked(r) => r,
+        // Unchecked, so it cannot be a success; it looks like any wrong password.
+        Outcome::Refused => Err(invalid()),
+        Outcome::Busy => Err(LdapError::new(
+            ResultCode::Busy,
+            format!("{PoolBusy}; try again"),
+        )),
+    };
+    if let Ok(id) = &result {
         log.line(&format!("BIND dn=\"{}\" mech=SIMPLE", id.dn_string()));
     }
-    let (res, identity) = match outcome {
+    let (res, identity) = match result {
         Ok(id) => (OpResult::success(), id),
         Err(e) => (OpResult::from(e), Identity::Anonymous),
     };
@@ -89,79 +246,109 @@ fn invalid() -> LdapError {
     LdapError::new(ResultCode::InvalidCredentials, "")
 }
 
-fn authenticate(
-    state: &ServerState,
-    session: &Session,
-    req: &BindRequest,
-) -> Result<Identity, LdapError> {
+/// Log, once per value, the stored values of `identity` that could not be checked.
+fn report_problems(identity: &Identity, problems: &[Verification]) {
+    let dn = identity.dn_string();
+    for p in problems {
+        match p {
+            Verification::UnknownScheme(s) => {
+                if first_report(&dn, s) {
+                    tracing::warn!("userPassword of \"{dn}\" uses unknown scheme {s}")
+                }
+            }
+            Verification::Malformed(m) => {
+                if first_report(&dn, m) {
+                    tracing::warn!("userPassword of \"{dn}\" is malformed: {m}")
+                }
+            }
+            Verification::Match | Verification::Mismatch => {}
+        }
+    }
+}
+
+/// Everything up to the password check: the checks that need no hash, the entry,
+/// and the DN's guess budget.
+fn prepare(state: &ServerState, session: &Session, req: &BindRequest) -> Step {
+    let done = |r| Step::Done(Outcome::Decided(r));
     if req.version != 3 {
-        return Err(LdapError::new(
+        return done(Err(LdapError::new(
             ResultCode::ProtocolError,
             "requested protocol version not allowed",
-        ));
+        )));
     }
     let password = match &req.credentials {
         Credentials::Simple(p) => p,
         Credentials::Sasl(_) | Credentials::Unsupported => {
-            return Err(LdapError::new(
+            return done(Err(LdapError::new(
                 ResultCode::AuthMethodNotSupported,
                 "only simple binds are supported",
-            ))
+            )))
         }
     };
     if req.dn.is_empty() {
-        if password.is_empty() {
-            return Ok(Identity::Anonymous);
-        }
-        return Err(invalid());
+        return done(if password.is_empty() {
+            Ok(Identity::Anonymous)
+        } else {
+            Err(invalid())
+        });
     }
     if password.is_empty() {
         // RFC 4513 5.1.2: an unauthenticated bind is refused by default.
-        return Err(LdapError::new(
+        return done(Err(LdapError::new(
             ResultCode::UnwillingToPerform,
             "unauthenticated bind (DN with no password) disallowed",
-        ));
+        )));
     }
-    let dn = super::parse_dn(&req.dn)?;
+    let dn = match super::parse_dn(&req.dn) {
+        Ok(dn) => dn,
+        Err(e) => return done(Err(e)),
+    };
     if !password_transport_ok(state, session) {
-        return Err(LdapError::new(
+        return done(Err(LdapError::new(
             ResultCode::ConfidentialityRequired,
             "confidentiality required: use StartTLS, ldaps:// or ldapi://",
-        ));
+        )));
     }
-    if dn.same_as(&state.rootdn) {
-        let Some(rootpw) = &state.config.rootpw else {
-            return Err(invalid());
-        };
-        return match password::verify(
-            rootpw.as_bytes(),
-            password.as_bytes(),
-            state.config.rootpw_cleartext_allowed(),
-        ) {
-            Verification::Match => Ok(Identity::Root(state.rootdn.clone())),
-            _ => Err(invalid()),
-        };
-    }
-    // Authentication is asked as an anonymous client would ask it (slapd's `auth`).
-    let Some(entry) = DirectoryView::new(state, &Identity::Anonymous).entry_for_bind(&dn)? else {
-        return Err(invalid());
+    let pending = match candidate(state, &dn, password) {
+        Ok(p) => p,
+        Err(e) => return done(Err(e)),
     };
-    let allow_clear = state.config.password.allow_cleartext;
-    for stored in entry.values("userPassword") {
-        match password::verify(stored, password.as_bytes(), allow_clear) {
-            Verification::Match => return Ok(Identity::User(entry.dn.clone())),
-            Verification::Mismatch => {}
-            Verification::UnknownScheme(s) => {
-                if first_report(&entry.dn.normalized(), &s) {
-                    tracing::warn!("userPassword of \"{}\" uses unknown scheme {s}", entry.dn)
-                }
-            }
-            Verification::Malformed(m) => {
-                if first_report(&entry.dn.normalized(), &m) {
-                    tracing::warn!("userPassword of \"{}\" is malformed: {m}", entry.dn)
-                }
-            }
-        }
+    let key = throttle_key(&req.dn);
+    let attempt = Attempt {
+        dn: &key,
+        conn: session.conn,
+        ip: session.peer_ip,
+    };
+    if !state.throttle.admit(attempt) {
+        return Step::Done(Outcome::Refused);
     }
-    Err(invalid())
+    match pending {
+        Some(p) => Step::Check(p),
+        // No entry, or no rootpw: a wrong password like any other.
+        None => Step::Done(Outcome::Checked(Err(invalid()))),
+    }
+}
+
+/// The values `password` must match to bind as `dn`: the rootpw, or the userPassword
+/// of the entry as an anonymous client may authenticate against it (slapd's `auth`).
+fn candidate(state: &ServerState, dn: &Dn, password: &str) -> Result<Option<Pending>, LdapError> {
+    if dn.same_as(&state.rootdn) {
+        return Ok(state.config.rootpw.as_ref().map(|rootpw| Pending {
+            check: Check::new(
+                vec![rootpw.as_bytes().to_vec()],
+                password.as_bytes(),
+                state.config.rootpw_cleartext_allowed(),
+            ),
+            identity: Identity::Root(state.rootdn.clone()),
+        }));
+    }
+    let entry = DirectoryView::new(state, &Identity::Anonymous).entry_for_bind(dn)?;
+    Ok(entry.map(|entry| Pending {
+        check: Check::new(
+            entry.values("userPassword").to_vec(),
+            password.as_bytes(),
+            state.config.password.allow_cleartext,
+        ),
+        identity: Identity::User(entry.dn.clone()),
+    }))
 }

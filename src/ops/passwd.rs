@@ -4,7 +4,8 @@ use super::request::PasswordModify;
 use crate::acl::{AccessLevel, Identity, Target};
 use crate::entry::{ModOp, Modification};
 use crate::error::{LdapError, ResultCode};
-use crate::password::{self, Verification};
+use crate::password::check::Check;
+use crate::password::{self, PasswordError};
 use crate::session::Session;
 use crate::state::ServerState;
 use crate::view::DirectoryView;
@@ -58,13 +59,14 @@ pub fn change(
     );
     view.require(granted, "no write access to userPassword")?;
     if let Some(old) = &pm.old {
-        let ok = entry.values("userPassword").iter().any(|v| {
-            matches!(
-                password::verify(v, old.as_bytes(), state.config.password.allow_cleartext),
-                Verification::Match
-            )
-        });
-        if !ok {
+        let check = Check::new(
+            entry.values("userPassword").to_vec(),
+            old.as_bytes(),
+            state.config.password.allow_cleartext,
+        );
+        // Extended operations run on a blocking thread: waiting for the pool is fine.
+        let checked = check.run_blocking(&state.hash_pool).map_err(busy)?;
+        if !checked.matched {
             return Err(LdapError::new(
                 ResultCode::InvalidCredentials,
                 "old password does not match",
@@ -79,7 +81,10 @@ pub fn change(
         }
     };
     let hashed = password::hash_password(new_password.as_bytes(), &state.dir.hash_params())
-        .map_err(LdapError::internal)?;
+        .map_err(|e| match e {
+            PasswordError::Busy(b) => busy(b),
+            other => LdapError::internal(other),
+        })?;
     view.modify(
         &target,
         &[Modification {
@@ -89,4 +94,9 @@ pub fn change(
         }],
     )?;
     Ok(generated)
+}
+
+/// The hashing pool's queue was full: busy, to be retried.
+fn busy(e: crate::password::pool::PoolBusy) -> LdapError {
+    LdapError::new(ResultCode::Busy, format!("{e}; try again"))
 }

@@ -99,6 +99,19 @@ fn parse(s: &str) -> Result<Phc, Verification> {
     })
 }
 
+/// The memory (KiB) checking an `{ARGON2}` value takes: its `m=`. None when the value
+/// does not parse or exceeds the limits, since then nothing is computed.
+pub(super) fn memory_kib(data: &[u8]) -> Option<u32> {
+    let phc = parse(std::str::from_utf8(data).ok()?.trim_ascii()).ok()?;
+    within_limits(&phc).then_some(phc.m)
+}
+
+fn within_limits(phc: &Phc) -> bool {
+    phc.m <= ARGON2_MAX_MEMORY_KIB
+        && phc.t <= ARGON2_MAX_ITERATIONS
+        && phc.p <= ARGON2_MAX_PARALLELISM
+}
+
 /// Checks an `{ARGON2}` value (the part after the tag) against `candidate`.
 pub(super) fn verify(data: &[u8], candidate: &[u8]) -> Verification {
     let Ok(s) = std::str::from_utf8(data) else {
@@ -108,10 +121,7 @@ pub(super) fn verify(data: &[u8], candidate: &[u8]) -> Verification {
         Ok(phc) => phc,
         Err(v) => return v,
     };
-    if phc.m > ARGON2_MAX_MEMORY_KIB
-        || phc.t > ARGON2_MAX_ITERATIONS
-        || phc.p > ARGON2_MAX_PARALLELISM
-    {
+    if !within_limits(&phc) {
         return malformed(&format!(
             "m={},t={},p={} exceed the limits m={ARGON2_MAX_MEMORY_KIB},t={ARGON2_MAX_ITERATIONS},p={ARGON2_MAX_PARALLELISM}",
             phc.m, phc.t, phc.p

@@ -47,6 +47,14 @@ pub(super) fn verify(data: &[u8], candidate: &[u8]) -> Verification {
     }
 }
 
+/// Whether a `{CRYPT}` value is of the memory-hard scrypt family (yescrypt `$y$`,
+/// `$gy$`, scrypt `$7$`), whose memory needs are not read from the string here.
+pub(super) fn is_memory_hard(data: &[u8]) -> bool {
+    [b"$y$".as_slice(), b"$gy$", b"$7$"]
+        .iter()
+        .any(|p| data.starts_with(p))
+}
+
 /// Which implementation computes a (well-formed) crypt string.
 enum Backend {
     /// The pure-Rust `pwhash` crate.

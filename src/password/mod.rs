@@ -13,13 +13,20 @@
 //! Work limits: a user allowed to write his own userPassword could store a hash that
 //! costs minutes or gigabytes to check on every bind. Values whose cost parameters
 //! exceed [`limits`] are therefore `Malformed` instead of being computed.
+//!
+//! Where the work runs: [`work`] tells the microsecond digests (run by the caller) from
+//! the deliberately slow schemes, which run on the bounded [`pool`], admitted by the
+//! memory they need; [`check`] is a candidate checked against stored values that way.
 
 mod argon;
+pub mod check;
 mod crypt;
 mod digest;
 mod pbkdf2;
+pub mod pool;
 #[cfg(test)]
 mod tests;
+pub mod work;
 #[cfg(target_os = "linux")]
 mod xcrypt;
 
@@ -200,6 +207,9 @@ pub enum PasswordError {
     /// `{CRYPT}` without being silently cut short.
     #[error("a password containing a NUL byte cannot be stored as {{CRYPT}}")]
     NulInPassword,
+    /// The hashing pool's queue is full; try again later.
+    #[error(transparent)]
+    Busy(#[from] pool::PoolBusy),
 }
 
 /// What new hashes look like; `Default` is argon2id with OWASP's recommended costs.
@@ -261,8 +271,22 @@ pub fn verify(stored: &[u8], candidate: &[u8], allow_cleartext: bool) -> Verific
     }
 }
 
-/// Makes a new userPassword value, `{TAG}` included, for `password`.
+/// Makes a new userPassword value, `{TAG}` included, for `password`. A slow scheme
+/// runs on the server's hashing pool when one is installed ([`pool::install`]), so
+/// cleartext writes share the binds' threads and memory budget; it goes ahead of the
+/// waiting checks, and this thread blocks meanwhile (callers are on blocking threads).
 pub fn hash_password(password: &[u8], params: &HashParams) -> Result<String, PasswordError> {
+    match (work::hash_work(params), pool::installed()) {
+        (work::Work::Pooled { memory_kib }, Some(pool)) => {
+            let (password, params) = (password.to_vec(), params.clone());
+            pool.run_blocking_ahead(memory_kib, move || make_hash(&password, &params))?
+        }
+        _ => make_hash(password, params),
+    }
+}
+
+/// Computes a new value here and now.
+fn make_hash(password: &[u8], params: &HashParams) -> Result<String, PasswordError> {
     let body = match params.scheme {
         PasswordScheme::Cleartext => return Err(PasswordError::NotAHash(params.scheme)),
         PasswordScheme::Crypt => crypt::hash_sha512_crypt(password, params.crypt_rounds)?,

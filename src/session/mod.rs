@@ -212,14 +212,15 @@ impl Connection {
     /// change half made, or a quick one. `blocking`: it may take long (a memory-hard
     /// hash, an fsync), so the worker's other connections move to another thread.
     async fn run_inline(&mut self, request: Request, blocking: bool) -> Effect {
-        throttle(&self.state, &self.session, &request).await;
         let id = request.id;
         let (state, session, op_no) = (&self.state, &self.session, self.op_no - 1);
-        let run = || ops::do_op(state, session, op_no, request);
-        let response = if blocking {
-            tokio::task::block_in_place(run)
+        // A bind awaits its throttle and the hashing pool itself (src/ops/bind.rs).
+        let response = if matches!(request.op, Operation::Bind(_)) {
+            ops::bind::serve(state, session, op_no, request).await
+        } else if blocking {
+            tokio::task::block_in_place(|| ops::do_op(state, session, op_no, request))
         } else {
-            run()
+            ops::do_op(state, session, op_no, request)
         };
         for reply in response.replies {
             if self.out.send(wire::message(id, reply)).await.is_err() {
@@ -340,28 +341,6 @@ impl Reader<'_> {
             }
             Some(Ok(msg)) => Some(msg),
         }
-    }
-}
-
-/// Failed-bind backoff: an async sleep before a throttled bind, so the worker thread
-/// serves other connections meanwhile (see src/throttle.rs).
-async fn throttle(state: &ServerState, session: &Session, request: &Request) {
-    let Operation::Bind(bind) = &request.op else {
-        return;
-    };
-    let Some(dn) = bind.throttled_dn() else {
-        return;
-    };
-    let dn = ops::bind::throttle_key(dn);
-    let wait = state.throttle.delay(&dn, session.peer_ip);
-    if !wait.is_zero() {
-        tracing::info!(
-            "conn={} bind dn=\"{dn}\" from {} delayed {} ms after failed binds",
-            session.conn,
-            session.peer,
-            wait.as_millis()
-        );
-        tokio::time::sleep(wait).await;
     }
 }
 
