@@ -83,12 +83,20 @@ impl Store {
     pub fn open(path: &std::path::Path) -> Result<Store, StoreError> {
         // sled's page cache grows to 1 GiB by default; a mail directory's working set
         // is far smaller, and the OS page cache still holds the files.
-        Store::from_db(
-            sled::Config::new()
-                .path(path)
-                .cache_capacity(CACHE_BYTES)
-                .open()?,
-        )
+        let config = sled::Config::new().path(path).cache_capacity(CACHE_BYTES);
+        // A store this process just dropped keeps its file lock until sled's flusher
+        // thread ends: retry briefly (another process's lock still fails after that).
+        let mut tries = 0;
+        let db = loop {
+            match config.open() {
+                Err(sled::Error::Io(e)) if e.to_string().contains("lock") && tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other?,
+            }
+        };
+        Store::from_db(db)
     }
 
     /// A store that lives in a temporary directory removed on drop (tests).
