@@ -54,10 +54,7 @@ pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: BindRequest
     log_request(log, &req);
     let outcome = match prepare(state, session, &req) {
         Step::Done(o) => o,
-        Step::Check(p) => {
-            let identity = p.identity;
-            checked(identity, p.check.run_blocking(&state.hash_pool))
-        }
+        Step::Check(p) => checked(p.identity, p.check.run_blocking(&state.hash_pool)),
     };
     settle(state, session, &req, &outcome);
     respond(log, outcome)
@@ -92,10 +89,7 @@ pub async fn serve(
     }
     let outcome = match prepare(state, session, req) {
         Step::Done(o) => o,
-        Step::Check(p) => {
-            let identity = p.identity;
-            checked(identity, p.check.run_on(&state.hash_pool).await)
-        }
+        Step::Check(p) => checked(p.identity, p.check.run_on(&state.hash_pool).await),
     };
     let hold = settle(state, session, req, &outcome);
     pause(session, &req.dn, hold, "after failed binds for this DN").await;
@@ -170,7 +164,7 @@ fn settle(
         }
         Outcome::Refused => {
             let hold = state.throttle.refused(attempt);
-            tracing::warn!(
+            tracing::info!(
                 "conn={conn} bind dn=\"{dn}\" from {peer} refused unchecked: the DN's guess budget is spent"
             );
             hold

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 /// Buckets kept before full ones are dropped (a full bucket is the same as none).
 const SWEEP_AT: usize = 10_000;
 
-/// Where failures for a DN came from: a connection, or a (non-exempt) address.
+/// Where failures for a DN (the `String`) came from: a connection, or a (non-exempt)
+/// source address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) enum Source {
     /// A connection, by its number.
