@@ -1,4 +1,5 @@
-//! ModifyDN (RFC 4511 4.9): rename a leaf, optionally under a new superior.
+//! ModifyDN (RFC 4511 4.9): rename an entry (with its subtree), optionally under a new
+//! superior.
 
 use super::controls::Honoured;
 use super::parse_dn;
