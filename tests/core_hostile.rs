@@ -5,10 +5,7 @@
 
 mod common;
 use common::*;
-use ldap3_proto::proto::{
-    LdapDerefAliases, LdapFilter, LdapMsg, LdapOp, LdapResultCode, LdapSearchRequest,
-    LdapSearchScope,
-};
+use ldap3_proto::proto::{LdapMsg, LdapOp, LdapResultCode};
 use ldap3_proto::LdapCodec;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
@@ -90,21 +87,9 @@ fn notice_code(msgs: &[LdapMsg]) -> Option<LdapResultCode> {
     })
 }
 
-/// An anonymous root DSE search asking for no attributes: the cheapest request there is.
+/// The root DSE search of tests/common/flood.rs as message `id`.
 fn root_dse_search(id: i32) -> LdapMsg {
-    LdapMsg::new(
-        id,
-        LdapOp::SearchRequest(LdapSearchRequest {
-            base: String::new(),
-            scope: LdapSearchScope::Base,
-            aliases: LdapDerefAliases::Never,
-            sizelimit: 0,
-            timelimit: 0,
-            typesonly: false,
-            filter: LdapFilter::Present("objectClass".into()),
-            attrs: vec!["1.1".into()],
-        }),
-    )
+    LdapMsg::new(id, common::flood::root_dse())
 }
 
 /// Reads the answer to a search up to its SearchResultDone, which must be a success;

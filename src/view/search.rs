@@ -84,10 +84,7 @@ impl DirectoryView<'_> {
             }
             let open = emit(self.result_of(entry, query, access));
             sent += 1;
-            match open {
-                true => ControlFlow::Continue(()),
-                false => ControlFlow::Break(None),
-            }
+            go_on(open)
         })?;
         Ok(SearchDone {
             sent,
@@ -121,10 +118,7 @@ impl DirectoryView<'_> {
                 dn: entry.dn.clone(),
                 sort_values,
             };
-            match visit(listed) {
-                true => ControlFlow::Continue(()),
-                false => ControlFlow::Break(None),
-            }
+            go_on(visit(listed))
         })?;
         Ok(SearchDone {
             sent,
@@ -294,5 +288,13 @@ impl DirectoryView<'_> {
                 }
             })
             .collect()
+    }
+}
+
+/// Go on with a search while its consumer takes entries; stop quietly (abandon) when not.
+fn go_on(open: bool) -> ControlFlow<Option<LdapError>> {
+    match open {
+        true => ControlFlow::Continue(()),
+        false => ControlFlow::Break(None),
     }
 }
