@@ -20,6 +20,9 @@
 //! [`ldif`], [`import`], [`config`], [`state`], [`connections`], [`tls`], [`throttle`],
 //! [`budget`], [`cidr`], [`log`], [`printconfig`] and [`admin`] (the mail-administration
 //! client).
+//!
+//! [`fuzzing`]: the entry points of the cargo-fuzz targets (fuzz/), one per input
+//! parser; tests/fuzz_regressions.rs runs the saved crashing inputs through them.
 
 pub mod acl;
 pub mod admin;
@@ -32,6 +35,7 @@ pub mod dn;
 pub mod entry;
 pub mod error;
 pub mod filter;
+pub mod fuzzing;
 pub mod import;
 pub mod ldif;
 pub mod log;

@@ -9,7 +9,9 @@ use base64::Engine;
 
 use super::digest::LENIENT_B64;
 use super::limits::{ARGON2_MAX_ITERATIONS, ARGON2_MAX_MEMORY_KIB, ARGON2_MAX_PARALLELISM};
-use super::{ct_verdict, random_salt, HashParams, PasswordError, PasswordScheme, Verification};
+use super::{
+    ct_verdict, random_salt, HashParams, PasswordError, PasswordScheme, Verification, WorkLimits,
+};
 
 /// Longest stored hash output we will recompute (tools write 32 bytes).
 const MAX_OUTPUT_LEN: usize = 1024;
@@ -103,17 +105,17 @@ fn parse(s: &str) -> Result<Phc, Verification> {
 /// does not parse or exceeds the limits, since then nothing is computed.
 pub(super) fn memory_kib(data: &[u8]) -> Option<u32> {
     let phc = parse(std::str::from_utf8(data).ok()?.trim_ascii()).ok()?;
-    within_limits(&phc).then_some(phc.m)
+    within_limits(&phc, &WorkLimits::SERVER).then_some(phc.m)
 }
 
-fn within_limits(phc: &Phc) -> bool {
-    phc.m <= ARGON2_MAX_MEMORY_KIB
-        && phc.t <= ARGON2_MAX_ITERATIONS
-        && phc.p <= ARGON2_MAX_PARALLELISM
+fn within_limits(phc: &Phc, limits: &WorkLimits) -> bool {
+    phc.m <= limits.argon2_memory_kib
+        && phc.t <= limits.argon2_iterations
+        && phc.p <= limits.argon2_parallelism
 }
 
 /// Checks an `{ARGON2}` value (the part after the tag) against `candidate`.
-pub(super) fn verify(data: &[u8], candidate: &[u8]) -> Verification {
+pub(super) fn verify(data: &[u8], candidate: &[u8], limits: &WorkLimits) -> Verification {
     let Ok(s) = std::str::from_utf8(data) else {
         return malformed("not ASCII");
     };
@@ -121,10 +123,15 @@ pub(super) fn verify(data: &[u8], candidate: &[u8]) -> Verification {
         Ok(phc) => phc,
         Err(v) => return v,
     };
-    if !within_limits(&phc) {
+    if !within_limits(&phc, limits) {
         return malformed(&format!(
-            "m={},t={},p={} exceed the limits m={ARGON2_MAX_MEMORY_KIB},t={ARGON2_MAX_ITERATIONS},p={ARGON2_MAX_PARALLELISM}",
-            phc.m, phc.t, phc.p
+            "m={},t={},p={} exceed the limits m={},t={},p={}",
+            phc.m,
+            phc.t,
+            phc.p,
+            limits.argon2_memory_kib,
+            limits.argon2_iterations,
+            limits.argon2_parallelism
         ));
     }
     if phc.hash.len() > MAX_OUTPUT_LEN {

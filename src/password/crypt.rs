@@ -11,8 +11,8 @@
 
 use pwhash::HashSetup;
 
-use super::limits::{BCRYPT_MAX_COST, SHA_CRYPT_MAX_ROUNDS};
-use super::{PasswordError, PasswordScheme, Verification};
+use super::scrypt_cost;
+use super::{PasswordError, PasswordScheme, Verification, WorkLimits};
 
 /// The characters of crypt's base64 ("./0-9A-Za-z").
 fn is_crypt64(b: u8) -> bool {
@@ -28,7 +28,7 @@ fn malformed(what: &str) -> Verification {
 }
 
 /// Checks a `{CRYPT}` value (the part after the tag) against `candidate`.
-pub(super) fn verify(data: &[u8], candidate: &[u8]) -> Verification {
+pub(super) fn verify(data: &[u8], candidate: &[u8], limits: &WorkLimits) -> Verification {
     let Ok(stored) = std::str::from_utf8(data) else {
         return malformed("not ASCII");
     };
@@ -37,7 +37,7 @@ pub(super) fn verify(data: &[u8], candidate: &[u8]) -> Verification {
     if candidate.contains(&0) {
         return Verification::Mismatch;
     }
-    match classify(stored) {
+    match classify(stored, limits) {
         Ok(Backend::Pwhash) => match pwhash::unix::crypt(candidate, stored) {
             Ok(computed) => super::ct_verdict(computed.as_bytes(), stored.as_bytes()),
             Err(e) => malformed(&format!("crypt rejected the value: {e}")),
@@ -78,7 +78,7 @@ fn verify_xcrypt(name: &str, _stored: &str, _candidate: &[u8]) -> Verification {
 
 /// Picks the backend for `s`, accepting only strings in a format it can read, within
 /// the work limits.
-fn classify(s: &str) -> Result<Backend, Verification> {
+fn classify(s: &str, limits: &WorkLimits) -> Result<Backend, Verification> {
     if !s.starts_with('$') && !s.starts_with('_') {
         if !all_crypt64(s) {
             return Err(malformed("not a $id$ string, and not DES characters"));
@@ -104,20 +104,34 @@ fn classify(s: &str) -> Result<Backend, Verification> {
     let id = fields.get(1).copied().unwrap_or("");
     match id {
         "1" => check_md5(&fields).map(|()| Backend::Pwhash),
-        "5" => check_sha(&fields, 43).map(|()| Backend::Pwhash),
-        "6" => check_sha(&fields, 86).map(|()| Backend::Pwhash),
-        "2a" | "2b" | "2y" => check_bcrypt(&fields).map(|()| Backend::Pwhash),
-        "sha1" => check_sha1(&fields).map(|()| Backend::Pwhash),
+        "5" => check_sha(&fields, 43, limits).map(|()| Backend::Pwhash),
+        "6" => check_sha(&fields, 86, limits).map(|()| Backend::Pwhash),
+        "2a" | "2b" | "2y" => check_bcrypt(&fields, limits).map(|()| Backend::Pwhash),
+        "sha1" => check_sha1(&fields, limits).map(|()| Backend::Pwhash),
         "y" | "gy" | "7" => match s.bytes().all(|b| is_crypt64(b) || b == b'$') {
-            true => Ok(Backend::Xcrypt(match id {
-                "y" => "$y$",
-                "gy" => "$gy$",
-                _ => "$7$",
-            })),
+            true => check_scrypt_memory(s, limits).map(|()| {
+                Backend::Xcrypt(match id {
+                    "y" => "$y$",
+                    "gy" => "$gy$",
+                    _ => "$7$",
+                })
+            }),
             false => Err(malformed("unexpected characters")),
         },
         "" => Err(malformed("empty $id$")),
         other => Err(Verification::UnknownScheme(format!("CRYPT ${other}$"))),
+    }
+}
+
+/// yescrypt and scrypt strings: libxcrypt allocates the memory they ask for.
+fn check_scrypt_memory(s: &str, limits: &WorkLimits) -> Result<(), Verification> {
+    match scrypt_cost::memory_kib(s) {
+        Ok(kib) if kib <= limits.scrypt_memory_kib => Ok(()),
+        Ok(kib) => Err(malformed(&format!(
+            "asks for {kib} KiB, above the limit of {} KiB",
+            limits.scrypt_memory_kib
+        ))),
+        Err(why) => Err(malformed(why)),
     }
 }
 
@@ -134,7 +148,7 @@ fn check_md5(f: &[&str]) -> Result<(), Verification> {
 }
 
 /// `$5$[rounds=N$]salt$hash` and `$6$...`: salt up to 16 characters.
-fn check_sha(f: &[&str], hash_len: usize) -> Result<(), Verification> {
+fn check_sha(f: &[&str], hash_len: usize, limits: &WorkLimits) -> Result<(), Verification> {
     let (salt, hash) = match f {
         [_, _, rounds, salt, hash] => {
             let n = rounds
@@ -142,9 +156,10 @@ fn check_sha(f: &[&str], hash_len: usize) -> Result<(), Verification> {
                 .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|n| n.parse::<u64>().ok())
                 .ok_or_else(|| malformed("sha-crypt rounds= is not a number"))?;
-            if n > u64::from(SHA_CRYPT_MAX_ROUNDS) {
+            if n > u64::from(limits.sha_crypt_rounds) {
                 return Err(malformed(&format!(
-                    "sha-crypt rounds={n} is above the limit of {SHA_CRYPT_MAX_ROUNDS}"
+                    "sha-crypt rounds={n} is above the limit of {}",
+                    limits.sha_crypt_rounds
                 )));
             }
             (salt, hash)
@@ -159,7 +174,7 @@ fn check_sha(f: &[&str], hash_len: usize) -> Result<(), Verification> {
 }
 
 /// `$2b$NN$` + 22 salt + 31 hash characters.
-fn check_bcrypt(f: &[&str]) -> Result<(), Verification> {
+fn check_bcrypt(f: &[&str], limits: &WorkLimits) -> Result<(), Verification> {
     let [_, _, cost, rest] = f else {
         return Err(malformed("bcrypt string of the wrong shape"));
     };
@@ -170,9 +185,10 @@ fn check_bcrypt(f: &[&str]) -> Result<(), Verification> {
     if !(4..=31).contains(&cost) {
         return Err(malformed("bcrypt cost out of range"));
     }
-    if cost > BCRYPT_MAX_COST {
+    if cost > limits.bcrypt_cost {
         return Err(malformed(&format!(
-            "bcrypt cost {cost} is above the limit of {BCRYPT_MAX_COST}"
+            "bcrypt cost {cost} is above the limit of {}",
+            limits.bcrypt_cost
         )));
     }
     match rest.len() == 53 && all_crypt64(rest) {
@@ -182,7 +198,7 @@ fn check_bcrypt(f: &[&str]) -> Result<(), Verification> {
 }
 
 /// `$sha1$rounds$salt$hash` (NetBSD): hash 28 characters.
-fn check_sha1(f: &[&str]) -> Result<(), Verification> {
+fn check_sha1(f: &[&str], limits: &WorkLimits) -> Result<(), Verification> {
     match f {
         [_, _, rounds, salt, hash]
             if !rounds.is_empty()
@@ -194,7 +210,7 @@ fn check_sha1(f: &[&str]) -> Result<(), Verification> {
                 && all_crypt64(hash) =>
         {
             match rounds.parse::<u64>() {
-                Ok(n) if (1..=u64::from(SHA_CRYPT_MAX_ROUNDS)).contains(&n) => Ok(()),
+                Ok(n) if (1..=u64::from(limits.sha_crypt_rounds)).contains(&n) => Ok(()),
                 _ => Err(malformed("sha1-crypt rounds out of range")),
             }
         }

@@ -24,6 +24,7 @@ mod crypt;
 mod digest;
 mod pbkdf2;
 pub mod pool;
+mod scrypt_cost;
 #[cfg(test)]
 mod tests;
 pub mod work;
@@ -52,6 +53,42 @@ pub mod limits {
     pub const BCRYPT_MAX_COST: u32 = 18;
     /// Largest PBKDF2 iteration count accepted.
     pub const PBKDF2_MAX_ITERATIONS: u32 = 10_000_000;
+    /// Largest memory a `{CRYPT}` scrypt `$7$` or yescrypt `$y$`/`$gy$` value may ask
+    /// for, in KiB (1 GiB, as for Argon2).
+    pub const SCRYPT_MAX_MEMORY_KIB: u64 = 1 << 20;
+}
+
+/// The work limits one verification applies; [`WorkLimits::SERVER`] is [`limits`],
+/// what the server and every caller of [`verify`] use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkLimits {
+    /// Largest Argon2 `m=` (KiB).
+    pub argon2_memory_kib: u32,
+    /// Largest Argon2 `t=`.
+    pub argon2_iterations: u32,
+    /// Largest Argon2 `p=`.
+    pub argon2_parallelism: u32,
+    /// Largest sha-crypt and sha1-crypt rounds.
+    pub sha_crypt_rounds: u32,
+    /// Largest bcrypt cost.
+    pub bcrypt_cost: u32,
+    /// Largest PBKDF2 iteration count.
+    pub pbkdf2_iterations: u32,
+    /// Largest scrypt/yescrypt memory (KiB).
+    pub scrypt_memory_kib: u64,
+}
+
+impl WorkLimits {
+    /// The limits of [`limits`].
+    pub const SERVER: WorkLimits = WorkLimits {
+        argon2_memory_kib: limits::ARGON2_MAX_MEMORY_KIB,
+        argon2_iterations: limits::ARGON2_MAX_ITERATIONS,
+        argon2_parallelism: limits::ARGON2_MAX_PARALLELISM,
+        sha_crypt_rounds: limits::SHA_CRYPT_MAX_ROUNDS,
+        bcrypt_cost: limits::BCRYPT_MAX_COST,
+        pbkdf2_iterations: limits::PBKDF2_MAX_ITERATIONS,
+        scrypt_memory_kib: limits::SCRYPT_MAX_MEMORY_KIB,
+    };
 }
 
 /// A userPassword storage scheme, named by the `{TAG}` in front of the value.
@@ -250,6 +287,16 @@ impl Default for HashParams {
 /// Cleartext values (`{CLEARTEXT}x` or a value with no `{TAG}`) match only when
 /// `allow_cleartext`; otherwise they give `UnknownScheme("CLEARTEXT")`.
 pub fn verify(stored: &[u8], candidate: &[u8], allow_cleartext: bool) -> Verification {
+    verify_within(stored, candidate, allow_cleartext, &WorkLimits::SERVER)
+}
+
+/// [`verify`] under other work limits (the fuzzer's are far lower than the server's).
+pub fn verify_within(
+    stored: &[u8],
+    candidate: &[u8],
+    allow_cleartext: bool,
+    limits: &WorkLimits,
+) -> Verification {
     let (scheme, data, tag) = match split_tag(stored) {
         Some((tag, data)) => match PasswordScheme::from_tag(tag) {
             Some(scheme) => (scheme, data, tag),
@@ -260,13 +307,15 @@ pub fn verify(stored: &[u8], candidate: &[u8], allow_cleartext: bool) -> Verific
     match scheme {
         PasswordScheme::Cleartext if allow_cleartext => verify_cleartext(data, candidate),
         PasswordScheme::Cleartext => Verification::UnknownScheme("CLEARTEXT".into()),
-        PasswordScheme::Crypt => crypt::verify(data, candidate),
-        PasswordScheme::Argon2 => argon::verify(data, candidate),
+        PasswordScheme::Crypt => crypt::verify(data, candidate, limits),
+        PasswordScheme::Argon2 => argon::verify(data, candidate, limits),
         PasswordScheme::Pbkdf2 | PasswordScheme::Pbkdf2Sha512 => {
-            pbkdf2::verify_openldap(scheme, data, candidate)
+            pbkdf2::verify_openldap(scheme, data, candidate, limits)
         }
-        PasswordScheme::Pbkdf2Sha256 if tag.contains('_') => pbkdf2::verify_389ds(data, candidate),
-        PasswordScheme::Pbkdf2Sha256 => pbkdf2::verify_openldap(scheme, data, candidate),
+        PasswordScheme::Pbkdf2Sha256 if tag.contains('_') => {
+            pbkdf2::verify_389ds(data, candidate, limits)
+        }
+        PasswordScheme::Pbkdf2Sha256 => pbkdf2::verify_openldap(scheme, data, candidate, limits),
         _ => digest::verify(scheme, data, candidate),
     }
 }

@@ -16,7 +16,7 @@ use sha2::{Sha256, Sha512};
 
 use super::digest::LENIENT_B64;
 use super::limits::PBKDF2_MAX_ITERATIONS;
-use super::{ct_verdict, random_salt, PasswordError, PasswordScheme, Verification};
+use super::{ct_verdict, random_salt, PasswordError, PasswordScheme, Verification, WorkLimits};
 
 /// Longest salt or key we read (tools write 16-64 byte salts and digest-sized keys).
 const MAX_FIELD_LEN: usize = 1024;
@@ -45,12 +45,12 @@ fn ab64_encode(bytes: &[u8]) -> String {
     STANDARD_NO_PAD.encode(bytes).replace('+', ".")
 }
 
-fn check_rounds(scheme: PasswordScheme, rounds: u64) -> Result<u32, Verification> {
+fn check_rounds(scheme: PasswordScheme, rounds: u64, max: u32) -> Result<u32, Verification> {
     match u32::try_from(rounds) {
-        Ok(r) if (1..=PBKDF2_MAX_ITERATIONS).contains(&r) => Ok(r),
+        Ok(r) if (1..=max).contains(&r) => Ok(r),
         _ => Err(malformed(
             scheme,
-            &format!("{rounds} iterations is outside 1..={PBKDF2_MAX_ITERATIONS}"),
+            &format!("{rounds} iterations is outside 1..={max}"),
         )),
     }
 }
@@ -60,6 +60,7 @@ pub(super) fn verify_openldap(
     scheme: PasswordScheme,
     data: &[u8],
     candidate: &[u8],
+    limits: &WorkLimits,
 ) -> Verification {
     let Ok(s) = std::str::from_utf8(data) else {
         return malformed(scheme, "not ASCII");
@@ -71,7 +72,7 @@ pub(super) fn verify_openldap(
     if rounds.is_empty() || rounds.len() > 10 || !rounds.bytes().all(|b| b.is_ascii_digit()) {
         return malformed(scheme, "iteration count is not a number");
     }
-    let rounds = match rounds.parse::<u64>().map(|r| check_rounds(scheme, r)) {
+    let rounds = match rounds.parse::<u64>().map(|r| check_rounds(scheme, r, limits.pbkdf2_iterations)) {
         Ok(Ok(r)) => r,
         Ok(Err(v)) => return v,
         Err(_) => return malformed(scheme, "iteration count is not a number"),
@@ -88,7 +89,7 @@ pub(super) fn verify_openldap(
 }
 
 /// Checks a 389-ds `{PBKDF2_SHA256}` value (the part after the tag).
-pub(super) fn verify_389ds(data: &[u8], candidate: &[u8]) -> Verification {
+pub(super) fn verify_389ds(data: &[u8], candidate: &[u8], limits: &WorkLimits) -> Verification {
     const SCHEME: PasswordScheme = PasswordScheme::Pbkdf2Sha256;
     let Ok(decoded) = LENIENT_B64.decode(data.trim_ascii()) else {
         return malformed(SCHEME, "389-ds value is not base64");
@@ -99,7 +100,7 @@ pub(super) fn verify_389ds(data: &[u8], candidate: &[u8]) -> Verification {
     let (head, rest) = decoded.split_at(4);
     let (salt, key) = rest.split_at(64);
     let rounds = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
-    let rounds = match check_rounds(SCHEME, u64::from(rounds)) {
+    let rounds = match check_rounds(SCHEME, u64::from(rounds), limits.pbkdf2_iterations) {
         Ok(r) => r,
         Err(v) => return v,
     };

@@ -394,6 +394,52 @@ fn malformed_values_are_reported_not_matched() {
     }
 }
 
+/// A yescrypt or scrypt value asking for more memory than the limit is refused before
+/// libxcrypt allocates it: `$y$jJT$` asked for 16 GiB on every bind (found by fuzzing).
+#[test]
+fn scrypt_family_memory_is_bounded() {
+    let started = std::time::Instant::now();
+    for stored in [
+        &b"{CRYPT}$y$jJT$abcdefgh$XiGRbAwHIxPw4lFNtJ5IbstC4YCj10q4LVNa7W2vnn7"[..],
+        b"{CRYPT}$gy$jHT$abcdefgh$XiGRbAwHIxPw4lFNtJ5IbstC4YCj10q4LVNa7W2vnn7",
+        b"{CRYPT}$7$K6..../....SodiumChloride$ZNW34rz.GYrisIweeFplmH5OKCxTDg1uMQrvw5YnsP/",
+        b"{CRYPT}$y$jzT$abcdefgh$XiGRbAwHIxPw4lFNtJ5IbstC4YCj10q4LVNa7W2vnn7",
+    ] {
+        let got = verify(stored, b"secret", true);
+        assert!(
+            matches!(got, Verification::Malformed(_)),
+            "{:?}: {got:?}",
+            String::from_utf8_lossy(stored)
+        );
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    // Within the limit, the real value still verifies (16 MiB, Debian's default).
+    let debian = b"{CRYPT}$y$j9T$abcdefgh$9WNEpu8Mx2S4KNGvbVWKM6clOSoY6.YEl7AYF4DGV04";
+    assert!(matches!(verify(debian, b"x", true), Verification::Match));
+}
+
+/// Lower work limits refuse what the server's accept, scheme by scheme.
+#[test]
+fn verify_within_applies_the_given_limits() {
+    let tight = WorkLimits {
+        argon2_memory_kib: 8,
+        argon2_iterations: 1,
+        argon2_parallelism: 1,
+        sha_crypt_rounds: 1000,
+        bcrypt_cost: 4,
+        pbkdf2_iterations: 1,
+        scrypt_memory_kib: 1024,
+    };
+    let costly = ["argon2i$v=19$m=4096", "$5$rounds=10000", "$2b$05", "{PBKDF2}", "$y$j9T", "$7$CU"];
+    for prefix in costly {
+        let (stored, _) = VECTORS.iter().find(|(v, _)| v.contains(prefix)).expect(prefix);
+        let stored = stored.as_bytes();
+        assert!(verify(stored, b"secret", true).is_match(), "{prefix}");
+        let strict = verify_within(stored, b"secret", true, &tight);
+        assert!(matches!(strict, Verification::Malformed(_)), "{prefix}: {strict:?}");
+    }
+}
+
 /// Every prefix of every cheap vector, and the vector with one character replaced at
 /// each position, must give an answer (not a panic) and match only when unchanged.
 #[test]

@@ -8,7 +8,7 @@
 //! stamps activity and closes, with a notice, when asked (full server, shutdown).
 
 mod close;
-mod framing;
+pub(crate) mod framing;
 mod inflight;
 mod writer;
 
