@@ -395,7 +395,8 @@ fn malformed_values_are_reported_not_matched() {
 }
 
 /// A yescrypt or scrypt value asking for more memory than the limit is refused before
-/// libxcrypt allocates it: `$y$jJT$` asked for 16 GiB on every bind (found by fuzzing).
+/// libxcrypt allocates it: `$y$jJT$` asked for 16 GiB on every bind (found while
+/// bounding the password fuzz target).
 #[test]
 fn scrypt_family_memory_is_bounded() {
     let started = std::time::Instant::now();
