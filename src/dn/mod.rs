@@ -127,9 +127,21 @@ fn push_normalized_value(value: &str, out: &mut String) {
             }
             '#' if i == 0 => out.push_str("\\#"),
             '\0' => out.push_str("\\00"),
+            c if i == 0 && is_skipped_before_value(c) => push_hex_escape(c, out),
             c => out.push(c),
         }
     }
+}
+
+/// Whitespace other than a space that the parser skips before a value (RFC 1779-era
+/// line breaks): a value starting with one must escape it to keep it.
+fn is_skipped_before_value(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\t')
+}
+
+/// `\XX` for an ASCII character.
+fn push_hex_escape(c: char, out: &mut String) {
+    out.push_str(&format!("\\{:02x}", c as u32));
 }
 
 /// caseIgnoreMatch-style normalisation (RFC 4518 in short): trim, fold case, and
@@ -159,6 +171,7 @@ pub fn escape_value(value: &str) -> String {
             '#' if i == 0 => out.push_str("\\#"),
             ' ' if i == 0 || i == last => out.push_str("\\ "),
             '\0' => out.push_str("\\00"),
+            c if i == 0 && is_skipped_before_value(c) => push_hex_escape(c, &mut out),
             c => out.push(c),
         }
     }

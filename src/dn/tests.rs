@@ -179,3 +179,21 @@ fn one_pass_normal_form_matches_the_reference() {
     assert!(!a.same_as(&Dn::parse("cn=foo baz,o=x").unwrap()));
     assert!(!a.same_as(&Dn::parse("sn=foo bar,o=x").unwrap()));
 }
+
+/// A value starting with a line break or a tab keeps it through the string and the
+/// normal forms, which escape it: the parser skips such whitespace before a value
+/// (found by fuzzing: `cdn=\ \n@` normalised to `cdn=\n@`, which parses as `cdn=@`).
+#[test]
+fn leading_line_breaks_survive_the_string_forms() {
+    for text in [r"cn=\0ax,dc=example", "cdn=\\ \n@,cn=x", r"cn=\09tab", r"cn=\0d"] {
+        let dn = Dn::parse(text).unwrap();
+        assert_eq!(Dn::parse(&dn.to_string()).unwrap(), dn, "{text:?}");
+        let normalized = dn.normalized();
+        assert_eq!(
+            Dn::parse(&normalized).unwrap().normalized(),
+            normalized,
+            "{text:?}"
+        );
+    }
+    assert_eq!(Dn::parse(r"cn=\0ax").unwrap().to_string(), r"cn=\0ax");
+}
