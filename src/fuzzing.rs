@@ -34,6 +34,7 @@ pub const FUZZ_WORK_LIMITS: WorkLimits = WorkLimits {
     argon2_iterations: 2,
     argon2_parallelism: 2,
     sha_crypt_rounds: 10_000,
+    bsdi_crypt_rounds: 10_000,
     bcrypt_cost: 6,
     pbkdf2_iterations: 10_000,
     scrypt_memory_kib: 1024,

@@ -94,10 +94,10 @@ fn classify(s: &str, limits: &WorkLimits) -> Result<Backend, Verification> {
     }
     if let Some(rest) = s.strip_prefix('_') {
         // BSDi extended DES: 4 rounds, 4 salt, 11 hash characters.
-        return match rest.len() == 19 && all_crypt64(rest) {
-            true => Ok(Backend::Pwhash),
-            false => Err(malformed("BSDi DES string of the wrong shape")),
-        };
+        if rest.len() != 19 || !all_crypt64(rest) {
+            return Err(malformed("BSDi DES string of the wrong shape"));
+        }
+        return check_bsdi_rounds(&rest[..4], limits).map(|()| Backend::Pwhash);
     }
     let fields: Vec<&str> = s.split('$').collect();
     // fields[0] is empty (the leading '$'), fields[1] the id.
@@ -120,6 +120,22 @@ fn classify(s: &str, limits: &WorkLimits) -> Result<Backend, Verification> {
         },
         "" => Err(malformed("empty $id$")),
         other => Err(Verification::UnknownScheme(format!("CRYPT ${other}$"))),
+    }
+}
+
+/// The rounds of a BSDi string: 24 bits, six per character, least significant first.
+fn check_bsdi_rounds(count: &str, limits: &WorkLimits) -> Result<(), Verification> {
+    const ALPHABET: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let rounds = count.bytes().rev().fold(0u32, |acc, c| {
+        let digit = ALPHABET.iter().position(|&a| a == c).unwrap_or(0) as u32;
+        (acc << 6) | digit
+    });
+    match rounds <= limits.bsdi_crypt_rounds {
+        true => Ok(()),
+        false => Err(malformed(&format!(
+            "BSDi DES rounds={rounds} is above the limit of {}",
+            limits.bsdi_crypt_rounds
+        ))),
     }
 }
 

@@ -49,6 +49,9 @@ pub mod limits {
     pub const ARGON2_MAX_PARALLELISM: u32 = 64;
     /// Largest sha-crypt `rounds=` accepted (passlib's default of 656000 fits easily).
     pub const SHA_CRYPT_MAX_ROUNDS: u32 = 10_000_000;
+    /// Largest BSDi extended-DES (`_`) rounds accepted: its 24-bit count allows 16.7
+    /// million, 14 s per check; tools write 725 (libxcrypt) up to a few thousand.
+    pub const BSDI_CRYPT_MAX_ROUNDS: u32 = 1 << 21;
     /// Largest bcrypt cost accepted (2^18 rounds take several seconds already).
     pub const BCRYPT_MAX_COST: u32 = 18;
     /// Largest PBKDF2 iteration count accepted.
@@ -70,6 +73,8 @@ pub struct WorkLimits {
     pub argon2_parallelism: u32,
     /// Largest sha-crypt and sha1-crypt rounds.
     pub sha_crypt_rounds: u32,
+    /// Largest BSDi extended-DES rounds.
+    pub bsdi_crypt_rounds: u32,
     /// Largest bcrypt cost.
     pub bcrypt_cost: u32,
     /// Largest PBKDF2 iteration count.
@@ -85,6 +90,7 @@ impl WorkLimits {
         argon2_iterations: limits::ARGON2_MAX_ITERATIONS,
         argon2_parallelism: limits::ARGON2_MAX_PARALLELISM,
         sha_crypt_rounds: limits::SHA_CRYPT_MAX_ROUNDS,
+        bsdi_crypt_rounds: limits::BSDI_CRYPT_MAX_ROUNDS,
         bcrypt_cost: limits::BCRYPT_MAX_COST,
         pbkdf2_iterations: limits::PBKDF2_MAX_ITERATIONS,
         scrypt_memory_kib: limits::SCRYPT_MAX_MEMORY_KIB,

@@ -419,6 +419,18 @@ fn scrypt_family_memory_is_bounded() {
     assert!(matches!(verify(debian, b"x", true), Verification::Match));
 }
 
+/// A BSDi extended-DES value's 24-bit rounds count is bounded: `_5..u` asked for 15
+/// million rounds, 14 s of CPU per bind (found by fuzzing).
+#[test]
+fn bsdi_rounds_are_bounded() {
+    let started = std::time::Instant::now();
+    for stored in [&b"{CRYPT}_5..u.kWQ9GYUGgTeYPo"[..], b"{CRYPT}_zzzzukWQ9GYUGgTeyPo"] {
+        let got = verify(stored, b"secret", true);
+        assert!(matches!(got, Verification::Malformed(_)), "{got:?}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}
+
 /// Lower work limits refuse what the server's accept, scheme by scheme.
 #[test]
 fn verify_within_applies_the_given_limits() {
@@ -427,11 +439,20 @@ fn verify_within_applies_the_given_limits() {
         argon2_iterations: 1,
         argon2_parallelism: 1,
         sha_crypt_rounds: 1000,
+        bsdi_crypt_rounds: 1,
         bcrypt_cost: 4,
         pbkdf2_iterations: 1,
         scrypt_memory_kib: 1024,
     };
-    let costly = ["argon2i$v=19$m=4096", "$5$rounds=10000", "$2b$05", "{PBKDF2}", "$y$j9T", "$7$CU"];
+    let costly = [
+        "argon2i$v=19$m=4096",
+        "$5$rounds=10000",
+        "$2b$05",
+        "{PBKDF2}",
+        "$y$j9T",
+        "$7$CU",
+        "_J9..",
+    ];
     for prefix in costly {
         let (stored, _) = VECTORS.iter().find(|(v, _)| v.contains(prefix)).expect(prefix);
         let stored = stored.as_bytes();
