@@ -79,7 +79,10 @@ pub fn filter_string(data: &[u8]) {
     let shown = filter.to_string();
     let again = Filter::parse(&shown)
         .unwrap_or_else(|e| panic!("displayed filter {shown:?} does not parse: {e}"));
-    assert_eq!(again, filter, "displayed filter {shown:?} parses differently");
+    assert_eq!(
+        again, filter,
+        "displayed filter {shown:?} parses differently"
+    );
     let (schema, entry) = (builtin_schema(), sample_entry());
     let _ = filter.evaluate(entry, schema, &|_| true);
 }
@@ -102,7 +105,10 @@ pub fn dn_string(data: &[u8]) {
     let renormalized = Dn::parse(&normalized)
         .unwrap_or_else(|e| panic!("normalised DN {normalized:?} does not parse: {e}"))
         .normalized();
-    assert_eq!(renormalized, normalized, "normalising {text:?} twice differs");
+    assert_eq!(
+        renormalized, normalized,
+        "normalising {text:?} twice differs"
+    );
     let _ = (dn.pretty(), dn.tree_key(), dn.parent());
 }
 
@@ -146,7 +152,10 @@ fn sample_entry() -> &'static Entry {
         let dn = "mail=user1@domain1.example,o=domain1.example,o=hosting,dc=myhosting,dc=example";
         let mut entry = Entry::new(Dn::parse(dn).expect("a valid DN"));
         let attrs: [(&str, &[&str]); 9] = [
-            ("objectClass", &["top", "courierMailAccount", "inetOrgPerson"]),
+            (
+                "objectClass",
+                &["top", "courierMailAccount", "inetOrgPerson"],
+            ),
             ("mail", &["user1@domain1.example"]),
             ("cn", &["User One", "user1"]),
             ("sn", &["One"]),

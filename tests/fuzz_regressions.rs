@@ -11,8 +11,11 @@ use std::time::{Duration, Instant};
 /// fuzzers found took minutes).
 const BOUND: Duration = Duration::from_secs(10);
 
+/// A fuzz target's entry point.
+type Entry = fn(&[u8]);
+
 /// Each target's directory name and entry point.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Entry)] = &[
     ("ldap_message", fuzzing::ldap_message),
     ("filter_string", fuzzing::filter_string),
     ("dn_string", fuzzing::dn_string),
@@ -27,7 +30,7 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
     };
     let mut files: Vec<PathBuf> = entries
         .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n == "README.md"))
+        .filter(|p| p.is_file() && p.file_name().is_none_or(|n| n != "README.md"))
         .collect();
     files.sort();
     files
@@ -35,7 +38,9 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
 
 /// Runs every file of `fuzz/<kind>/<target>/` through the target's entry point.
 fn run_all(kind: &str) -> usize {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(kind);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz")
+        .join(kind);
     let mut count = 0;
     for (target, entry) in TARGETS {
         for file in inputs(&root.join(target)) {

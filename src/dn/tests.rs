@@ -185,7 +185,12 @@ fn one_pass_normal_form_matches_the_reference() {
 /// (found by fuzzing: `cdn=\ \n@` normalised to `cdn=\n@`, which parses as `cdn=@`).
 #[test]
 fn leading_line_breaks_survive_the_string_forms() {
-    for text in [r"cn=\0ax,dc=example", "cdn=\\ \n@,cn=x", r"cn=\09tab", r"cn=\0d"] {
+    for text in [
+        r"cn=\0ax,dc=example",
+        "cdn=\\ \n@,cn=x",
+        r"cn=\09tab",
+        r"cn=\0d",
+    ] {
         let dn = Dn::parse(text).unwrap();
         assert_eq!(Dn::parse(&dn.to_string()).unwrap(), dn, "{text:?}");
         let normalized = dn.normalized();

@@ -72,7 +72,10 @@ pub(super) fn verify_openldap(
     if rounds.is_empty() || rounds.len() > 10 || !rounds.bytes().all(|b| b.is_ascii_digit()) {
         return malformed(scheme, "iteration count is not a number");
     }
-    let rounds = match rounds.parse::<u64>().map(|r| check_rounds(scheme, r, limits.pbkdf2_iterations)) {
+    let rounds = match rounds
+        .parse::<u64>()
+        .map(|r| check_rounds(scheme, r, limits.pbkdf2_iterations))
+    {
         Ok(Ok(r)) => r,
         Ok(Err(v)) => return v,
         Err(_) => return malformed(scheme, "iteration count is not a number"),

@@ -67,13 +67,16 @@ fn scrypt(params: &[u8]) -> Result<u64, &'static str> {
         return Err("parameters cut short");
     };
     let value = |chars: &[u8]| {
-        chars.iter().enumerate().try_fold(0u64, |acc, (i, &c)| {
-            atoi64(c).map(|v| acc | (v << (6 * i)))
-        })
+        chars
+            .iter()
+            .enumerate()
+            .try_fold(0u64, |acc, (i, &c)| atoi64(c).map(|v| acc | (v << (6 * i))))
     };
-    let (Some(n_log2), Some(r), Some(p)) =
-        (value(&fields[..1]), value(&fields[1..6]), value(&fields[6..11]))
-    else {
+    let (Some(n_log2), Some(r), Some(p)) = (
+        value(&fields[..1]),
+        value(&fields[1..6]),
+        value(&fields[6..11]),
+    ) else {
         return Err("parameters are not crypt base64");
     };
     Ok(kib(n_log2, r, p))
@@ -115,6 +118,9 @@ mod tests {
         assert!(memory_kib("$y$jzT$abc$").is_err(), "multi-character N");
         assert!(memory_kib("$y$j9T/.$abc$").is_err(), "t parameter");
         assert!(memory_kib("$7$C6...").is_err());
-        assert!(memory_kib("$7$z/..../....salt$").unwrap() > 1 << 40, "N = 2^63");
+        assert!(
+            memory_kib("$7$z/..../....salt$").unwrap() > 1 << 40,
+            "N = 2^63"
+        );
     }
 }

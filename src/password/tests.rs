@@ -424,7 +424,10 @@ fn scrypt_family_memory_is_bounded() {
 #[test]
 fn bsdi_rounds_are_bounded() {
     let started = std::time::Instant::now();
-    for stored in [&b"{CRYPT}_5..u.kWQ9GYUGgTeYPo"[..], b"{CRYPT}_zzzzukWQ9GYUGgTeyPo"] {
+    for stored in [
+        &b"{CRYPT}_5..u.kWQ9GYUGgTeYPo"[..],
+        b"{CRYPT}_zzzzukWQ9GYUGgTeyPo",
+    ] {
         let got = verify(stored, b"secret", true);
         assert!(matches!(got, Verification::Malformed(_)), "{got:?}");
     }
@@ -454,11 +457,17 @@ fn verify_within_applies_the_given_limits() {
         "_J9..",
     ];
     for prefix in costly {
-        let (stored, _) = VECTORS.iter().find(|(v, _)| v.contains(prefix)).expect(prefix);
+        let (stored, _) = VECTORS
+            .iter()
+            .find(|(v, _)| v.contains(prefix))
+            .expect(prefix);
         let stored = stored.as_bytes();
         assert!(verify(stored, b"secret", true).is_match(), "{prefix}");
         let strict = verify_within(stored, b"secret", true, &tight);
-        assert!(matches!(strict, Verification::Malformed(_)), "{prefix}: {strict:?}");
+        assert!(
+            matches!(strict, Verification::Malformed(_)),
+            "{prefix}: {strict:?}"
+        );
     }
 }
 
