@@ -25,16 +25,21 @@ mod commit;
 mod error;
 mod index;
 mod lookup;
+mod rebuild;
 mod rename;
 mod subtree;
 #[cfg(test)]
 mod tests;
+mod verify;
+mod verify_index;
 mod write;
 
 pub use error::StoreError;
 pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
 };
+pub use rebuild::DnRebuild;
+pub use verify::{KeysOf, Problem, VerifyReport};
 pub use write::{Rewrite, Writer};
 
 use crate::dn::{Dn, Scope};
@@ -78,8 +83,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (or create) the store in the directory `path`. Fails with `Io` when another
-    /// process holds it, `Corrupt` when it was written with another layout.
+    /// Open (or create) the store in the directory `path`. Fails with `Locked` when
+    /// another process holds it, `Corrupt` when it was written with another layout.
     pub fn open(path: &std::path::Path) -> Result<Store, StoreError> {
         // sled's page cache grows to 1 GiB by default; a mail directory's working set
         // is far smaller, and the OS page cache still holds the files.
@@ -92,6 +97,9 @@ impl Store {
                 Err(sled::Error::Io(e)) if e.to_string().contains("lock") && tries < 50 => {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(sled::Error::Io(e)) if e.to_string().contains("lock") => {
+                    return Err(StoreError::Locked(path.display().to_string()))
                 }
                 other => break other?,
             }
