@@ -143,7 +143,7 @@ fn each_damage_is_reported_and_reindex_mends_it() {
     });
     let missing =
         format!("index key mail eq \"user1@domain1.example\": missing for entry {USER1:?}");
-    expect_problems(&s, &[missing.clone()]);
+    expect_problems(&s, std::slice::from_ref(&missing));
 
     // Keys left over: one naming no entry, one naming user2 for a value it lacks.
     damage(&s, |db| {
