@@ -104,15 +104,23 @@ impl Store {
                 other => break other?,
             }
         };
-        Store::from_db(db)
+        // sled's log file (sled::Config::db_path): synced after every flush, see
+        // `commit`; the directory once, so that a new store's files are found again.
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+        let log = std::fs::File::open(path.join("db")).map_err(io)?;
+        std::fs::File::open(path)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+        Store::from_db(db, GroupCommit::new(Some(log)))
     }
 
     /// A store that lives in a temporary directory removed on drop (tests).
     pub fn open_temporary() -> Result<Store, StoreError> {
-        Store::from_db(sled::Config::new().temporary(true).open()?)
+        let db = sled::Config::new().temporary(true).open()?;
+        Store::from_db(db, GroupCommit::default())
     }
 
-    fn from_db(db: sled::Db) -> Result<Store, StoreError> {
+    fn from_db(db: sled::Db, commits: GroupCommit) -> Result<Store, StoreError> {
         let id2entry = db.open_tree("id2entry")?;
         let dn2id = db.open_tree("dn2id")?;
         let index = db.open_tree("index")?;
@@ -147,10 +155,10 @@ impl Store {
             write_lock: Mutex::new(()),
             gate: RwLock::new(()),
             count: AtomicU64::new(count),
-            commits: GroupCommit::default(),
+            commits,
         };
         store.resume_move()?;
-        store.db.flush()?;
+        store.flush()?;
         Ok(store)
     }
 
