@@ -233,19 +233,24 @@ fn retired_mailboxes(config: &Config) -> Result<()> {
 
 /// `mailldap verify`: each problem and a summary; exit 0 clean, 1 problems, 2 unable.
 fn verify(config: &Config) -> Result<()> {
-    let report = Directory::verify(config).unwrap_or_else(|e| {
-        eprintln!("mailldap verify: {e}");
-        std::process::exit(2)
-    });
+    let report = or_exit(Directory::verify(config), "verify");
     print!("{report}");
     std::process::exit(i32::from(!report.is_clean()))
 }
 
-/// `mailldap reindex`: a summary, and exit 1 when something remains to mend by hand.
+/// `mailldap reindex`: a summary; exit 1 when something remains to mend by hand.
 fn reindex(config: &Config) -> Result<()> {
-    let report = Directory::reindex(config).context("reindex")?;
+    let report = or_exit(Directory::reindex(config), "reindex");
     print!("{report}");
     std::process::exit(i32::from(!report.after.is_clean()))
+}
+
+/// What an offline store command found, or its error and exit status 2 (unable).
+fn or_exit<T>(result: Result<T, mailldap::error::LdapError>, command: &str) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("mailldap {command}: {}", e.message);
+        std::process::exit(2)
+    })
 }
 
 /// `mailldap hash`: like slappasswd.
