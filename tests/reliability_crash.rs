@@ -13,6 +13,8 @@
 mod common;
 #[path = "reliability_crash/strace.rs"]
 mod strace;
+#[path = "reliability_crash/subtree.rs"]
+mod subtree;
 
 use common::*;
 use ldap3::{LdapConn, LdapConnSettings, Mod, Scope, SearchEntry};
@@ -222,6 +224,13 @@ fn check_cycle(s: &Server, states: &mut [Vec<State>], logs: &[Log], figures: &mu
     figures.in_doubt += logs.iter().filter(|l| l.in_doubt.is_some()).count() as u64;
 }
 
+/// `mailldap verify` on the killed server's store must exit 0.
+fn verify_clean(s: &Server) {
+    let config = s.config_path().display().to_string();
+    let r = tools::mailldap(&["verify", "--config", &config], None);
+    assert_eq!(r.code, 0, "verify after a kill:\n{}{}", r.stdout, r.stderr);
+}
+
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name)
         .ok()
@@ -256,9 +265,7 @@ fn acknowledged_writes_survive_sigkill() {
         });
         let refused: Vec<&String> = logs.iter().flat_map(|l| &l.refused).collect();
         assert!(refused.is_empty(), "refused on a live server: {refused:?}");
-        let config = s.config_path().display().to_string();
-        let r = tools::mailldap(&["verify", "--config", &config], None);
-        assert_eq!(r.code, 0, "verify after a kill:\n{}{}", r.stdout, r.stderr);
+        verify_clean(&s);
         s.restart();
         check_cycle(&s, &mut states, &logs, &mut figures);
     }
@@ -272,6 +279,35 @@ fn acknowledged_writes_survive_sigkill() {
     assert!(
         figures.acked >= cycles * 10,
         "too few writes to test anything"
+    );
+}
+
+#[test]
+fn a_subtree_rename_survives_sigkill() {
+    let cycles = env_u64("CRASH_CYCLES").map_or(4, |n| n.div_ceil(2));
+    let mut rng = StdRng::seed_from_u64(env_u64("CRASH_SEED").unwrap_or(1));
+    let tree = tempfile::tempdir().expect("tempdir");
+    let mut s = Server::imported(&subtree::ldif(tree.path()), "");
+    let (mut renamed, mut acked, mut mid_move) = (false, 0, 0);
+    for _ in 0..cycles {
+        let kill_after = Duration::from_millis(rng.gen_range(100..600));
+        let until = Instant::now() + kill_after + Duration::from_secs(5);
+        let moves = std::thread::scope(|scope| {
+            let uri = s.uri.clone();
+            let mover = scope.spawn(move || subtree::mover(&uri, renamed, until));
+            std::thread::sleep(kill_after);
+            s.kill();
+            mover.join().unwrap()
+        });
+        mid_move += u64::from(subtree::journal_left(&s));
+        verify_clean(&s);
+        s.restart();
+        renamed = subtree::check(&s, &moves);
+        acked += moves.acked;
+    }
+    eprintln!(
+        "crash: {cycles} kill cycles renaming a subtree of {} entries: {acked} acknowledged renames checked, {mid_move} kills mid-move (journal left, finished at open), 0 lost",
+        subtree::CHILDREN + 1
     );
 }
 
