@@ -2,13 +2,15 @@
 //! delete through the ldap3 crate) log every change the server acknowledged; the
 //! server is SIGKILLed at a random moment, `mailldap verify` must find its store
 //! clean, and after a restart on the same data every acknowledged change must be there.
+//! A second test does the same to a subtree renamed back and forth (subtree.rs).
 //! SIGKILL leaves the kernel's page cache intact, so it cannot show a missing sync:
-//! a second test runs the server under strace and checks that every acknowledgement
+//! a third test runs the server under strace and checks that every acknowledgement
 //! of a write follows an fsync of the store's file that began after the request arrived.
 //!
-//! CRASH_CYCLES (default 6) sets the number of kill cycles, CRASH_SEED the random seed
-//! (printed, to reproduce a failure); `cargo test --release --test reliability_crash
-//! -- --nocapture` prints the figures docs/RELIABILITY.md quotes.
+//! CRASH_CYCLES sets the number of kill cycles (default 6; the subtree test runs 4, or
+//! half of CRASH_CYCLES), CRASH_SEED the random seed (printed, to reproduce a failure);
+//! `cargo test --test reliability_crash -- --nocapture` prints the figures
+//! docs/RELIABILITY.md quotes.
 
 mod common;
 #[path = "reliability_crash/strace.rs"]
