@@ -18,7 +18,7 @@
 //!
 //! Beside the path: [`dn`], [`entry`], [`error`], [`filter`], [`schema`], [`password`],
 //! [`ldif`], [`import`], [`config`], [`state`], [`connections`], [`tls`], [`throttle`],
-//! [`budget`], [`cidr`], [`log`], [`printconfig`] and [`admin`] (the mail-administration
+//! [`budget`], [`cidr`], [`log`], [`metrics`], [`printconfig`] and [`admin`] (the mail-administration
 //! client).
 
 pub mod acl;
@@ -35,6 +35,7 @@ pub mod filter;
 pub mod import;
 pub mod ldif;
 pub mod log;
+pub mod metrics;
 pub mod ops;
 pub mod password;
 pub mod printconfig;
