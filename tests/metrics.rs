@@ -76,7 +76,9 @@ fn counters_move_by_exactly_what_clients_did() {
     bind_root(&mut c);
     c.send(101, LdapOp::UnbindRequest);
     assert!(c.recv().is_none(), "unbind closes");
-    let after = scrape_until(port, "the unbind counted", |e| e.count(DONE, &[("op", "unbind")]) >= 1.0);
+    let after = scrape_until(port, "the unbind counted", |e| {
+        e.count(DONE, &[("op", "unbind")]) >= 1.0
+    });
     let search = [("op", "search")];
     let n = SEARCHES as f64;
     assert_eq!(moved(&before, &after, OPS, &search), n);
@@ -84,22 +86,45 @@ fn counters_move_by_exactly_what_clients_did() {
     assert_eq!(moved(&before, &after, LATENCY, &search), n);
     let ok = |op| [("op", op), ("code", "0"), ("result", "success")];
     assert_eq!(moved(&before, &after, RESULTS, &ok("search")), n);
-    assert_eq!(moved(&before, &after, "mailldap_search_entries_returned_total", &[]), n);
+    assert_eq!(
+        moved(
+            &before,
+            &after,
+            "mailldap_search_entries_returned_total",
+            &[]
+        ),
+        n
+    );
     assert_eq!(moved(&before, &after, OPS, &[("op", "bind")]), 2.0);
     assert_eq!(moved(&before, &after, RESULTS, &ok("bind")), 1.0);
-    let wrong = [("op", "bind"), ("code", "49"), ("result", "invalidCredentials")];
+    let wrong = [
+        ("op", "bind"),
+        ("code", "49"),
+        ("result", "invalidCredentials"),
+    ];
     assert_eq!(moved(&before, &after, RESULTS, &wrong), 1.0);
     assert_eq!(moved(&before, &after, OPS, &[("op", "unbind")]), 1.0);
-    for op in ["add", "modify", "delete", "modrdn", "compare", "extended", "abandon"] {
+    for op in [
+        "add", "modify", "delete", "modrdn", "compare", "extended", "abandon",
+    ] {
         assert_eq!(moved(&before, &after, OPS, &[("op", op)]), 0.0, "{op}");
     }
-    assert_eq!(moved(&before, &after, "mailldap_connections_accepted_total", &[]), 1.0);
+    assert_eq!(
+        moved(&before, &after, "mailldap_connections_accepted_total", &[]),
+        1.0
+    );
     // The histogram is cumulative and its +Inf bucket is its count.
     let inf = [("op", "search"), ("le", "+Inf")];
     let bucket = "mailldap_operation_duration_seconds_bucket";
     assert_eq!(after.get(bucket, &inf), after.get(LATENCY, &search));
     assert!(after.count("mailldap_operation_duration_seconds_sum", &search) > 0.0);
-    assert_eq!(after.types.get("mailldap_operation_duration_seconds").map(String::as_str), Some("histogram"));
+    assert_eq!(
+        after
+            .types
+            .get("mailldap_operation_duration_seconds")
+            .map(String::as_str),
+        Some("histogram")
+    );
     assert!(after.count("process_start_time_seconds", &[]) > 1.7e9);
     assert!(after.count("mailldap_uptime_seconds", &[]) > 0.0);
 }
@@ -135,14 +160,27 @@ fn the_guess_budget_and_the_hash_pool_are_counted() {
         assert_eq!(bind_result(&mut c), LdapResultCode::InvalidCredentials);
     }
     let after = scrape(port);
-    assert_eq!(moved(&before, &after, "mailldap_bind_guesses_refused_total", &[]), 1.0);
-    let wrong = [("op", "bind"), ("code", "49"), ("result", "invalidCredentials")];
+    assert_eq!(
+        moved(&before, &after, "mailldap_bind_guesses_refused_total", &[]),
+        1.0
+    );
+    let wrong = [
+        ("op", "bind"),
+        ("code", "49"),
+        ("result", "invalidCredentials"),
+    ];
     assert_eq!(moved(&before, &after, RESULTS, &wrong), 2.0);
     assert!(after.count("mailldap_hash_pool_threads", &[]) >= 1.0);
-    assert_eq!(after.get("mailldap_hash_pool_queue_limit", &[]), Some(256.0));
+    assert_eq!(
+        after.get("mailldap_hash_pool_queue_limit", &[]),
+        Some(256.0)
+    );
     assert_eq!(after.get("mailldap_hash_pool_busy", &[]), Some(0.0));
     assert_eq!(after.get("mailldap_hash_pool_queued", &[]), Some(0.0));
-    assert_eq!(after.get("mailldap_hash_pool_rejected_total", &[]), Some(0.0));
+    assert_eq!(
+        after.get("mailldap_hash_pool_rejected_total", &[]),
+        Some(0.0)
+    );
 }
 
 #[test]
@@ -154,8 +192,14 @@ fn only_get_metrics_is_served() {
     let post = http_raw(port, b"POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
     assert_eq!(post.status, 405);
     let ok = http_get(port, "/metrics");
-    assert_eq!(ok.headers.get("connection").map(String::as_str), Some("close"));
-    assert_eq!(ok.headers.get("content-length"), Some(&ok.body.len().to_string()));
+    assert_eq!(
+        ok.headers.get("connection").map(String::as_str),
+        Some("close")
+    );
+    assert_eq!(
+        ok.headers.get("content-length"),
+        Some(&ok.body.len().to_string())
+    );
 }
 
 /// Read from `stream` until the server closes it; how long that took.
@@ -186,10 +230,14 @@ fn an_oversized_or_slow_request_is_closed() {
     let mut slow = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     slow.write_all(b"GET /met").expect("send");
     let took = closed_within(&mut slow, Duration::from_secs(10));
-    assert!(took >= Duration::from_secs(4) && took < Duration::from_secs(8), "{took:?}");
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
     // Neither hurt the listener or the directory.
     assert_eq!(http_get(port, "/metrics").status, 200);
-    s.search_anon(HOSTING, "(mail=user1@domain1.example)", &["mailbox"]).ok();
+    s.search_anon(HOSTING, "(mail=user1@domain1.example)", &["mailbox"])
+        .ok();
 }
 
 /// The TCP ports the process `pid` listens on (its socket inodes in LISTEN state).

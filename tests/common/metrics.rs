@@ -86,7 +86,10 @@ impl Exposition {
             }
             let (series, value) = parse_series(line);
             let family = family_of(&series.name, &e.types);
-            assert!(e.types.contains_key(family), "{line}: no TYPE line before it");
+            assert!(
+                e.types.contains_key(family),
+                "{line}: no TYPE line before it"
+            );
             let old = e.values.insert(series, value);
             assert!(old.is_none(), "{line}: series repeated");
         }
@@ -126,7 +129,7 @@ fn family_of<'a>(name: &'a str, types: &HashMap<String, String>) -> &'a str {
 /// `name{a="x",b="y"} value [timestamp]`.
 fn parse_series(line: &str) -> (Series, f64) {
     let name_end = line
-        .find(|c: char| c == '{' || c == ' ')
+        .find(['{', ' '])
         .unwrap_or_else(|| panic!("{line}: no value"));
     let name = &line[..name_end];
     assert!(
@@ -199,7 +202,14 @@ fn parse_labels<'a>(mut s: &'a str, line: &str) -> (Vec<(String, String)>, &'a s
 pub fn scrape(port: u16) -> Exposition {
     let answer = http_get(port, "/metrics");
     assert_eq!(answer.status, 200, "{answer:?}");
-    let ct = answer.headers.get("content-type").cloned().unwrap_or_default();
-    assert!(ct.starts_with("text/plain; version=0.0.4"), "content type {ct:?}");
+    let ct = answer
+        .headers
+        .get("content-type")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        ct.starts_with("text/plain; version=0.0.4"),
+        "content type {ct:?}"
+    );
     Exposition::parse(&answer.body)
 }
