@@ -280,3 +280,84 @@ fn there_is_no_listener_by_default() {
     want.sort();
     assert_eq!(ports, want);
 }
+
+#[test]
+fn cn_monitor_shows_the_counters_to_the_rootdn_and_named_readers_only() {
+    let user1 = mail_dn("user1@domain1.example");
+    let user2 = mail_dn("user2@domain1.example");
+    let readers = format!("monitor_readers = [\"{user1}\"]\n");
+    let (s, _) = server(&readers);
+    let count = |dn: &str, attr: &str| -> u64 {
+        let r = s.search_as(ROOTDN, ROOTPW, dn, "(objectClass=*)", &["-s", "base", attr]);
+        r.ok();
+        values(&r.stdout, attr)[0].parse().expect("a number")
+    };
+    let searches = "cn=Search,cn=Operations,cn=Monitor";
+    let before = count(searches, "monitorOpCompleted");
+    for _ in 0..3 {
+        s.search_anon(HOSTING, "(mail=user1@domain1.example)", &["mailbox"])
+            .ok();
+    }
+    // Each ldapsearch -x binds anonymously, searches and unbinds; so does the reading one.
+    assert_eq!(count(searches, "monitorOpCompleted"), before + 4);
+    assert!(count(searches, "monitorOpInitiated") >= before + 5);
+    assert!(count("cn=Total,cn=Connections,cn=Monitor", "monitorCounter") >= 5);
+    assert_eq!(
+        count("cn=Current,cn=Connections,cn=Monitor", "monitorCounter"),
+        1
+    );
+    // The whole tree, as slapd's back-monitor lays it out.
+    let all = s.search_as(ROOTDN, ROOTPW, "cn=Monitor", "(objectClass=*)", &["1.1"]);
+    let dns = dns(&all.ok().stdout);
+    for dn in [
+        "cn=Monitor",
+        "cn=Connections,cn=Monitor",
+        "cn=Operations,cn=Monitor",
+        "cn=Bind,cn=Operations,cn=Monitor",
+        "cn=Unbind,cn=Operations,cn=Monitor",
+        "cn=Entries,cn=Statistics,cn=Monitor",
+        "cn=Uptime,cn=Time,cn=Monitor",
+    ] {
+        assert!(dns.iter().any(|d| d == dn), "{dn} missing from {dns:?}");
+    }
+    let ops = s.search_as(
+        ROOTDN,
+        ROOTPW,
+        "cn=Operations,cn=Monitor",
+        "(objectClass=monitorOperation)",
+        &["-s", "one", "cn"],
+    );
+    assert_eq!(values(&ops.ok().stdout, "cn").len(), 10);
+    // A named reader sees it; another user and anonymous find nothing there.
+    s.search_as(
+        &user1,
+        "user1",
+        "cn=Monitor",
+        "(objectClass=*)",
+        &["-s", "base"],
+    )
+    .ok();
+    let other = s.search_as(
+        &user2,
+        "user2",
+        "cn=Monitor",
+        "(objectClass=*)",
+        &["-s", "base"],
+    );
+    other.expect_code(32);
+    s.search_anon("cn=Monitor", "(objectClass=*)", &["-s", "base"])
+        .expect_code(32);
+    let missing = s.search_as(
+        ROOTDN,
+        ROOTPW,
+        "cn=Nothing,cn=Time,cn=Monitor",
+        "(objectClass=*)",
+        &[],
+    );
+    missing.expect_code(32);
+    assert!(
+        missing.stdout.contains("cn=Time,cn=Monitor")
+            || missing.stderr.contains("cn=Time,cn=Monitor"),
+        "{missing:?}"
+    );
+}

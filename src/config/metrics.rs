@@ -1,4 +1,5 @@
-//! `[metrics]`: the optional HTTP listener serving Prometheus text at /metrics.
+//! `[metrics]`: the optional HTTP listener serving Prometheus text at /metrics, and
+//! who besides the rootdn may read the cn=Monitor tree.
 
 use super::ConfigError;
 use serde::Deserialize;
@@ -12,9 +13,28 @@ pub struct MetricsConfig {
     /// The page tells anyone who can reach it how busy the server is and how many
     /// binds fail: keep it on loopback or a monitoring network.
     pub listen: Option<String>,
+    /// DNs that may read cn=Monitor besides the rootdn (e.g. a monitoring account);
+    /// to everyone else it does not exist (noSuchObject).
+    pub monitor_readers: Vec<String>,
 }
 
 impl MetricsConfig {
+    /// Check the address and the readers' DNs.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_addr()?;
+        self.readers()?;
+        Ok(())
+    }
+
+    /// The parsed `monitor_readers`.
+    pub fn readers(&self) -> Result<Vec<crate::dn::Dn>, ConfigError> {
+        let parse = |dn: &String| {
+            crate::dn::Dn::parse(dn)
+                .map_err(|e| ConfigError::Invalid(format!("metrics.monitor_readers: {dn:?}: {e}")))
+        };
+        self.monitor_readers.iter().map(parse).collect()
+    }
+
     /// The address to listen on, if any.
     pub fn listen_addr(&self) -> Result<Option<SocketAddr>, ConfigError> {
         let Some(listen) = &self.listen else {
@@ -43,6 +63,9 @@ mod tests {
         );
         let err = Config::from_toml("[metrics]\nlisten = \"nowhere\"\n", "t.toml").unwrap_err();
         assert!(err.to_string().contains("metrics.listen"), "{err}");
+        let err =
+            Config::from_toml("[metrics]\nmonitor_readers = [\"x\"]\n", "t.toml").unwrap_err();
+        assert!(err.to_string().contains("monitor_readers"), "{err}");
         let err = Config::from_toml("[metrics]\npath = \"/m\"\n", "t.toml").unwrap_err();
         assert!(err.to_string().contains("path"), "{err}");
     }

@@ -248,7 +248,7 @@ impl Config {
         // Without a schema: attribute names are checked once the server loads one.
         crate::acl::AccessControl::compile(&self.acl_policy(), None)
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        self.metrics.listen_addr()?;
+        self.metrics.validate()?;
         if self.listen.is_empty() {
             return Err(ConfigError::Invalid(
                 "listen: at least one URI is needed".into(),

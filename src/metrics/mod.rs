@@ -4,10 +4,11 @@
 //! instruction, never a lock and never an allocation; gauges that already exist
 //! elsewhere (the hashing pool's queue) are read when scraped, not mirrored.
 //! exposition.rs renders all of it as Prometheus text, http.rs serves that on the
-//! optional `[metrics] listen` address.
+//! optional `[metrics] listen` address, monitor.rs shows it as slapd's cn=Monitor.
 
 mod exposition;
 pub mod http;
+pub mod monitor;
 mod operations;
 mod result_names;
 

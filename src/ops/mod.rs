@@ -14,6 +14,7 @@ pub mod extended;
 pub mod metered;
 pub mod modify;
 pub mod modrdn;
+pub mod monitor;
 pub mod paged;
 pub mod passwd;
 pub mod request;
