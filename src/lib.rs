@@ -18,8 +18,8 @@
 //!
 //! Beside the path: [`dn`], [`entry`], [`error`], [`filter`], [`schema`], [`password`],
 //! [`ldif`], [`import`], [`config`], [`state`], [`connections`], [`tls`], [`throttle`],
-//! [`budget`], [`cidr`], [`log`], [`metrics`], [`printconfig`] and [`admin`] (the mail-administration
-//! client).
+//! [`budget`], [`cidr`], [`log`], [`metrics`] (counters, Prometheus, cn=Monitor),
+//! [`printconfig`] and [`admin`] (the mail-administration client).
 
 pub mod acl;
 pub mod admin;

@@ -157,7 +157,8 @@ fn response(status: u16, content_type: &str, body: &str) -> Vec<u8> {
     };
     let allow = if status == 405 { "Allow: GET\r\n" } else { "" };
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{allow}Connection: close\r\n\r\n",
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\n{allow}Connection: close\r\n\r\n",
         body.len()
     );
     [head.as_bytes(), body.as_bytes()].concat()
