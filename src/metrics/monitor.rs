@@ -10,19 +10,17 @@
 use super::{Metrics, OpKind};
 use crate::dn::Dn;
 use crate::entry::Entry;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// The base of the monitor tree.
 pub const MONITOR_DN: &str = "cn=Monitor";
 
-/// Whether `dn` is the monitor tree's base or lies below it.
+/// Whether `dn` is the monitor tree's base or lies below it: asked of every search
+/// base, so it compares one RDN and allocates nothing.
 pub fn covers(dn: &Dn) -> bool {
-    dn.is_within(&monitor_dn())
-}
-
-/// The parsed [`MONITOR_DN`].
-pub fn monitor_dn() -> Dn {
-    Dn::parse(MONITOR_DN).unwrap_or_default()
+    static BASE: OnceLock<Dn> = OnceLock::new();
+    dn.is_within(BASE.get_or_init(|| Dn::parse(MONITOR_DN).unwrap_or_default()))
 }
 
 /// The whole tree, parents before children, with the values of this moment.
@@ -179,6 +177,8 @@ mod tests {
             15
         );
         assert!(tree.iter().all(|e| covers(&e.dn)));
+        assert!(!covers(&Dn::parse("dc=myhosting,dc=example").unwrap()));
+        assert!(!covers(&Dn::root()));
         // Parents first: each entry's parent came before it.
         for (i, e) in tree.iter().enumerate().skip(1) {
             let parent = e.dn.parent().unwrap();
