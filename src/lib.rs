@@ -18,8 +18,8 @@
 //!
 //! Beside the path: [`dn`], [`entry`], [`error`], [`filter`], [`schema`], [`password`],
 //! [`ldif`], [`import`], [`config`], [`state`], [`connections`], [`tls`], [`throttle`],
-//! [`budget`], [`cidr`], [`log`], [`printconfig`] and [`admin`] (the mail-administration
-//! client).
+//! [`budget`], [`cidr`], [`log`], [`metrics`] (counters, Prometheus, cn=Monitor),
+//! [`printconfig`] and [`admin`] (the mail-administration client).
 
 pub mod acl;
 pub mod admin;
@@ -35,6 +35,7 @@ pub mod filter;
 pub mod import;
 pub mod ldif;
 pub mod log;
+pub mod metrics;
 pub mod ops;
 pub mod password;
 pub mod printconfig;

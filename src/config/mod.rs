@@ -1,8 +1,10 @@
 //! The TOML configuration, with an embedded default so `mailldap serve` needs no file.
 //! The tables (`[limits]`, `[password]`, `[tls]`, `[bind_backoff]`) are in sections.rs.
 
+mod metrics;
 mod sections;
 
+pub use metrics::MetricsConfig;
 pub use sections::{parse_networks, BindBackoff, Limits, PasswordConfig, SchemaCheck, TlsConfig};
 
 use crate::acl::spec::{AclPolicy, LimitsSpec, RuleSpec};
@@ -84,6 +86,8 @@ pub struct Config {
     pub password: PasswordConfig,
     /// TLS certificate and key.
     pub tls: TlsConfig,
+    /// The optional Prometheus listener.
+    pub metrics: MetricsConfig,
     /// False: anonymous clients may bind but read nothing (every rule's grant to
     /// anonymous is cut to `auth`); Postfix then needs `bind = yes`.
     pub anonymous_read: bool,
@@ -155,6 +159,7 @@ impl Default for Config {
             limits: Limits::default(),
             password: PasswordConfig::default(),
             tls: TlsConfig::default(),
+            metrics: MetricsConfig::default(),
             anonymous_read,
             acl,
         }
@@ -243,6 +248,7 @@ impl Config {
         // Without a schema: attribute names are checked once the server loads one.
         crate::acl::AccessControl::compile(&self.acl_policy(), None)
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        self.metrics.validate()?;
         if self.listen.is_empty() {
             return Err(ConfigError::Invalid(
                 "listen: at least one URI is needed".into(),

@@ -11,8 +11,10 @@ pub mod compare;
 pub mod controls;
 pub mod delete;
 pub mod extended;
+pub mod metered;
 pub mod modify;
 pub mod modrdn;
+pub mod monitor;
 pub mod paged;
 pub mod passwd;
 pub mod request;
@@ -103,6 +105,14 @@ pub fn stream_op(
 ) -> Effect {
     let log = OpLog::new(session.conn, op_no);
     let Request { op, controls, .. } = req;
+    let mut timer = metered::kind(&op).map(|kind| state.metrics.operation(kind));
+    let mut metered = |reply: Reply| {
+        if let Some(timer) = &mut timer {
+            metered::observe(timer, &reply);
+        }
+        out(reply)
+    };
+    let out: &mut dyn FnMut(Reply) -> bool = &mut metered;
     // Unbind and abandon have no response to fail, so their controls are ignored.
     let honoured = match op.response_kind() {
         Some(kind) => match dn_limits(&state.config.limits, &op)

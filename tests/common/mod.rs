@@ -9,6 +9,7 @@ pub mod admin;
 pub mod flood;
 pub mod interop;
 pub mod ldif;
+pub mod metrics;
 pub mod server;
 pub mod tools;
 pub mod wire;
