@@ -12,7 +12,8 @@
 //! - `operational`: the attributes the server keeps;
 //! - `index_spec`: what is indexed and how; `plan`: filter -> candidate ids;
 //! - `guard`: unique mail values and the retired-mailbox rule;
-//! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it.
+//! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it;
+//! - `replicated`: a replica's writes, as its provider sent them, with the sync cookie.
 
 use crate::config::Config;
 use crate::dn::Dn;
@@ -34,6 +35,7 @@ mod plan;
 mod prepare;
 mod read;
 mod refint;
+mod replicated;
 #[cfg(test)]
 mod tests;
 
@@ -42,6 +44,7 @@ pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
 pub use read::CandidateStats;
+pub use replicated::Applied;
 
 /// Where an add comes from: a client over the wire, or an offline import that keeps
 /// the operational attributes it is given (as slapadd does).
