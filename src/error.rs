@@ -63,8 +63,8 @@ pub struct LdapError {
     pub matched: String,
     /// Human-readable detail.
     pub message: String,
-    /// The URIs of a `Referral` result; empty otherwise.
-    pub referral: Vec<String>,
+    /// The URI of a `Referral` result (boxed: errors travel in every `Result`).
+    pub referral: Option<Box<String>>,
 }
 
 impl LdapError {
@@ -74,7 +74,7 @@ impl LdapError {
             code,
             matched: String::new(),
             message: message.into(),
-            referral: Vec::new(),
+            referral: None,
         }
     }
 
@@ -84,14 +84,14 @@ impl LdapError {
             code: ResultCode::NoSuchObject,
             matched: matched.into(),
             message: String::new(),
-            referral: Vec::new(),
+            referral: None,
         }
     }
 
     /// referral (10) to `uri`: the server holds a read-only copy, `uri` takes writes.
     pub fn referral(uri: String, message: impl Into<String>) -> Self {
         LdapError {
-            referral: vec![uri],
+            referral: Some(Box::new(uri)),
             ..LdapError::new(ResultCode::Referral, message)
         }
     }
@@ -162,7 +162,7 @@ impl From<LdapError> for OpResult {
             code: e.code,
             matched: e.matched,
             message: e.message,
-            referral: e.referral,
+            referral: e.referral.map(|uri| *uri).into_iter().collect(),
         }
     }
 }

@@ -19,7 +19,7 @@
 //! Beside the path: [`dn`], [`entry`], [`error`], [`filter`], [`schema`], [`password`],
 //! [`ldif`], [`import`], [`config`], [`state`], [`connections`], [`tls`], [`throttle`],
 //! [`budget`], [`cidr`], [`log`], [`printconfig`] and [`admin`] (the mail-administration
-//! client).
+//! client), and [`replica`] (following a syncrepl provider as a read-only replica).
 
 pub mod acl;
 pub mod admin;
@@ -38,6 +38,7 @@ pub mod log;
 pub mod ops;
 pub mod password;
 pub mod printconfig;
+pub mod replica;
 pub mod schema;
 pub mod server;
 pub mod session;

@@ -101,7 +101,10 @@ fn refuse_replica_write(state: &ServerState, op: &Operation) -> Result<(), LdapE
         Some(dn) if !dn.is_empty() => format!("{provider}/{}", url_escape(dn)),
         _ => provider.to_string(),
     };
-    Err(LdapError::referral(uri, "read-only replica: writes go to the provider"))
+    Err(LdapError::referral(
+        uri,
+        "read-only replica: writes go to the provider",
+    ))
 }
 
 /// `dn` as the DN part of an LDAP URL (RFC 4516): what a URL may not hold bare is

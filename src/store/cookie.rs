@@ -2,7 +2,7 @@
 //! the change it follows: a crash can leave the cookie behind the data (the change is
 //! sent again and applied again), never ahead of it.
 
-use super::write::{TxResult, Tx, Writer};
+use super::write::{Tx, TxResult, Writer};
 use super::{Store, StoreError};
 
 /// `meta` key of the cookie the provider sent last.
