@@ -1,7 +1,8 @@
 //! Applying one sync session's messages to the local directory (RFC 4533 3.4): each
 //! entry and delete committed with its cookie; during a refresh, every entryUUID the
-//! provider names is remembered, so that the end of a present phase deletes the local
-//! entries it did not name; syncIdSet names many at once. An entry whose parent has
+//! provider names is remembered, so that the end of a present phase (or of any refresh
+//! without a cookie) deletes the local entries it did not name; syncIdSet names many
+//! at once. An entry whose parent has
 //! not arrived yet waits (a refresh need not send parents first) and its cookie with it.
 
 use super::cookie::{printable, Cookies};
@@ -38,12 +39,17 @@ pub struct Follower<'c> {
     waiting: Vec<Entry>,
     /// Changes applied this session, for the log.
     applied: usize,
+    /// The session started without a cookie: whatever phase the provider calls it
+    /// (slapd ends an initial refresh with refreshDelete), what it sent is the whole
+    /// content, so the local entries it did not name go.
+    full: bool,
 }
 
 impl<'c> Follower<'c> {
     /// The applier of a session replicating `base`, starting from `cookies`.
     pub fn new(state: Arc<ServerState>, base: Dn, cookies: &'c mut Cookies) -> Follower<'c> {
         Follower {
+            full: cookies.current.is_none(),
             state,
             base,
             cookies,
@@ -213,7 +219,7 @@ impl<'c> Follower<'c> {
             Phase::Delete => "REFRESH_DELETE",
         };
         tracing::info!("do_syncrep2: LDAP_RES_INTERMEDIATE - {name} refreshDone={refresh_done}");
-        if phase == Phase::Present {
+        if phase == Phase::Present || self.full {
             self.delete_unnamed().await?;
         }
         self.end_refresh_stage(refresh_done, cookie).await
@@ -303,7 +309,7 @@ impl<'c> Follower<'c> {
         match rc {
             0 => {
                 if !self.refreshed() {
-                    if !refresh_deletes {
+                    if !refresh_deletes || self.full {
                         self.delete_unnamed().await?;
                     }
                     self.end_refresh_stage(true, cookie).await?;

@@ -1,6 +1,7 @@
 //! The harness every integration test shares: the real `mailldap` binary started on a
 //! free loopback port (server.rs), the tools users have run against it (tools.rs), the
-//! LDIF the tests send (ldif.rs), the interop shell scripts (interop.rs) and the
+//! LDIF the tests send (ldif.rs), the interop shell scripts (interop.rs), a slapd a test
+//! starts and restarts itself (slapd.rs) and the
 //! identities of the access-policy tests (acl.rs).
 #![allow(dead_code)]
 
@@ -10,6 +11,7 @@ pub mod flood;
 pub mod interop;
 pub mod ldif;
 pub mod server;
+pub mod slapd;
 pub mod tools;
 pub mod wire;
 
