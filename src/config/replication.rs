@@ -99,3 +99,66 @@ impl ReplicationConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, SyncMode};
+
+    fn parse(table: &str) -> Result<Config, String> {
+        Config::from_toml(&format!("[replication]\n{table}"), "test").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_key_parses_with_its_default() {
+        let c = parse("provider = \"ldap://p:389\"").expect("minimal table");
+        let r = c.replication.expect("replication");
+        assert_eq!(r.mode, SyncMode::RefreshAndPersist);
+        assert_eq!((r.interval_secs, r.retry_secs), (60, 10));
+        assert!(r.bind_dn.is_empty() && !r.starttls && r.base.is_none());
+        assert_eq!(r.password().expect("password"), "");
+        let c = parse(
+            "provider = \"ldaps://p:636\"\nbind_dn = \"cn=replica,dc=x\"\nbind_password = \"pw\"\n\
+             base = \"dc=x\"\nmode = \"refreshOnly\"\ninterval_secs = 5\nretry_secs = 2\nstarttls = true",
+        )
+        .expect("every key");
+        let r = c.replication.expect("replication");
+        assert_eq!(r.mode, SyncMode::RefreshOnly);
+        assert_eq!(r.password().expect("password"), "pw");
+    }
+
+    #[test]
+    fn a_password_file_gives_its_first_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "secret\nignored\n").expect("write");
+        let c = parse(&format!(
+            "provider = \"ldap://p\"\nbind_password_file = {:?}",
+            file.display().to_string()
+        ))
+        .expect("config");
+        let r = c.replication.expect("replication");
+        assert_eq!(r.password().expect("password"), "secret");
+    }
+
+    #[test]
+    fn nonsense_is_refused_naming_the_key() {
+        for (table, key) in [
+            ("provider = \"http://p\"", "provider"),
+            (
+                "provider = \"ldap://p\"\nbind_password = \"a\"\nbind_password_file = \"/f\"",
+                "bind_password",
+            ),
+            (
+                "provider = \"ldap://p\"\nmode = \"refreshOnly\"\ninterval_secs = 0",
+                "interval_secs",
+            ),
+            ("provider = \"ldap://p\"\nretry_secs = 0", "retry_secs"),
+            ("provider = \"ldap://p\"\nbase = \"not a dn\"", "base"),
+            ("provider = \"ldap://p\"\nmode = \"push\"", "mode"),
+            ("provider = \"ldap://p\"\nrid = 1", "rid"),
+        ] {
+            let err = parse(table).expect_err(table);
+            assert!(err.contains(key), "{table}: {err}");
+        }
+    }
+}
