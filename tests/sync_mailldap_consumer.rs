@@ -211,7 +211,7 @@ fn new_account(local: &str) -> String {
 }
 
 #[test]
-fn initial_refresh_then_live_add_modify_modrdn_delete() {
+fn initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename() {
     let provider = SlapdProvider::start();
     let consumer = consumer(&provider, "");
     converge(&provider, &consumer, CONVERGE, "initial refresh");
@@ -235,6 +235,14 @@ fn initial_refresh_then_live_add_modify_modrdn_delete() {
     provider.change(&format!("dn: {renamed}\nchangetype: delete\n"));
     visible(&consumer, &renamed, LIVE, |r| r.code == 32);
     converge(&provider, &consumer, CONVERGE, "after the delete");
+
+    // A domain renamed with its accounts: the provider sends the domain entry only.
+    provider.change(&format!(
+        "dn: o=domain2.example,{HOSTING}\nchangetype: modrdn\nnewrdn: o=domain3.example\ndeleteoldrdn: 0\n"
+    ));
+    let moved_child = format!("mail=abuse@domain2.example,o=domain3.example,{HOSTING}");
+    visible(&consumer, &moved_child, LIVE, |r| r.code == 0);
+    converge(&provider, &consumer, CONVERGE, "after the subtree rename");
     assert!(
         consumer.log().contains("syncrepl_entry"),
         "the consumer logs what it applies:\n{}",
