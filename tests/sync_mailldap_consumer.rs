@@ -41,10 +41,16 @@ trait Provider {
 struct SlapdProvider(Slapd);
 
 impl SlapdProvider {
+    /// The article's tree.
     fn start() -> SlapdProvider {
+        Self::start_with(&repo().join("tests/interop/data/tree.ldif"))
+    }
+
+    /// The tree in `ldif`.
+    fn start_with(ldif: &std::path::Path) -> SlapdProvider {
         let overlays = "index entryCSN,entryUUID eq\noverlay syncprov\nsyncprov-checkpoint 10 1\nsyncprov-sessionlog 100";
         SlapdProvider(Slapd::start(
-            &repo().join("tests/interop/data/tree.ldif"),
+            ldif,
             &[
                 ("SLAPD_MODULES", "moduleload syncprov"),
                 ("SLAPD_OVERLAYS", overlays),
@@ -410,5 +416,63 @@ fn postmap_against_the_consumer_answers_as_against_the_provider() {
             "bash tests/interop/postfix.sh {:?} \"$SUFFIX\" \"$ROOTDN\" \"$ROOTPW\"",
             consumer.uri
         ),
+    );
+}
+
+#[test]
+fn an_entry_moved_below_a_newer_parent_waits_for_it() {
+    // The refresh sends entries in the provider's id order: user1 (old) before the
+    // domain it was moved into (new).
+    let provider = SlapdProvider::start();
+    provider.change(&format!(
+        "dn: o=domain4.example,{HOSTING}\nchangetype: add\nobjectClass: top\nobjectClass: organization\no: domain4.example\n"
+    ));
+    provider.change(&format!(
+        "dn: {}\nchangetype: modrdn\nnewrdn: mail=user1@domain1.example\ndeleteoldrdn: 0\nnewsuperior: o=domain4.example,{HOSTING}\n",
+        mail_dn("user1@domain1.example")
+    ));
+    let consumer = consumer(&provider, "");
+    converge(&provider, &consumer, CONVERGE, "initial refresh");
+    assert!(
+        consumer.log().contains("waits for its parent"),
+        "{}",
+        consumer.log()
+    );
+}
+
+#[test]
+fn consumer_killed_during_its_first_refresh_converges() {
+    // 3,000 accounts take the consumer seconds to store: it is killed halfway, with
+    // part of the tree stored and no cookie yet, and must converge when restarted.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ldif = dir.path().join("big.ldif");
+    let mut text =
+        std::fs::read_to_string(repo().join("tests/interop/data/tree.ldif")).expect("tree");
+    for i in 0..3000 {
+        let addr = format!("many{i}@domain1.example");
+        text.push_str(&format!(
+            "\n{}mail: {addr}\n",
+            account_ldif(&addr, &format!("domain1.example/many{i}/"), "")
+        ));
+    }
+    std::fs::write(&ldif, text).expect("write ldif");
+    let provider = SlapdProvider::start_with(&ldif);
+    let mut consumer = consumer(&provider, "");
+    let deadline = Instant::now() + CONVERGE;
+    while consumer.log().matches("syncrepl_entry: be_add").count() < 500 {
+        assert!(
+            Instant::now() < deadline,
+            "no progress:\n{}",
+            tail(&consumer.log(), 40)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    consumer.kill();
+    consumer.restart();
+    converge(
+        &provider,
+        &consumer,
+        CONVERGE * 3,
+        "after a kill during the first refresh",
     );
 }

@@ -34,6 +34,14 @@ impl Directory {
         self.store.sync_cookie().map_err(store_err)
     }
 
+    /// During a refresh, writes stop waiting for the disk (`deferred`), or wait again
+    /// after one flush (see [`crate::store::Store::defer_replicated_durability`]).
+    pub fn defer_replicated_durability(&self, deferred: bool) -> Result<(), LdapError> {
+        self.store
+            .defer_replicated_durability(deferred)
+            .map_err(store_err)
+    }
+
     /// Store `cookie` alone, durably (a Sync Info message with no entry change).
     pub fn save_sync_cookie(&self, cookie: &[u8]) -> Result<(), LdapError> {
         self.store.writer().save_cookie(cookie).map_err(store_err)

@@ -195,6 +195,15 @@ impl<'c> Follower<'c> {
         Ok(())
     }
 
+    /// Whether writes wait for the disk: not during a refresh, whose changes are made
+    /// durable together at its end (thousands of entries, one flush).
+    pub async fn durable(&self, durable: bool) -> Result<(), ReplicaError> {
+        on_directory(&self.state, move |dir| {
+            dir.defer_replicated_durability(!durable)
+        })
+        .await
+    }
+
     /// Store `cookie` alone (held back while entries wait).
     async fn save_cookie(&mut self, cookie: Option<Vec<u8>>) -> Result<(), ReplicaError> {
         let Some(c) = self.cookies.commit_with(cookie, !self.waiting.is_empty()) else {
@@ -237,6 +246,10 @@ impl<'c> Follower<'c> {
                 "the refresh ended with \"{}\" still missing its parent",
                 e.dn
             )));
+        }
+        if refresh_done {
+            // The refresh's writes, deferred, are made durable before persist begins.
+            self.durable(true).await?;
         }
         self.save_cookie(cookie).await?;
         self.named = if refresh_done {

@@ -124,6 +124,7 @@ async fn sync_once(
         config.provider
     );
     let mut follower = Follower::new(state.clone(), base.clone(), cookies);
+    follower.durable(false).await?;
     let outcome = loop {
         let step = match session.next().await {
             Ok(msg) => follower.handle(msg).await,
@@ -139,6 +140,11 @@ async fn sync_once(
         "do_syncrepl: session over, {} changes applied",
         follower.applied()
     );
+    // A refresh cut short: what it stored is made durable (its cookie was not stored).
+    let outcome = match (outcome, follower.durable(true).await) {
+        (Err(e), _) | (Ok(()), Err(e)) => Err(e),
+        (Ok(()), Ok(())) => Ok(()),
+    };
     // A provider that vanished mid-session must not hold the retry up.
     let _ = tokio::time::timeout(Duration::from_secs(2), session.close()).await;
     outcome

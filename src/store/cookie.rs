@@ -13,6 +13,19 @@ impl Store {
     pub fn sync_cookie(&self) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.meta.get(SYNC_COOKIE_KEY)?.map(|v| v.to_vec()))
     }
+
+    /// A replica's refresh: writes stop waiting for the disk (`deferred`), or wait
+    /// again after one flush of everything written so far. Safe for a replica because
+    /// sled recovers its writes in order: a cookie that survives a crash has every
+    /// change before it with it, and one lost sends the lost changes again.
+    pub fn defer_replicated_durability(&self, deferred: bool) -> Result<(), StoreError> {
+        self.commits.set_deferred(deferred);
+        if deferred {
+            Ok(())
+        } else {
+            self.commits.force(&self.db)
+        }
+    }
 }
 
 impl<'s> Writer<'s> {
