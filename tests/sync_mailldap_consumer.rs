@@ -4,221 +4,22 @@
 //! as full ldapsearch dumps (user attributes, entryUUID, entryCSN, the timestamps and
 //! creatorsName/modifiersName, sorted).
 //!
-//! The provider is Debian's slapd with the syncprov overlay; the tests use it through
-//! the [`Provider`] trait only, so the same tests run against a mailldap provider by
-//! implementing the trait for it.
+//! Each scenario is generic over the provider (tests/common/sync.rs's [`Provider`]) and
+//! runs here against Debian's slapd with the syncprov overlay; a mailldap provider
+//! implements the trait and adds one `#[test]` line per scenario.
 //!
 //! A missing program (slapd, slapadd, ldap-utils, postmap) fails these tests.
 
 mod common;
-use common::slapd::Slapd;
-use common::{
-    account_ldif, add_record, mail_dn, modify_ldif, replace_ldif, repo, run_tool, Server,
-    ToolResult, HOSTING, ROOTDN, ROOTPW,
+use common::sync::{
+    consumer, converge, hundred_changes, new_account, seed, tail, visible, Provider, SlapdProvider,
+    CONVERGE, LIVE,
 };
+use common::{account_ldif, mail_dn, modify_ldif, replace_ldif, repo, HOSTING};
 use std::time::{Duration, Instant};
 
-/// The directory both servers serve.
-const SUFFIX: &str = "dc=myhosting,dc=example";
-/// How long a live change may take to reach the consumer.
-const LIVE: Duration = Duration::from_secs(2);
-/// How long a refresh may take to converge (a debug build on a shared machine).
-const CONVERGE: Duration = Duration::from_secs(60);
-
-/// The provider side of a test: what the consumer follows.
-trait Provider {
-    /// Its ldap:// URI.
-    fn uri(&self) -> String;
-    /// Apply LDIF change records as the rootdn; panics unless they all succeed.
-    fn change(&self, ldif: &str);
-    /// Kill it and start it again on the same data and port.
-    fn restart(&mut self);
-    /// Its log, shown when a test fails.
-    fn log(&self) -> String;
-}
-
-/// slapd with syncprov (session log of 100 changes) over back-mdb.
-struct SlapdProvider(Slapd);
-
-impl SlapdProvider {
-    /// The article's tree.
-    fn start() -> SlapdProvider {
-        Self::start_with(&repo().join("tests/interop/data/tree.ldif"))
-    }
-
-    /// The tree in `ldif`.
-    fn start_with(ldif: &std::path::Path) -> SlapdProvider {
-        let overlays = "index entryCSN,entryUUID eq\noverlay syncprov\nsyncprov-checkpoint 10 1\nsyncprov-sessionlog 100";
-        SlapdProvider(Slapd::start(
-            ldif,
-            &[
-                ("SLAPD_MODULES", "moduleload syncprov"),
-                ("SLAPD_OVERLAYS", overlays),
-            ],
-        ))
-    }
-}
-
-impl Provider for SlapdProvider {
-    fn uri(&self) -> String {
-        self.0.uri.clone()
-    }
-
-    fn change(&self, ldif: &str) {
-        let r = self.0.tool_as_root("ldapmodify", &[], Some(ldif));
-        assert_eq!(
-            r.code, 0,
-            "ldapmodify on the provider: {}\n{ldif}",
-            r.stderr
-        );
-    }
-
-    fn restart(&mut self) {
-        self.0.restart();
-    }
-
-    fn log(&self) -> String {
-        self.0.log()
-    }
-}
-
-/// A mailldap consumer of `provider` (extra `[replication]` keys in `more`).
-fn consumer(provider: &dyn Provider, more: &str) -> Server {
-    Server::start_with(
-        &format!(
-            "[replication]\nprovider = {:?}\nbind_dn = {ROOTDN:?}\nbind_password = {ROOTPW:?}\nretry_secs = 1\n{more}",
-            provider.uri()
-        ),
-        false,
-    )
-}
-
-/// The whole directory at `uri` as the rootdn sees it: each entry's DN, its user
-/// attributes, entryUUID, and the operational attributes a replica keeps as the
-/// provider sent them (entryCSN, the timestamps, creatorsName and modifiersName), as
-/// sorted lines (names lower-cased), entries sorted.
-fn dump(uri: &str) -> Vec<String> {
-    let r = run_tool(
-        "ldapsearch",
-        uri,
-        &[
-            "-x",
-            "-LLL",
-            "-o",
-            "ldif-wrap=no",
-            "-D",
-            ROOTDN,
-            "-w",
-            ROOTPW,
-            "-b",
-            SUFFIX,
-            "(objectClass=*)",
-            "*",
-            "entryUUID",
-            "entryCSN",
-            "createTimestamp",
-            "modifyTimestamp",
-            "creatorsName",
-            "modifiersName",
-        ],
-        None,
-    );
-    if r.code != 0 {
-        return vec![format!("ldapsearch failed: {} {}", r.code, r.stderr)];
-    }
-    let mut entries: Vec<String> = r
-        .stdout
-        .split("\n\n")
-        .filter(|e| !e.trim().is_empty())
-        .map(|e| {
-            let mut lines: Vec<String> = e
-                .lines()
-                .map(|l| match l.split_once(':') {
-                    Some((name, value)) => format!("{}:{value}", name.to_ascii_lowercase()),
-                    None => l.to_string(),
-                })
-                .collect();
-            lines.sort();
-            lines.join("\n")
-        })
-        .collect();
-    entries.sort();
-    entries
-}
-
-/// Wait until the consumer's dump equals the provider's; panics after `within` with
-/// the difference and both logs' tails.
-fn converge(provider: &dyn Provider, consumer: &Server, within: Duration, step: &str) {
-    let deadline = Instant::now() + within;
-    loop {
-        let want = dump(&provider.uri());
-        let got = dump(&consumer.uri);
-        if want == got && want.len() > 1 {
-            return;
-        }
-        if Instant::now() > deadline {
-            let missing: Vec<&String> = want.iter().filter(|e| !got.contains(e)).collect();
-            let extra: Vec<&String> = got.iter().filter(|e| !want.contains(e)).collect();
-            panic!(
-                "{step}: the consumer did not converge in {within:?}\n--- only on the provider:\n{}\n--- only on the consumer:\n{}\n--- consumer log:\n{}\n--- provider log:\n{}",
-                missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n\n"),
-                extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n\n"),
-                tail(&consumer.log(), 60),
-                tail(&provider.log(), 40),
-            );
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// The last `n` lines of `text`.
-fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
-/// Wait (`within` at most) until `probe` holds for the consumer's answer to a base
-/// search of `dn`; returns how long it took.
-fn visible(
-    consumer: &Server,
-    dn: &str,
-    within: Duration,
-    probe: impl Fn(&ToolResult) -> bool,
-) -> Duration {
-    let start = Instant::now();
-    loop {
-        let r = consumer.tool_as_root(
-            "ldapsearch",
-            &["-LLL", "-o", "ldif-wrap=no", "-s", "base", "-b", dn, "*"],
-            None,
-        );
-        if probe(&r) {
-            return start.elapsed();
-        }
-        assert!(
-            start.elapsed() < within,
-            "{dn}: change not visible on the consumer within {within:?}: {} {}\n{}",
-            r.code,
-            r.stdout,
-            tail(&consumer.log(), 40)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// An account in domain1 of the article's tree.
-fn new_account(local: &str) -> String {
-    let addr = format!("{local}@domain1.example");
-    add_record(&account_ldif(
-        &addr,
-        &format!("domain1.example/{local}/"),
-        &format!("mail: {addr}\n"),
-    ))
-}
-
-#[test]
-fn initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename() {
-    let provider = SlapdProvider::start();
+fn initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename<P: Provider>() {
+    let provider = P::start();
     let consumer = consumer(&provider, "");
     converge(&provider, &consumer, CONVERGE, "initial refresh");
 
@@ -256,49 +57,8 @@ fn initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename() {
     );
 }
 
-/// 20 accounts `{tag}-old{i}` the consumer will hold before it is stopped.
-fn seed(provider: &dyn Provider, tag: &str) {
-    for i in 0..20 {
-        provider.change(&new_account(&format!("{tag}-old{i}")));
-    }
-}
-
-/// The DN of test account `local` in domain1.
-fn account_dn(local: &str) -> String {
-    mail_dn(&format!("{local}@domain1.example"))
-}
-
-/// 100 changes after `seed(tag)`: 40 adds, 20 modifies, 10 renames and 30 deletes,
-/// half of the modifies, renames and some deletes on entries the consumer holds.
-fn hundred_changes(provider: &dyn Provider, tag: &str) {
-    for i in 0..40 {
-        provider.change(&new_account(&format!("{tag}-new{i}")));
-    }
-    for i in 0..10 {
-        for kind in ["old", "new"] {
-            let dn = account_dn(&format!("{tag}-{kind}{i}"));
-            provider.change(&replace_ldif(&dn, "sn", &format!("Changed {i}")));
-        }
-    }
-    for i in 10..15 {
-        for kind in ["old", "new"] {
-            provider.change(&format!(
-                "dn: {}\nchangetype: modrdn\nnewrdn: mail={tag}-moved-{kind}{i}@domain1.example\ndeleteoldrdn: 1\n",
-                account_dn(&format!("{tag}-{kind}{i}"))
-            ));
-        }
-    }
-    let gone = (15..20)
-        .map(|i| format!("{tag}-old{i}"))
-        .chain((15..40).map(|i| format!("{tag}-new{i}")));
-    for local in gone {
-        provider.change(&format!("dn: {}\nchangetype: delete\n", account_dn(&local)));
-    }
-}
-
-#[test]
-fn consumer_restarted_after_100_changes_converges() {
-    let provider = SlapdProvider::start();
+fn consumer_restarted_after_100_changes_converges<P: Provider>() {
+    let provider = P::start();
     let mut consumer = consumer(&provider, "");
     seed(&provider, "a");
     converge(&provider, &consumer, CONVERGE, "initial refresh");
@@ -313,11 +73,10 @@ fn consumer_restarted_after_100_changes_converges() {
     );
 }
 
-#[test]
-fn consumer_too_far_behind_for_the_session_log_converges() {
+fn consumer_too_far_behind_for_the_session_log_converges<P: Provider>() {
     // 200 changes overflow syncprov's session log of 100: the provider cannot send the
     // deletes, so it refreshes with a present phase and the consumer drops the rest.
-    let provider = SlapdProvider::start();
+    let provider = P::start();
     let mut consumer = consumer(&provider, "");
     seed(&provider, "a");
     seed(&provider, "b");
@@ -334,9 +93,8 @@ fn consumer_too_far_behind_for_the_session_log_converges() {
     );
 }
 
-#[test]
-fn provider_restarted_during_persist_converges() {
-    let mut provider = SlapdProvider::start();
+fn provider_restarted_during_persist_converges<P: Provider>() {
+    let mut provider = P::start();
     let consumer = consumer(&provider, "");
     converge(&provider, &consumer, CONVERGE, "initial refresh");
     provider.change(&new_account("before"));
@@ -353,9 +111,8 @@ fn provider_restarted_during_persist_converges() {
     visible(&consumer, &dn, CONVERGE, |r| r.code == 0);
 }
 
-#[test]
-fn refresh_only_mode_converges() {
-    let provider = SlapdProvider::start();
+fn refresh_only_mode_converges<P: Provider>() {
+    let provider = P::start();
     let consumer = consumer(&provider, "mode = \"refreshOnly\"\ninterval_secs = 1\n");
     seed(&provider, "a");
     converge(&provider, &consumer, CONVERGE, "first refresh");
@@ -363,9 +120,8 @@ fn refresh_only_mode_converges() {
     converge(&provider, &consumer, CONVERGE, "a later refresh");
 }
 
-#[test]
-fn writes_to_the_consumer_get_a_referral_to_the_provider() {
-    let provider = SlapdProvider::start();
+fn writes_to_the_consumer_get_a_referral_to_the_provider<P: Provider>() {
+    let provider = P::start();
     let consumer = consumer(&provider, "");
     converge(&provider, &consumer, CONVERGE, "initial refresh");
     let user1 = mail_dn("user1@domain1.example");
@@ -405,9 +161,8 @@ fn writes_to_the_consumer_get_a_referral_to_the_provider() {
     converge(&provider, &consumer, CONVERGE, "after the refused writes");
 }
 
-#[test]
-fn postmap_against_the_consumer_answers_as_against_the_provider() {
-    let provider = SlapdProvider::start();
+fn postmap_against_the_consumer_answers_as_against_the_provider<P: Provider>() {
+    let provider = P::start();
     let consumer = consumer(&provider, "");
     converge(&provider, &consumer, CONVERGE, "initial refresh");
     common::interop::run_snippet(
@@ -419,11 +174,10 @@ fn postmap_against_the_consumer_answers_as_against_the_provider() {
     );
 }
 
-#[test]
-fn an_entry_moved_below_a_newer_parent_waits_for_it() {
+fn an_entry_moved_below_a_newer_parent_waits_for_it<P: Provider>() {
     // The refresh sends entries in the provider's id order: user1 (old) before the
     // domain it was moved into (new).
-    let provider = SlapdProvider::start();
+    let provider = P::start();
     provider.change(&format!(
         "dn: o=domain4.example,{HOSTING}\nchangetype: add\nobjectClass: top\nobjectClass: organization\no: domain4.example\n"
     ));
@@ -440,8 +194,7 @@ fn an_entry_moved_below_a_newer_parent_waits_for_it() {
     );
 }
 
-#[test]
-fn consumer_killed_during_its_first_refresh_converges() {
+fn consumer_killed_during_its_first_refresh_converges<P: Provider>() {
     // 3,000 accounts take the consumer seconds to store: it is killed halfway, with
     // part of the tree stored and no cookie yet, and must converge when restarted.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -456,7 +209,7 @@ fn consumer_killed_during_its_first_refresh_converges() {
         ));
     }
     std::fs::write(&ldif, text).expect("write ldif");
-    let provider = SlapdProvider::start_with(&ldif);
+    let provider = P::start_with(&ldif);
     let mut consumer = consumer(&provider, "");
     let deadline = Instant::now() + CONVERGE;
     while consumer.log().matches("syncrepl_entry: be_add").count() < 500 {
@@ -475,4 +228,51 @@ fn consumer_killed_during_its_first_refresh_converges() {
         CONVERGE * 3,
         "after a kill during the first refresh",
     );
+}
+
+// Each scenario against slapd with syncprov; a mailldap provider adds its own line each.
+
+#[test]
+fn initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename_from_slapd() {
+    initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename::<SlapdProvider>();
+}
+
+#[test]
+fn consumer_restarted_after_100_changes_converges_from_slapd() {
+    consumer_restarted_after_100_changes_converges::<SlapdProvider>();
+}
+
+#[test]
+fn consumer_too_far_behind_for_the_session_log_converges_from_slapd() {
+    consumer_too_far_behind_for_the_session_log_converges::<SlapdProvider>();
+}
+
+#[test]
+fn provider_restarted_during_persist_converges_from_slapd() {
+    provider_restarted_during_persist_converges::<SlapdProvider>();
+}
+
+#[test]
+fn refresh_only_mode_converges_from_slapd() {
+    refresh_only_mode_converges::<SlapdProvider>();
+}
+
+#[test]
+fn writes_to_the_consumer_get_a_referral_to_the_provider_from_slapd() {
+    writes_to_the_consumer_get_a_referral_to_the_provider::<SlapdProvider>();
+}
+
+#[test]
+fn postmap_against_the_consumer_answers_as_against_the_provider_from_slapd() {
+    postmap_against_the_consumer_answers_as_against_the_provider::<SlapdProvider>();
+}
+
+#[test]
+fn an_entry_moved_below_a_newer_parent_waits_for_it_from_slapd() {
+    an_entry_moved_below_a_newer_parent_waits_for_it::<SlapdProvider>();
+}
+
+#[test]
+fn consumer_killed_during_its_first_refresh_converges_from_slapd() {
+    consumer_killed_during_its_first_refresh_converges::<SlapdProvider>();
 }
