@@ -16,6 +16,8 @@ mod apply;
 mod cookie;
 mod message;
 mod session;
+#[cfg(test)]
+mod tests;
 
 use crate::config::{ReplicationConfig, SyncMode};
 use crate::dn::Dn;
