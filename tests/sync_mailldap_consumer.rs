@@ -25,22 +25,26 @@ fn initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename<P: Prov
 
     let dn = mail_dn("live@domain1.example");
     provider.change(&new_account("live"));
-    visible(&consumer, &dn, LIVE, |r| r.code == 0);
+    let took = visible(&consumer, &dn, LIVE, |r| r.code == 0);
+    println!("add visible on the consumer after {took:?}");
     converge(&provider, &consumer, CONVERGE, "after the add");
 
     provider.change(&replace_ldif(&dn, "sn", "Changed"));
-    visible(&consumer, &dn, LIVE, |r| r.stdout.contains("sn: Changed"));
+    let took = visible(&consumer, &dn, LIVE, |r| r.stdout.contains("sn: Changed"));
+    println!("modify visible on the consumer after {took:?}");
     converge(&provider, &consumer, CONVERGE, "after the modify");
 
     let renamed = mail_dn("moved@domain1.example");
     provider.change(&format!(
         "dn: {dn}\nchangetype: modrdn\nnewrdn: mail=moved@domain1.example\ndeleteoldrdn: 1\n"
     ));
-    visible(&consumer, &renamed, LIVE, |r| r.code == 0);
+    let took = visible(&consumer, &renamed, LIVE, |r| r.code == 0);
+    println!("modrdn visible on the consumer after {took:?}");
     converge(&provider, &consumer, CONVERGE, "after the modrdn");
 
     provider.change(&format!("dn: {renamed}\nchangetype: delete\n"));
-    visible(&consumer, &renamed, LIVE, |r| r.code == 32);
+    let took = visible(&consumer, &renamed, LIVE, |r| r.code == 32);
+    println!("delete visible on the consumer after {took:?}");
     converge(&provider, &consumer, CONVERGE, "after the delete");
 
     // A domain renamed with its accounts: the provider sends the domain entry only.
@@ -48,7 +52,8 @@ fn initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename<P: Prov
         "dn: o=domain2.example,{HOSTING}\nchangetype: modrdn\nnewrdn: o=domain3.example\ndeleteoldrdn: 0\n"
     ));
     let moved_child = format!("mail=abuse@domain2.example,o=domain3.example,{HOSTING}");
-    visible(&consumer, &moved_child, LIVE, |r| r.code == 0);
+    let took = visible(&consumer, &moved_child, LIVE, |r| r.code == 0);
+    println!("subtree rename visible on the consumer after {took:?}");
     converge(&provider, &consumer, CONVERGE, "after the subtree rename");
     assert!(
         consumer.log().contains("syncrepl_entry"),
