@@ -13,7 +13,8 @@
 //! - `index_spec`: what is indexed and how; `plan`: filter -> candidate ids;
 //! - `guard`: unique mail values and the retired-mailbox rule;
 //! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it;
-//! - `verify`: the offline check and rebuild of a stopped server's store.
+//! - `verify`: the offline check and rebuild of a stopped server's store;
+//! - `replicated`: a replica's writes, as its provider sent them, with the sync cookie.
 
 use crate::config::Config;
 use crate::dn::Dn;
@@ -35,6 +36,7 @@ mod plan;
 mod prepare;
 mod read;
 mod refint;
+mod replicated;
 #[cfg(test)]
 mod tests;
 mod verify;
@@ -45,6 +47,7 @@ pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
 pub use read::CandidateStats;
 pub use verify::ReindexReport;
+pub use replicated::Applied;
 
 /// Where an add comes from: a client over the wire, or an offline import that keeps
 /// the operational attributes it is given (as slapadd does).

@@ -76,6 +76,13 @@ pub async fn serve(
         tracing::info!("listening on {uri}");
         tasks.push(task);
     }
+    // A replica follows its provider beside the listeners (src/replica/).
+    if let Some(replication) = state.config.replication.clone() {
+        tasks.push(tokio::spawn(crate::replica::run(
+            state.clone(),
+            replication,
+        )));
+    }
     let reloader = reload::Reloader {
         state: &state,
         registry: &acceptor.registry,

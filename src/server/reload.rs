@@ -156,6 +156,7 @@ fn restart_only_changes(old: &Config, new: &Config) -> Vec<&'static str> {
     restart!(password);
     restart!(tls);
     restart!(metrics);
+    restart!(replication);
     restart!(limits.max_buffered_request_bytes);
     names
 }

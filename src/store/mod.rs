@@ -4,8 +4,9 @@
 //! - `dn2id`: [`Dn::tree_key`] (normalised RDNs root-first, each NUL-terminated) -> id,
 //!   so a subtree is one prefix range and key order puts parents before children;
 //! - `index`: one sled key per (index key, id) pair, see `index` for why;
-//! - `meta`: format version, entry count, the caller's index configuration string, and
-//!   the journal of a subtree move in progress (`subtree`).
+//! - `meta`: format version, entry count, the caller's index configuration string, the
+//!   journal of a subtree move in progress (`subtree`), and a replica's sync cookie
+//!   (`cookie`).
 //!
 //! The store knows nothing of schema, ACLs or BER: callers pass entries and the index
 //! keys they computed with [`index_keys`]. Every sled type stays in this module so the
@@ -22,6 +23,7 @@
 
 mod codec;
 mod commit;
+mod cookie;
 mod error;
 mod index;
 mod lookup;
