@@ -18,8 +18,9 @@
 //!
 //! Beside the path: [`dn`], [`entry`], [`error`], [`filter`], [`schema`], [`password`],
 //! [`ldif`], [`import`], [`config`], [`state`], [`connections`], [`tls`], [`throttle`],
-//! [`budget`], [`cidr`], [`log`], [`printconfig`] and [`admin`] (the mail-administration
-//! client).
+//! [`budget`], [`cidr`], [`log`], [`metrics`] (counters, Prometheus, cn=Monitor),
+//! [`printconfig`] and [`admin`] (the mail-administration client), and [`replica`]
+//! (following a syncrepl provider as a read-only replica).
 //!
 //! [`fuzzing`]: the entry points of the cargo-fuzz targets (fuzz/), one per input
 //! parser; tests/fuzz_regressions.rs runs the saved crashing inputs through them.
@@ -39,9 +40,11 @@ pub mod fuzzing;
 pub mod import;
 pub mod ldif;
 pub mod log;
+pub mod metrics;
 pub mod ops;
 pub mod password;
 pub mod printconfig;
+pub mod replica;
 pub mod schema;
 pub mod server;
 pub mod session;

@@ -1,8 +1,13 @@
 //! The TOML configuration, with an embedded default so `mailldap serve` needs no file.
-//! The tables (`[limits]`, `[password]`, `[tls]`, `[bind_backoff]`) are in sections.rs.
+//! The tables (`[limits]`, `[password]`, `[tls]`, `[bind_backoff]`) are in sections.rs,
+//! `[replication]` in replication.rs.
 
+mod metrics;
+mod replication;
 mod sections;
 
+pub use metrics::MetricsConfig;
+pub use replication::{ReplicationConfig, SyncMode};
 pub use sections::{parse_networks, BindBackoff, Limits, PasswordConfig, SchemaCheck, TlsConfig};
 
 use crate::acl::spec::{AclPolicy, LimitsSpec, RuleSpec};
@@ -84,12 +89,16 @@ pub struct Config {
     pub password: PasswordConfig,
     /// TLS certificate and key.
     pub tls: TlsConfig,
+    /// The optional Prometheus listener.
+    pub metrics: MetricsConfig,
     /// False: anonymous clients may bind but read nothing (every rule's grant to
     /// anonymous is cut to `auth`); Postfix then needs `bind = yes`.
     pub anonymous_read: bool,
     /// The access rules (`[[acl]]`), first match wins; see docs/ACL.md. A file
     /// without any `[[acl]]` keeps the default policy of config/mailldap.toml.
     pub acl: Vec<RuleSpec>,
+    /// `[replication]`: follow a provider as a read-only replica (replication.rs).
+    pub replication: Option<ReplicationConfig>,
 }
 
 /// The shipped configuration file: the article's access policy with comments.
@@ -155,8 +164,10 @@ impl Default for Config {
             limits: Limits::default(),
             password: PasswordConfig::default(),
             tls: TlsConfig::default(),
+            metrics: MetricsConfig::default(),
             anonymous_read,
             acl,
+            replication: None,
         }
     }
 }
@@ -243,6 +254,10 @@ impl Config {
         // Without a schema: attribute names are checked once the server loads one.
         crate::acl::AccessControl::compile(&self.acl_policy(), None)
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        self.metrics.validate()?;
+        if let Some(r) = &self.replication {
+            r.validate()?;
+        }
         if self.listen.is_empty() {
             return Err(ConfigError::Invalid(
                 "listen: at least one URI is needed".into(),

@@ -12,7 +12,9 @@
 //! - `operational`: the attributes the server keeps;
 //! - `index_spec`: what is indexed and how; `plan`: filter -> candidate ids;
 //! - `guard`: unique mail values and the retired-mailbox rule;
-//! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it.
+//! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it;
+//! - `verify`: the offline check and rebuild of a stopped server's store;
+//! - `replicated`: a replica's writes, as its provider sent them, with the sync cookie.
 
 use crate::config::Config;
 use crate::dn::Dn;
@@ -34,14 +36,18 @@ mod plan;
 mod prepare;
 mod read;
 mod refint;
+mod replicated;
 #[cfg(test)]
 mod tests;
+mod verify;
 
 pub use crate::dn::in_scope;
 pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
 pub use read::CandidateStats;
+pub use verify::ReindexReport;
+pub use replicated::Applied;
 
 /// Where an add comes from: a client over the wire, or an offline import that keeps
 /// the operational attributes it is given (as slapadd does).
@@ -84,7 +90,12 @@ impl Directory {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             LdapError::internal(format!("cannot create {}: {e}", config.data_dir.display()))
         })?;
-        Self::open_at(&config.data_dir.join("store"), config)
+        Self::open_at(&Self::store_path(config), config)
+    }
+
+    /// Where the store lives: `store` under the configured data directory.
+    pub fn store_path(config: &Config) -> std::path::PathBuf {
+        config.data_dir.join("store")
     }
 
     /// Open the store at an explicit path (import stages into a copy).

@@ -29,7 +29,7 @@ pub fn run(
     controls: &Honoured<'_>,
     out: &mut dyn FnMut(Reply) -> bool,
 ) -> Effect {
-    log.line(&format!(
+    log.line(format_args!(
         "SRCH base=\"{}\" scope={} deref={} filter=\"{}\"",
         req.base,
         scope_number(req.scope),
@@ -37,7 +37,7 @@ pub fn run(
         req.filter
     ));
     if !req.attrs.is_empty() {
-        log.line(&format!("SRCH attr={}", req.attrs.join(" ")));
+        log.line(format_args!("SRCH attr={}", req.attrs.join(" ")));
     }
     let mut sent = 0usize;
     let mut open = true;
@@ -114,6 +114,10 @@ fn search(
     let (outcome, mut response) = match special_entry(state, &base) {
         Some(entry) => (
             special(&view, &query, &entry, controls, emit),
+            one_page(controls),
+        ),
+        None if super::monitor::covers(&base) => (
+            super::monitor::search(state, &session.identity, &query, emit),
             one_page(controls),
         ),
         None => {
@@ -240,7 +244,7 @@ fn plain(
     emit: &mut dyn FnMut(SearchEntry) -> bool,
 ) -> Result<(), LdapError> {
     let done = view.search(query, emit)?;
-    log.debug(&format!(
+    log.debug(format_args!(
         "SRCH candidates indexed={} examined={}",
         done.stats.indexed, done.stats.examined
     ));

@@ -40,6 +40,8 @@ pub struct Rewrite {
 pub struct Writer<'s> {
     pub(super) store: &'s Store,
     _turn: MutexGuard<'s, ()>,
+    /// A replica's sync cookie, committed with the next write (see `cookie`).
+    pub(super) cookie: Option<Vec<u8>>,
 }
 
 impl Store {
@@ -54,6 +56,7 @@ impl Store {
         Writer {
             store: self,
             _turn: turn,
+            cookie: None,
         }
     }
 }
@@ -233,12 +236,15 @@ impl Writer<'_> {
         let s = self.store;
         let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta);
         Ok(trees.transaction(|(entries, dns, index, meta)| {
-            f(&Tx {
+            let tx = Tx {
                 entries,
                 dns,
                 index,
                 meta,
-            })
+            };
+            let out = f(&tx)?;
+            tx.record_cookie(self.cookie.as_deref())?;
+            Ok(out)
         })?)
     }
 }

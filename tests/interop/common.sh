@@ -170,38 +170,33 @@ wait_ldap() {
 
 # --- the two LDAP servers ---------------------------------------------------------------
 
-# start_slapd [LDIF]: a private OpenLDAP slapd (Debian's /usr/sbin/slapd) on a free
-# loopback port with the article's schema (Debian's core, cosine, nis, inetorgperson;
-# Courier's from the repository's schema/) and LDIF (default: data/tree.ldif) loaded
-# with slapadd. rootdn $ROOTDN / $ROOTPW; anonymous may read everything but
-# userPassword, which it may only bind with (the article's needs). Log (stats level)
-# in $SLAPD_DIR/slapd.log.
+# slapd_conf DIR HASH: prints the slapd.conf of a private slapd whose files live in DIR
+# (database in DIR/db), rootdn $ROOTDN with the rootpw HASH: the article's schema
+# (Debian's core, cosine, nis, inetorgperson; Courier's from the repository's schema/);
+# anonymous may read everything but userPassword, which it may only bind with.
 # SLAPD_INDEXES (slapd.conf `index` lines) and SLAPD_MAXSIZE (bytes) override the
-# defaults for big trees (the benchmark); SLAPADD_MS is set to slapadd's wall time.
-start_slapd() {
-  local ldif=${1:-$INTEROP_DATA/tree.ldif} port hash t0
+# defaults for big trees (the benchmark); SLAPD_MODULES (more `moduleload` lines) and
+# SLAPD_OVERLAYS (lines after the database's own, such as syncprov's) add to it.
+slapd_conf() {
+  local dir=$1 hash=$2
   local indexes=${SLAPD_INDEXES:-$'index objectClass eq\nindex mail eq'}
-  require /usr/sbin/slapd slapadd slappasswd ldapsearch
-  new_tmpdir SLAPD_DIR
-  mkdir -p "$SLAPD_DIR/db"
-  port=$(free_port)
-  hash=$(slappasswd -s "$ROOTPW")
-  cat >"$SLAPD_DIR/slapd.conf" <<EOF
+  cat <<EOF
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
 include $SCHEMA_DIR/courier.schema
-pidfile $SLAPD_DIR/slapd.pid
-argsfile $SLAPD_DIR/slapd.args
+pidfile $dir/slapd.pid
+argsfile $dir/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
+${SLAPD_MODULES:-}
 database mdb
 maxsize ${SLAPD_MAXSIZE:-67108864}
 suffix "$SUFFIX"
 rootdn "$ROOTDN"
 rootpw $hash
-directory $SLAPD_DIR/db
+directory $dir/db
 $indexes
 access to attrs=userPassword
   by self write
@@ -209,7 +204,22 @@ access to attrs=userPassword
   by * none
 access to *
   by * read
+${SLAPD_OVERLAYS:-}
 EOF
+}
+
+# start_slapd [LDIF]: a private OpenLDAP slapd (Debian's /usr/sbin/slapd) on a free
+# loopback port, configured by slapd_conf, with LDIF (default: data/tree.ldif) loaded
+# with slapadd. Log (stats level) in $SLAPD_DIR/slapd.log. SLAPADD_MS is set to
+# slapadd's wall time.
+start_slapd() {
+  local ldif=${1:-$INTEROP_DATA/tree.ldif} port hash t0
+  require /usr/sbin/slapd slapadd slappasswd ldapsearch
+  new_tmpdir SLAPD_DIR
+  mkdir -p "$SLAPD_DIR/db"
+  port=$(free_port)
+  hash=$(slappasswd -s "$ROOTPW")
+  slapd_conf "$SLAPD_DIR" "$hash" >"$SLAPD_DIR/slapd.conf"
   t0=$(date +%s%N)
   if ! slapadd -f "$SLAPD_DIR/slapd.conf" -l "$ldif" >"$SLAPD_DIR/slapadd.log" 2>&1; then
     diag "$(cat "$SLAPD_DIR/slapadd.log")"

@@ -2,6 +2,7 @@
 
 mod read;
 mod rename;
+mod verify;
 mod write;
 
 use super::*;
