@@ -46,8 +46,8 @@ pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
 pub use read::CandidateStats;
-pub use verify::ReindexReport;
 pub use replicated::Applied;
+pub use verify::ReindexReport;
 
 /// Where an add comes from: a client over the wire, or an offline import that keeps
 /// the operational attributes it is given (as slapadd does).
