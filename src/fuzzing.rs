@@ -9,6 +9,7 @@
 //! input in and check what comes out against other parts of the crate.
 
 use crate::budget::Budget;
+use crate::config::Limits;
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::filter::Filter;
@@ -20,12 +21,6 @@ use crate::session::framing::Framing;
 use std::sync::OnceLock;
 use tokio_util::bytes::BytesMut;
 use tokio_util::codec::Decoder;
-
-/// The message size the decoder target frames with: the server's default
-/// `max_message_bytes` (1 MiB) would let most of the fuzzer's time go to length checks.
-const MAX_MESSAGE: usize = 64 * 1024;
-/// The server's default `max_ber_depth`.
-const MAX_BER_DEPTH: usize = 64;
 
 /// Work limits for the password target: every scheme's code runs, but no value may ask
 /// for more than a few milliseconds, so the fuzzer spends its time on parsing.
@@ -49,7 +44,11 @@ pub fn ldap_message(data: &[u8]) {
         return;
     };
     let chunk = usize::from(chunk).max(1);
-    let mut framing = Framing::new(MAX_MESSAGE, MAX_BER_DEPTH, Budget::new(4 * MAX_MESSAGE));
+    // The server's default limits: max_message_bytes, max_ber_depth and the budget
+    // for large partial requests.
+    let limits = Limits::default();
+    let budget = Budget::new(limits.max_buffered_request_bytes);
+    let mut framing = Framing::new(limits.max_message_bytes, limits.max_ber_depth, budget);
     let mut buf = BytesMut::new();
     for piece in stream.chunks(chunk) {
         buf.extend_from_slice(piece);
