@@ -420,7 +420,7 @@ fn scrypt_family_memory_is_bounded() {
 }
 
 /// A BSDi extended-DES value's 24-bit rounds count is bounded: `_5..u` asked for 15
-/// million rounds, 14 s of CPU per bind (found by fuzzing).
+/// million rounds, about 13 s of CPU per bind (found by fuzzing).
 #[test]
 fn bsdi_rounds_are_bounded() {
     let started = std::time::Instant::now();
