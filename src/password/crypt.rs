@@ -14,6 +14,14 @@ use pwhash::HashSetup;
 use super::scrypt_cost;
 use super::{PasswordError, PasswordScheme, Verification, WorkLimits};
 
+/// crypt's base64 alphabet; a character's value is its position.
+const CRYPT64: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// The value (0..=63) of one character of crypt's base64.
+pub(super) fn crypt64_value(b: u8) -> Option<u32> {
+    CRYPT64.iter().position(|&c| c == b).map(|p| p as u32)
+}
+
 /// The characters of crypt's base64 ("./0-9A-Za-z").
 fn is_crypt64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'.' || b == b'/'
@@ -125,11 +133,11 @@ fn classify(s: &str, limits: &WorkLimits) -> Result<Backend, Verification> {
 
 /// The rounds of a BSDi string: 24 bits, six per character, least significant first.
 fn check_bsdi_rounds(count: &str, limits: &WorkLimits) -> Result<(), Verification> {
-    const ALPHABET: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let rounds = count.bytes().rev().fold(0u32, |acc, c| {
-        let digit = ALPHABET.iter().position(|&a| a == c).unwrap_or(0) as u32;
-        (acc << 6) | digit
-    });
+    // The caller checked every character is crypt base64.
+    let rounds = count
+        .bytes()
+        .rev()
+        .fold(0u32, |acc, c| (acc << 6) | crypt64_value(c).unwrap_or(0));
     match rounds <= limits.bsdi_crypt_rounds {
         true => Ok(()),
         false => Err(malformed(&format!(
@@ -266,9 +274,8 @@ pub(super) fn hash_sha512_crypt(
 
 /// `n` random characters of crypt's base64 alphabet.
 fn random_crypt_salt(n: usize) -> String {
-    const ALPHABET: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     super::random_salt(n)
         .into_iter()
-        .map(|b| char::from(ALPHABET[usize::from(b & 63)]))
+        .map(|b| char::from(CRYPT64[usize::from(b & 63)]))
         .collect()
 }

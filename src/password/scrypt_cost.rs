@@ -7,14 +7,11 @@
 //! libxcrypt's own `crypt_gensalt` never write longer ones) and no `t`, `g` or ROM
 //! parameters, which change the work in ways not bounded here.
 
-/// crypt's base64 alphabet; a character's value is its position.
-const ITOA64: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
 /// Bytes one block of scrypt's memory takes per unit of `r`.
 const BLOCK_BYTES: u128 = 128;
 
 fn atoi64(b: u8) -> Option<u64> {
-    ITOA64.iter().position(|&c| c == b).map(|p| p as u64)
+    super::crypt::crypt64_value(b).map(u64::from)
 }
 
 /// One single-character yescrypt field (values 0..=47 encode `min + value`).
