@@ -2,8 +2,10 @@
 //! The tables (`[limits]`, `[password]`, `[tls]`, `[bind_backoff]`) are in sections.rs.
 
 mod sections;
+mod syncprov;
 
 pub use sections::{parse_networks, BindBackoff, Limits, PasswordConfig, SchemaCheck, TlsConfig};
+pub use syncprov::SyncProv;
 
 use crate::acl::spec::{AclPolicy, LimitsSpec, RuleSpec};
 use crate::cidr::{Cidr, CidrError};
@@ -90,6 +92,8 @@ pub struct Config {
     /// The access rules (`[[acl]]`), first match wins; see docs/ACL.md. A file
     /// without any `[[acl]]` keeps the default policy of config/mailldap.toml.
     pub acl: Vec<RuleSpec>,
+    /// The RFC 4533 provider: session log size, persistent search queue.
+    pub syncprov: SyncProv,
 }
 
 /// The shipped configuration file: the article's access policy with comments.
@@ -157,6 +161,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             anonymous_read,
             acl,
+            syncprov: SyncProv::default(),
         }
     }
 }

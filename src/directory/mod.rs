@@ -12,7 +12,9 @@
 //! - `operational`: the attributes the server keeps;
 //! - `index_spec`: what is indexed and how; `plan`: filter -> candidate ids;
 //! - `guard`: unique mail values and the retired-mailbox rule;
-//! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it.
+//! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it;
+//! - `replication`, `feed`: each write's CSN and session log record for the store,
+//!   and its change for the persistent searches (RFC 4533 provider, src/sync).
 
 use crate::config::Config;
 use crate::dn::Dn;
@@ -24,6 +26,7 @@ use crate::store::{IndexKey, Store, StoreError};
 
 mod add;
 mod delete;
+pub mod feed;
 mod guard;
 mod index_spec;
 mod modify;
@@ -34,6 +37,7 @@ mod plan;
 mod prepare;
 mod read;
 mod refint;
+mod replication;
 #[cfg(test)]
 mod tests;
 
@@ -42,6 +46,7 @@ pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
 pub use read::CandidateStats;
+pub use replication::{entry_csn, entry_uuid};
 
 /// Where an add comes from: a client over the wire, or an offline import that keeps
 /// the operational attributes it is given (as slapadd does).
@@ -61,6 +66,7 @@ pub struct Directory {
     index: IndexSpec,
     policy: options::WritePolicy,
     csn: operational::CsnClock,
+    feed: feed::ChangeFeed,
 }
 
 /// The protocol error for a store error.
@@ -103,8 +109,10 @@ impl Directory {
             index: opts.index,
             policy: opts.policy,
             csn: operational::CsnClock::default(),
+            feed: feed::ChangeFeed::default(),
         };
         dir.reindex_if_needed()?;
+        dir.start_sync_log(config.syncprov.sessionlog)?;
         Ok(dir)
     }
 

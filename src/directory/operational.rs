@@ -33,7 +33,7 @@ pub(super) struct CsnClock {
 
 impl CsnClock {
     /// A new entryCSN: timestamp, change count, replica id 000, modifier 000000.
-    fn next(&self) -> String {
+    pub(super) fn next(&self) -> String {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) & 0xff_ffff;
         let now = chrono::Utc::now();
         format!("{}#{:06x}#000#000000", now.format("%Y%m%d%H%M%S%.6fZ"), seq)

@@ -4,8 +4,9 @@
 //! - `dn2id`: [`Dn::tree_key`] (normalised RDNs root-first, each NUL-terminated) -> id,
 //!   so a subtree is one prefix range and key order puts parents before children;
 //! - `index`: one sled key per (index key, id) pair, see `index` for why;
-//! - `meta`: format version, entry count, the caller's index configuration string, and
-//!   the journal of a subtree move in progress (`subtree`).
+//! - `meta`: format version, entry count, the caller's index configuration string,
+//!   the journal of a subtree move in progress (`subtree`), and the contextCSN;
+//! - `synclog`: the replication session log, CSN -> departed entry (`synclog`).
 //!
 //! The store knows nothing of schema, ACLs or BER: callers pass entries and the index
 //! keys they computed with [`index_keys`]. Every sled type stays in this module so the
@@ -27,6 +28,7 @@ mod index;
 mod lookup;
 mod rename;
 mod subtree;
+mod synclog;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -35,12 +37,13 @@ pub use error::StoreError;
 pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
 };
+pub use synclog::{ChangeNote, Departure, LogRecord};
 pub use write::{Rewrite, Writer};
 
 use crate::dn::{Dn, Scope};
 use crate::entry::Entry;
 use commit::GroupCommit;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 /// Identifier of a stored entry; stable across modify and rename, never reused.
@@ -67,6 +70,11 @@ pub struct Store {
     dn2id: sled::Tree,
     index: sled::Tree,
     meta: sled::Tree,
+    /// The replication session log (`synclog`).
+    synclog: sled::Tree,
+    /// Records in `synclog`, and how many it keeps.
+    synclog_len: AtomicUsize,
+    synclog_limit: AtomicUsize,
     /// Taken by the one [`Writer`]; guards no data itself.
     write_lock: Mutex<()>,
     /// Every read holds it shared; a subtree move holds it exclusively from its first
@@ -109,6 +117,7 @@ impl Store {
         let dn2id = db.open_tree("dn2id")?;
         let index = db.open_tree("index")?;
         let meta = db.open_tree("meta")?;
+        let synclog = db.open_tree(synclog::SYNCLOG_TREE)?;
         match meta.get(FORMAT_KEY)? {
             Some(v) if be_u64(&v)? == FORMAT => {}
             Some(v) => {
@@ -136,6 +145,9 @@ impl Store {
             dn2id,
             index,
             meta,
+            synclog_len: AtomicUsize::new(synclog.len()),
+            synclog_limit: AtomicUsize::new(usize::MAX),
+            synclog,
             write_lock: Mutex::new(()),
             gate: RwLock::new(()),
             count: AtomicU64::new(count),

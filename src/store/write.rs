@@ -40,6 +40,10 @@ pub struct Rewrite {
 pub struct Writer<'s> {
     pub(super) store: &'s Store,
     _turn: MutexGuard<'s, ()>,
+    /// What the next write records for replication (`synclog`).
+    pub(super) note: Option<super::ChangeNote>,
+    /// Run once the next write has committed, still holding the turn.
+    pub(super) after: Option<Box<dyn FnOnce() + 's>>,
 }
 
 impl Store {
@@ -54,6 +58,8 @@ impl Store {
         Writer {
             store: self,
             _turn: turn,
+            note: None,
+            after: None,
         }
     }
 }
@@ -63,7 +69,7 @@ impl Writer<'_> {
     /// DN is taken; `NoSuchEntry` when its parent is missing while some higher ancestor
     /// exists. An entry none of whose ancestors is stored is accepted: that is how
     /// suffix entries arrive, and only the caller knows suffixes.
-    pub fn add(self, entry: &Entry, keys: &[IndexKey]) -> Result<EntryId, StoreError> {
+    pub fn add(mut self, entry: &Entry, keys: &[IndexKey]) -> Result<EntryId, StoreError> {
         let store = self.store;
         let dn_key = entry.dn.tree_key();
         let record = super::codec::encode(entry);
@@ -80,6 +86,7 @@ impl Writer<'_> {
             tx.add_count(1)
         })?;
         store.count.store(count, Ordering::SeqCst);
+        self.committed()?;
         drop(self);
         store.commits.sync(&store.db)?;
         Ok(id)
@@ -89,7 +96,7 @@ impl Writer<'_> {
     /// `old_keys` to `new_keys`. `NoSuchEntry` when `id` is gone or is not the entry
     /// named `new_entry.dn`.
     pub fn replace(
-        self,
+        mut self,
         id: EntryId,
         new_entry: &Entry,
         old_keys: &[IndexKey],
@@ -112,6 +119,7 @@ impl Writer<'_> {
             tx.unfile(gone.iter().copied(), id)?;
             tx.file(fresh.iter().copied(), id)
         })?;
+        self.committed()?;
         drop(self);
         store.commits.sync(&store.db)
     }
@@ -120,7 +128,7 @@ impl Writer<'_> {
     /// that named it) in the same transaction. `NoSuchEntry` if absent or a rewritten
     /// entry is gone, `NotLeaf` if it has children.
     pub fn delete(
-        self,
+        mut self,
         dn: &Dn,
         keys: &[IndexKey],
         rewrites: &[Rewrite],
@@ -140,6 +148,7 @@ impl Writer<'_> {
             tx.add_count(-1)
         })?;
         store.count.store(count, Ordering::SeqCst);
+        self.committed()?;
         drop(self);
         store.commits.sync(&store.db)
     }
@@ -228,29 +237,36 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Run `f` as one transaction over all four trees.
+    /// Run `f` as one transaction over all five trees, with the write's note.
     pub(super) fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let s = self.store;
-        let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta);
-        Ok(trees.transaction(|(entries, dns, index, meta)| {
-            f(&Tx {
-                entries,
-                dns,
-                index,
-                meta,
-            })
-        })?)
+        let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta, &s.synclog);
+        Ok(
+            trees.transaction(|(entries, dns, index, meta, synclog)| {
+                let tx = Tx {
+                    entries,
+                    dns,
+                    index,
+                    meta,
+                    synclog,
+                };
+                let done = f(&tx)?;
+                self.write_note(&tx)?;
+                Ok(done)
+            })?,
+        )
     }
 }
 
 pub(super) type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
 
-/// The four trees inside one transaction.
+/// The five trees inside one transaction.
 pub(super) struct Tx<'a> {
     pub(super) entries: &'a TransactionalTree,
     pub(super) dns: &'a TransactionalTree,
     index: &'a TransactionalTree,
     pub(super) meta: &'a TransactionalTree,
+    pub(super) synclog: &'a TransactionalTree,
 }
 
 impl Tx<'_> {
