@@ -96,3 +96,39 @@ impl Subscription {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(n: u8) -> Change {
+        Change {
+            csn: format!("c{n}"),
+            kind: ChangeKind::Modify,
+            dn: Dn::parse("cn=x,dc=example").unwrap(),
+            old_dn: None,
+            uuid: [n; 16],
+        }
+    }
+
+    #[test]
+    fn a_subscriber_that_falls_behind_is_ended_and_the_others_keep_up() {
+        let feed = ChangeFeed::default();
+        let slow = feed.subscribe(2);
+        let fast = feed.subscribe(10);
+        for n in 0..3 {
+            feed.publish(&change(n));
+        }
+        let wait = Duration::from_millis(10);
+        assert_eq!(slow.next(wait), Next::Change(change(0)));
+        assert_eq!(slow.next(wait), Next::Change(change(1)));
+        assert_eq!(slow.next(wait), Next::Ended);
+        for n in 0..3 {
+            assert_eq!(fast.next(wait), Next::Change(change(n)));
+        }
+        assert_eq!(fast.next(wait), Next::Idle);
+        drop(fast);
+        feed.publish(&change(3));
+        assert!(feed.lock().is_empty(), "gone subscribers are dropped");
+    }
+}
