@@ -24,6 +24,8 @@ pub mod wire;
 #[cfg(test)]
 mod controls_tests;
 #[cfg(test)]
+mod sync_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::dn::Dn;
