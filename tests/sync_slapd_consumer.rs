@@ -26,3 +26,16 @@ fn slapd_follows_mailldap_with_refresh_only() {
         &["tests/interop/syncrepl.sh", "refreshonly"],
     );
 }
+
+/// The time an empty slapd consumer takes to converge on mailldap-load's tree of
+/// SYNC_ACCOUNTS accounts (default 10,000). Measured, not run by default:
+/// `SYNC_ACCOUNTS=100000 cargo test --release --test sync_slapd_consumer -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn time_to_converge_a_large_tree() {
+    let accounts = std::env::var("SYNC_ACCOUNTS").unwrap_or_else(|_| "10000".into());
+    run_checks(
+        "syncrepl.sh scale",
+        &["tests/interop/syncrepl.sh", "scale", &accounts],
+    );
+}

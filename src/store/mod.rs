@@ -75,6 +75,8 @@ pub struct Store {
     /// Records in `synclog`, and how many it keeps.
     synclog_len: AtomicUsize,
     synclog_limit: AtomicUsize,
+    /// The contextCSN, cached (`synclog`).
+    context: Mutex<Option<String>>,
     /// Taken by the one [`Writer`]; guards no data itself.
     write_lock: Mutex<()>,
     /// Every read holds it shared; a subtree move holds it exclusively from its first
@@ -148,12 +150,15 @@ impl Store {
             synclog_len: AtomicUsize::new(synclog.len()),
             synclog_limit: AtomicUsize::new(usize::MAX),
             synclog,
+            context: Mutex::new(None),
             write_lock: Mutex::new(()),
             gate: RwLock::new(()),
             count: AtomicU64::new(count),
             commits: GroupCommit::default(),
         };
         store.resume_move()?;
+        *store.context.lock().unwrap_or_else(PoisonError::into_inner) =
+            store.stored_context_csn()?;
         store.db.flush()?;
         Ok(store)
     }

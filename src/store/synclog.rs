@@ -12,6 +12,7 @@
 use super::write::Writer;
 use super::{Store, StoreError};
 use std::sync::atomic::Ordering;
+use std::sync::PoisonError;
 
 /// `meta` key of the CSN of the last write.
 pub(super) const CONTEXT_CSN_KEY: &[u8] = b"context_csn";
@@ -83,6 +84,15 @@ impl Store {
     /// The CSN of the last write (the suffix's contextCSN), if any write was made
     /// since replication support exists.
     pub fn context_csn(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .context
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone())
+    }
+
+    /// The contextCSN as stored (read once, at open).
+    pub(super) fn stored_context_csn(&self) -> Result<Option<String>, StoreError> {
         self.meta_text(CONTEXT_CSN_KEY)
     }
 
@@ -140,22 +150,36 @@ impl<'s> Writer<'s> {
         let Some(note) = &self.note else {
             return Ok(());
         };
-        // An import keeps the CSNs it is given, older ones too: the context is the newest.
-        let newer = match tx.meta.get(CONTEXT_CSN_KEY)? {
-            Some(old) => note.csn.as_bytes() > &old[..],
-            None => true,
-        };
-        if newer {
+        if self.advances_context(note) {
             tx.meta.insert(CONTEXT_CSN_KEY, note.csn.as_bytes())?;
         }
-        if let Some(r) = &note.logged {
-            tx.synclog.insert(r.csn.as_bytes(), encode(r))?;
+        if let (Some(r), Some(log)) = (&note.logged, tx.synclog) {
+            log.insert(r.csn.as_bytes(), encode(r))?;
         }
         Ok(())
     }
 
+    /// Whether the coming write records a departure (its transaction needs the log).
+    pub(super) fn logs_departure(&self) -> bool {
+        self.note.as_ref().is_some_and(|n| n.logged.is_some())
+    }
+
+    /// Whether `note` is newer than the contextCSN (an import keeps the CSNs it is
+    /// given, older ones too: the context is the newest). The writer's turn keeps the
+    /// cached copy current.
+    fn advances_context(&self, note: &ChangeNote) -> bool {
+        let context = self.store.context.lock().unwrap_or_else(PoisonError::into_inner);
+        context.as_deref().is_none_or(|c| note.csn.as_str() > c)
+    }
+
     /// After the commit: trim the log to its limit, then run the commit hook.
     pub(super) fn committed(&mut self) -> Result<(), StoreError> {
+        if let Some(note) = &self.note {
+            if self.advances_context(note) {
+                *self.store.context.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some(note.csn.clone());
+            }
+        }
         let logged = self.note.take().is_some_and(|n| n.logged.is_some());
         let result = if logged { self.trim_log() } else { Ok(()) };
         if let Some(f) = self.after.take() {

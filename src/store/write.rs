@@ -237,22 +237,38 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Run `f` as one transaction over all five trees, with the write's note.
+    /// Run `f` as one transaction over the four entry trees, with the write's note;
+    /// the session log's tree joins only a write that logs a departure (a tree more
+    /// in every transaction costs every write).
     pub(super) fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let s = self.store;
-        let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta, &s.synclog);
-        Ok(
-            trees.transaction(|(entries, dns, index, meta, synclog)| {
-                let tx = Tx {
+        let run = |tx: Tx<'_>| -> TxResult<T> {
+            let done = f(&tx)?;
+            self.write_note(&tx)?;
+            Ok(done)
+        };
+        if !self.logs_departure() {
+            let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta);
+            return Ok(trees.transaction(|(entries, dns, index, meta)| {
+                run(Tx {
                     entries,
                     dns,
                     index,
                     meta,
-                    synclog,
-                };
-                let done = f(&tx)?;
-                self.write_note(&tx)?;
-                Ok(done)
+                    synclog: None,
+                })
+            })?);
+        }
+        let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta, &s.synclog);
+        Ok(
+            trees.transaction(|(entries, dns, index, meta, synclog)| {
+                run(Tx {
+                    entries,
+                    dns,
+                    index,
+                    meta,
+                    synclog: Some(synclog),
+                })
             })?,
         )
     }
@@ -260,13 +276,13 @@ impl Writer<'_> {
 
 pub(super) type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
 
-/// The five trees inside one transaction.
+/// The trees inside one transaction (the session log's only when it is written).
 pub(super) struct Tx<'a> {
     pub(super) entries: &'a TransactionalTree,
     pub(super) dns: &'a TransactionalTree,
     index: &'a TransactionalTree,
     pub(super) meta: &'a TransactionalTree,
-    pub(super) synclog: &'a TransactionalTree,
+    pub(super) synclog: Option<&'a TransactionalTree>,
 }
 
 impl Tx<'_> {

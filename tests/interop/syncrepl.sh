@@ -6,6 +6,8 @@
 # postmap against the consumer. docs/REPLICATION.md shows the same consumer config.
 #
 # usage: syncrepl.sh persist|refreshonly
+#        syncrepl.sh scale N: time the initial refresh of mailldap-load's tree of N
+#        accounts into an empty consumer (docs/REPLICATION.md records the figures)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/common.sh"
@@ -13,7 +15,8 @@ source "$(dirname "$0")/common.sh"
 case ${1:-} in
   persist) TYPE='type=refreshAndPersist' ;;
   refreshonly) TYPE='type=refreshOnly interval=00:00:00:01' ;;
-  *) die "usage: syncrepl.sh persist|refreshonly" ;;
+  scale) TYPE='type=refreshAndPersist' ;;
+  *) die "usage: syncrepl.sh persist|refreshonly|scale N" ;;
 esac
 require ldapadd ldapmodify ldapsearch python3 postmap
 DOMAIN_DN=o=sync.example,o=hosting,$SUFFIX
@@ -89,7 +92,14 @@ who = "dn:$REPLICATOR_DN"
 size = 0
 time = 0
 EOF
-"$MAILLDAP_BIN" import --config "$D/mailldap.toml" --data "$D/data" "$INTEROP_DATA/tree.ldif" >/dev/null
+TREE=$INTEROP_DATA/tree.ldif
+if [[ $1 == scale ]]; then
+  TREE=$D/tree.ldif
+  "$(dirname "$MAILLDAP_BIN")/mailldap-load" ldif --accounts "${2:?accounts}" --out "$TREE"
+  t0=$(date +%s%N)
+fi
+"$MAILLDAP_BIN" import --config "$D/mailldap.toml" --data "$D/data" "$TREE" >/dev/null
+[[ $1 == scale ]] && diag "mailldap import of $(grep -c '^dn:' "$TREE") entries: $((($(date +%s%N) - t0) / 1000000)) ms"
 start_mailldap "$D/data" --config "$D/mailldap.toml"
 provider <<EOF
 dn: $REPLICATOR_DN
@@ -103,6 +113,29 @@ objectClass: top
 objectClass: organization
 o: sync.example
 EOF
+
+if [[ $1 == scale ]]; then
+  # Converged when the consumer's contextCSN (set from the refresh's final cookie)
+  # is the provider's: a dump of a large tree would take longer than its refresh.
+  context() {
+    ldapsearch -x -H "$1" -D "$ROOTDN" -w "$ROOTPW" -b "$SUFFIX" -s base -LLL contextCSN |
+      sed -n 's/^contextCSN: //p'
+  }
+  want=$(context "$MAILLDAP_URI")
+  SLAPD_MAXSIZE=$((8 << 30))
+  t0=$(date +%s%N)
+  start_consumer "$MAILLDAP_URI" "$TYPE"
+  limit=$((SECONDS + ${SYNC_LIMIT_SECS:-7200}))
+  until [[ $(context "$CONSUMER_URI") == "$want" ]]; do
+    ((SECONDS < limit)) || die "the consumer did not converge within ${SYNC_LIMIT_SECS:-7200} s"
+    sleep 0.5
+  done
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  # slapcat reads the consumer's database beside it (slapd's size limit binds searches).
+  count=$(slapcat -f "$CONSUMER_DIR/slapd.conf" 2>/dev/null | grep -c '^dn:')
+  ok "an empty slapd consumer converged on $count entries in $ms ms"
+  finish
+fi
 
 # Access control applies to a sync search as to any: anonymous gets no passwords.
 anon=$(ldapsearch -x -H "$MAILLDAP_URI" -b "$SUFFIX" -LLL -E '!sync=ro' '(objectClass=*)' userPassword)
