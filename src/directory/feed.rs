@@ -70,19 +70,20 @@ impl ChangeFeed {
 
     /// Tell every subscriber; drop those that are full or gone. Never blocks.
     pub fn publish(&self, change: &Change) {
-        self.lock()
-            .retain(|tx| match tx.try_send(change.clone()) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_)) => {
-                    tracing::warn!("a persistent search fell behind the change feed: ended");
-                    false
-                }
-                Err(TrySendError::Disconnected(_)) => false,
-            });
+        self.lock().retain(|tx| match tx.try_send(change.clone()) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                tracing::warn!("a persistent search fell behind the change feed: ended");
+                false
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        });
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<SyncSender<Change>>> {
-        self.subscribers.lock().unwrap_or_else(PoisonError::into_inner)
+        self.subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

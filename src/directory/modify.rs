@@ -1,9 +1,9 @@
 //! Modify (RFC 4511 4.6): a list of changes applied to one entry, all or nothing.
 
 use super::feed::ChangeKind;
-use super::replication::entry_csn;
 use super::operational::{is_server_managed, is_virtual, no_user_modification};
 use super::prepare::{has_duplicates, schema_err};
+use super::replication::entry_csn;
 use super::{store_err, Directory};
 use crate::dn::Dn;
 use crate::entry::{Entry, ModOp, Modification};

@@ -45,10 +45,9 @@ fn states(r: &Response) -> Vec<(String, SyncState, bool)> {
         .iter()
         .filter_map(|m| match m {
             Reply::WithControls { reply, controls } => match (&**reply, &controls[..]) {
-                (
-                    Reply::Entry(e),
-                    [ResponseControl::Sync(SyncControl::State { state, .. })],
-                ) => Some((e.dn.clone(), *state, !e.attrs.is_empty())),
+                (Reply::Entry(e), [ResponseControl::Sync(SyncControl::State { state, .. })]) => {
+                    Some((e.dn.clone(), *state, !e.attrs.is_empty()))
+                }
                 _ => None,
             },
             _ => None,
@@ -60,7 +59,9 @@ fn states(r: &Response) -> Vec<(String, SyncState, bool)> {
 fn done(r: &Response) -> (Vec<u8>, bool) {
     match r.replies.last() {
         Some(Reply::WithControls { reply, controls }) => {
-            assert!(matches!(**reply, Reply::Done(ResponseKind::Search, ref res) if res.code == ResultCode::Success));
+            assert!(
+                matches!(**reply, Reply::Done(ResponseKind::Search, ref res) if res.code == ResultCode::Success)
+            );
             match &controls[..] {
                 [ResponseControl::Sync(SyncControl::Done {
                     cookie: Some(c),
@@ -89,7 +90,11 @@ fn deleted_uuids(r: &Response) -> Vec<[u8; 16]> {
 }
 
 fn uuid_of(state: &ServerState, dn: &str) -> [u8; 16] {
-    let entry = state.dir.get(&crate::dn::Dn::parse(dn).unwrap()).unwrap().unwrap();
+    let entry = state
+        .dir
+        .get(&crate::dn::Dn::parse(dn).unwrap())
+        .unwrap()
+        .unwrap();
     crate::directory::entry_uuid(&entry)
 }
 
@@ -123,9 +128,14 @@ fn a_first_refresh_sends_every_entry_as_added_and_a_cookie() {
     let r = refresh(&state, None);
     let found = states(&r);
     assert!(found.len() >= 10, "{found:?}");
-    assert!(found.iter().all(|(_, s, attrs)| *s == SyncState::Add && *attrs));
+    assert!(found
+        .iter()
+        .all(|(_, s, attrs)| *s == SyncState::Add && *attrs));
     let (cookie, deletes) = done(&r);
-    assert!(!deletes, "a present phase: the consumer drops what it was not sent");
+    assert!(
+        !deletes,
+        "a present phase: the consumer drops what it was not sent"
+    );
     let text = String::from_utf8(cookie).unwrap();
     assert!(text.starts_with("csn="), "{text}");
 }
@@ -186,7 +196,9 @@ fn a_sync_search_is_not_quick_and_slapd_cookies_keep_their_rid() {
     };
     assert!(!super::is_quick(&state, &req));
     let (cookie, _) = done(&refresh(&state, Some(b"rid=042,csn=0")));
-    assert!(String::from_utf8(cookie).unwrap().starts_with("rid=042,csn="));
+    assert!(String::from_utf8(cookie)
+        .unwrap()
+        .starts_with("rid=042,csn="));
 }
 
 #[test]
@@ -220,8 +232,12 @@ fn persist_pushes_each_change_and_ends_when_abandoned() {
             stream_op(&state, &session(root()), 1, req, &mut sink);
         });
         let refreshed = |r: &[Reply]| {
-            r.iter()
-                .any(|m| matches!(m, Reply::SyncInfo(SyncInfo::RefreshPresent { done: true, .. })))
+            r.iter().any(|m| {
+                matches!(
+                    m,
+                    Reply::SyncInfo(SyncInfo::RefreshPresent { done: true, .. })
+                )
+            })
         };
         wait_for(&refreshed);
         let before = seen.lock().unwrap().len();

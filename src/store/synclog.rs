@@ -168,7 +168,11 @@ impl<'s> Writer<'s> {
     /// given, older ones too: the context is the newest). The writer's turn keeps the
     /// cached copy current.
     fn advances_context(&self, note: &ChangeNote) -> bool {
-        let context = self.store.context.lock().unwrap_or_else(PoisonError::into_inner);
+        let context = self
+            .store
+            .context
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         context.as_deref().is_none_or(|c| note.csn.as_str() > c)
     }
 
@@ -176,8 +180,11 @@ impl<'s> Writer<'s> {
     pub(super) fn committed(&mut self) -> Result<(), StoreError> {
         if let Some(note) = &self.note {
             if self.advances_context(note) {
-                *self.store.context.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some(note.csn.clone());
+                *self
+                    .store
+                    .context
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(note.csn.clone());
             }
         }
         let logged = self.note.take().is_some_and(|n| n.logged.is_some());

@@ -260,17 +260,15 @@ impl Writer<'_> {
             })?);
         }
         let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta, &s.synclog);
-        Ok(
-            trees.transaction(|(entries, dns, index, meta, synclog)| {
-                run(Tx {
-                    entries,
-                    dns,
-                    index,
-                    meta,
-                    synclog: Some(synclog),
-                })
-            })?,
-        )
+        Ok(trees.transaction(|(entries, dns, index, meta, synclog)| {
+            run(Tx {
+                entries,
+                dns,
+                index,
+                meta,
+                synclog: Some(synclog),
+            })
+        })?)
     }
 }
 

@@ -53,11 +53,8 @@ fn pick_csn(list: &str) -> Option<String> {
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect();
-    let own = csns
-        .iter()
-        .find(|c| c.split('#').nth(2) == Some(OWN_SID));
-    own.or_else(|| csns.iter().max())
-        .map(|c| c.to_string())
+    let own = csns.iter().find(|c| c.split('#').nth(2) == Some(OWN_SID));
+    own.or_else(|| csns.iter().max()).map(|c| c.to_string())
 }
 
 #[cfg(test)]
@@ -72,10 +69,7 @@ mod tests {
             c.csn.as_deref(),
             Some("20260101000000.000001Z#000002#000#000000")
         );
-        assert_eq!(
-            c.format("X"),
-            b"rid=001,csn=X".to_vec()
-        );
+        assert_eq!(c.format("X"), b"rid=001,csn=X".to_vec());
     }
 
     #[test]

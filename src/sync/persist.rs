@@ -39,7 +39,9 @@ pub(super) fn persist(
         let change = match feed.next(CHECK_EVERY) {
             Next::Idle => continue,
             Next::Ended => {
-                search.log.line("SYNC persist ended: the consumer fell behind");
+                search
+                    .log
+                    .line("SYNC persist ended: the consumer fell behind");
                 let e = LdapError::new(
                     ResultCode::Busy,
                     "the consumer fell behind the changes: search again with its cookie",

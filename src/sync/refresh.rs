@@ -67,25 +67,27 @@ pub(super) fn refresh(
         _ => HashSet::new(),
     };
     let mut open = true;
-    let done = search.view.search_stored(search.query, &mut |stored, found| {
-        let uuid = entry_uuid(stored);
-        departed.remove(&uuid);
-        let since = match &phase {
-            Phase::Full => None,
-            Phase::Present(since) | Phase::Delta(since) => Some(since.as_str()),
-        };
-        let changed = match (since, entry_csn(stored)) {
-            (Some(since), Some(csn)) => csn > since,
-            _ => true,
-        };
-        let reply = match (&phase, changed) {
-            (_, true) => with_state(found, SyncState::Add, uuid, None),
-            (Phase::Present(_), false) => name_only(found.dn, SyncState::Present, uuid, None),
-            _ => return true,
-        };
-        open = out(reply);
-        open
-    })?;
+    let done = search
+        .view
+        .search_stored(search.query, &mut |stored, found| {
+            let uuid = entry_uuid(stored);
+            departed.remove(&uuid);
+            let since = match &phase {
+                Phase::Full => None,
+                Phase::Present(since) | Phase::Delta(since) => Some(since.as_str()),
+            };
+            let changed = match (since, entry_csn(stored)) {
+                (Some(since), Some(csn)) => csn > since,
+                _ => true,
+            };
+            let reply = match (&phase, changed) {
+                (_, true) => with_state(found, SyncState::Add, uuid, None),
+                (Phase::Present(_), false) => name_only(found.dn, SyncState::Present, uuid, None),
+                _ => return true,
+            };
+            open = out(reply);
+            open
+        })?;
     if !open {
         return Ok(None);
     }

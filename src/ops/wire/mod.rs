@@ -13,9 +13,9 @@ pub use controls::{
     OID_ASSERTION, OID_MANAGE_DSA_IT, OID_PAGED_RESULTS, OID_POST_READ, OID_PRE_READ,
     OID_SORT_REQUEST, OID_VALUES_RETURN,
 };
-pub use sync::OID_SYNC_REQUEST;
 pub use filter::filter_from_wire;
 pub use reply::{message, notice_of_disconnection};
+pub use sync::OID_SYNC_REQUEST;
 
 use super::request::{
     AddRequest, BindRequest, CompareRequest, Credentials, ExtendedRequest, ModDnRequest,
