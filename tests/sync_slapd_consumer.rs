@@ -3,13 +3,19 @@
 //! schema): the article's tree, live add/modify/modrdn/delete within 2 s, 100 changes
 //! while the consumer is down, a provider killed and restarted, each compared by a
 //! full dump of both servers; then Postfix's postmap against the consumer. The checks
-//! live in tests/interop/syncrepl.sh (helpers in tests/interop/common.sh).
+//! live in tests/interop/syncrepl.sh (helpers in tests/interop/common.sh). And a raw
+//! client that stops reading: its persistent search is ended, never buffered.
 //!
 //! A missing program (slapd, postmap...) fails these tests: run
 //! scripts/install-deps.sh first (scripts/test does).
 
 mod common;
 use common::interop::run_checks;
+use common::wire::{search, simple_bind, RawClient};
+use common::*;
+use ldap3_proto::control::LdapControl;
+use ldap3_proto::proto::SyncRequestMode;
+use std::time::{Duration, Instant};
 
 #[test]
 fn slapd_follows_mailldap_with_refresh_and_persist() {
@@ -37,5 +43,39 @@ fn time_to_converge_a_large_tree() {
     run_checks(
         "syncrepl.sh scale",
         &["tests/interop/syncrepl.sh", "scale", &accounts],
+    );
+}
+
+/// A persistent search whose client reads nothing: its queue fills, the search is
+/// ended (busy) instead of buffering, and writes go on at their own pace.
+#[test]
+fn a_consumer_that_stops_reading_is_ended_and_writes_go_on() {
+    let s = Server::start_with("[syncprov]\npersist_queue = 20\n", true);
+    let mut c = RawClient::connect(s.port);
+    c.send(1, simple_bind(ROOTDN, ROOTPW));
+    c.recv().expect("bind answered");
+    let sync = LdapControl::SyncRequest {
+        criticality: true,
+        mode: SyncRequestMode::RefreshAndPersist,
+        cookie: None,
+        reload_hint: false,
+    };
+    c.send_with_controls(2, search(HOSTING, "objectClass", None, &["*"]), vec![sync]);
+    s.wait_log("phase=full", 1);
+    // Big values fill the socket and the connection's reply queue quickly; from then
+    // on the search's own queue of 20 changes fills, and it is ended.
+    let big = "x".repeat(100_000);
+    let user1 = mail_dn("user1@domain1.example");
+    let changes: Vec<String> = (0..300)
+        .map(|i| replace_ldif(&user1, "description", &format!("{i} {big}")))
+        .collect();
+    let t0 = Instant::now();
+    let r = s.modify_root(&changes.join("\n"));
+    assert_eq!(r.code, 0, "{r:?}");
+    s.wait_log("the consumer fell behind", 1);
+    assert!(
+        t0.elapsed() < Duration::from_secs(120),
+        "writes waited for the consumer: {:?}",
+        t0.elapsed()
     );
 }

@@ -33,8 +33,11 @@ impl Directory {
                 ),
             ));
         }
-        let (entry, absent) = self.prepare_new(entry, actor, origin, missing)?;
+        let (mut entry, absent) = self.prepare_new(entry, actor, origin, missing)?;
         let mut writer = self.store.writer();
+        if origin == Origin::Client {
+            self.stamp_csn(&mut entry);
+        }
         if !entry.dn.same_as(&self.suffix) {
             let parent = entry.dn.parent().unwrap_or_default();
             if !self.store.exists(&parent).map_err(store_err)? {

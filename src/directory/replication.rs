@@ -53,6 +53,9 @@ impl Directory {
     /// Start the session log at the first open: it knows of nothing before now.
     pub(super) fn start_sync_log(&self, limit: usize) -> Result<(), LdapError> {
         self.store.set_sync_log_limit(limit);
+        if let Some(context) = self.context_csn()? {
+            self.csn.advance_past(&context);
+        }
         if self.sync_log_floor()?.is_some() {
             return Ok(());
         }

@@ -75,8 +75,8 @@ pub struct Store {
     /// Records in `synclog`, and how many it keeps.
     synclog_len: AtomicUsize,
     synclog_limit: AtomicUsize,
-    /// The contextCSN, cached (`synclog`).
-    context: Mutex<Option<String>>,
+    /// The contextCSN, stored at each flush (`synclog`).
+    context: Mutex<synclog::Context>,
     /// Taken by the one [`Writer`]; guards no data itself.
     write_lock: Mutex<()>,
     /// Every read holds it shared; a subtree move holds it exclusively from its first
@@ -150,15 +150,14 @@ impl Store {
             synclog_len: AtomicUsize::new(synclog.len()),
             synclog_limit: AtomicUsize::new(usize::MAX),
             synclog,
-            context: Mutex::new(None),
+            context: Mutex::new(synclog::Context::default()),
             write_lock: Mutex::new(()),
             gate: RwLock::new(()),
             count: AtomicU64::new(count),
             commits: GroupCommit::default(),
         };
         store.resume_move()?;
-        *store.context.lock().unwrap_or_else(PoisonError::into_inner) =
-            store.stored_context_csn()?;
+        store.load_context()?;
         store.db.flush()?;
         Ok(store)
     }
@@ -329,7 +328,7 @@ impl Store {
     /// Make everything written so far durable (write methods already do this,
     /// unless durability is deferred).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.commits.force(&self.db)
+        self.commits.force(self)
     }
 
     /// Bulk load: writes stop waiting for the disk until [`Store::flush`]. Only for a

@@ -68,6 +68,6 @@ impl Writer<'_> {
         drop(gate);
         self.committed()?;
         drop(self);
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 }

@@ -2,8 +2,11 @@
 //! contextCSN (the CSN of the last write, in `meta`) and the session log, a bounded
 //! tree `synclog` of the entries that recently left their name (deleted, or renamed
 //! away from it) keyed by their CSN, so that a consumer coming back with a recent
-//! cookie is told what went away. Both are written in the transaction of the write
-//! they describe: a write and its record survive a crash together.
+//! cookie is told what went away. A record is written in the transaction of the
+//! write it describes: the two survive a crash together. The contextCSN is kept in
+//! memory and stored just before each durable flush, so the flush that acknowledges
+//! a write also makes its contextCSN durable, at one `meta` write per flush rather
+//! than one per write.
 //!
 //! The log keeps its newest `limit` records. Trimming it raises the floor: the CSN
 //! below which the log no longer knows every departure, so a cookie older than the
@@ -20,6 +23,15 @@ pub(super) const CONTEXT_CSN_KEY: &[u8] = b"context_csn";
 const FLOOR_KEY: &[u8] = b"synclog_floor";
 /// Name of the session log's tree.
 pub(super) const SYNCLOG_TREE: &str = "synclog";
+
+/// The contextCSN as the writers keep it: stored at each durable flush when changed.
+#[derive(Debug, Default)]
+pub(super) struct Context {
+    /// The CSN of the newest write.
+    pub(super) csn: Option<String>,
+    /// Changed since it was last stored.
+    pub(super) dirty: bool,
+}
 
 /// How an entry left its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,16 +96,33 @@ impl Store {
     /// The CSN of the last write (the suffix's contextCSN), if any write was made
     /// since replication support exists.
     pub fn context_csn(&self) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .context
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone())
+        Ok(self.lock_context().csn.clone())
     }
 
-    /// The contextCSN as stored (read once, at open).
-    pub(super) fn stored_context_csn(&self) -> Result<Option<String>, StoreError> {
-        self.meta_text(CONTEXT_CSN_KEY)
+    /// The contextCSN as stored, or the newest session log record's if newer (read
+    /// once, at open).
+    pub(super) fn load_context(&self) -> Result<(), StoreError> {
+        let stored = self.meta_text(CONTEXT_CSN_KEY)?;
+        let logged = match self.synclog.last()? {
+            Some((k, _)) => Some(String::from_utf8_lossy(&k).into_owned()),
+            None => None,
+        };
+        self.lock_context().csn = stored.max(logged);
+        Ok(())
+    }
+
+    /// Store the contextCSN if a write changed it (before each durable flush).
+    pub(super) fn checkpoint_context(&self) -> Result<(), StoreError> {
+        let mut context = self.lock_context();
+        if let (true, Some(csn)) = (context.dirty, &context.csn) {
+            self.meta.insert(CONTEXT_CSN_KEY, csn.as_bytes())?;
+            context.dirty = false;
+        }
+        Ok(())
+    }
+
+    fn lock_context(&self) -> std::sync::MutexGuard<'_, Context> {
+        self.context.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The session log's floor: cookies older than it cannot be given a delta.
@@ -142,7 +171,7 @@ impl<'s> Writer<'s> {
     /// Set the session log's floor (when the log starts, it knows nothing older).
     pub fn set_sync_log_floor(&self, csn: &str) -> Result<(), StoreError> {
         self.store.meta.insert(FLOOR_KEY, csn.as_bytes())?;
-        self.store.commits.sync(&self.store.db)
+        self.store.commits.sync(self.store)
     }
 
     /// The note's part of the write's transaction.
@@ -150,9 +179,6 @@ impl<'s> Writer<'s> {
         let Some(note) = &self.note else {
             return Ok(());
         };
-        if self.advances_context(note) {
-            tx.meta.insert(CONTEXT_CSN_KEY, note.csn.as_bytes())?;
-        }
         if let (Some(r), Some(log)) = (&note.logged, tx.synclog) {
             log.insert(r.csn.as_bytes(), encode(r))?;
         }
@@ -164,28 +190,21 @@ impl<'s> Writer<'s> {
         self.note.as_ref().is_some_and(|n| n.logged.is_some())
     }
 
-    /// Whether `note` is newer than the contextCSN (an import keeps the CSNs it is
-    /// given, older ones too: the context is the newest). The writer's turn keeps the
-    /// cached copy current.
-    fn advances_context(&self, note: &ChangeNote) -> bool {
-        let context = self
-            .store
-            .context
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        context.as_deref().is_none_or(|c| note.csn.as_str() > c)
+    /// Make the note's CSN the contextCSN if it is newer (an import keeps the CSNs it
+    /// is given, older ones too: the context is the newest). Stored by the next flush,
+    /// which this write waits for.
+    fn advance_context(&self, note: &ChangeNote) {
+        let mut context = self.store.lock_context();
+        if context.csn.as_deref().is_none_or(|c| note.csn.as_str() > c) {
+            context.csn = Some(note.csn.clone());
+            context.dirty = true;
+        }
     }
 
     /// After the commit: trim the log to its limit, then run the commit hook.
     pub(super) fn committed(&mut self) -> Result<(), StoreError> {
         if let Some(note) = &self.note {
-            if self.advances_context(note) {
-                *self
-                    .store
-                    .context
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = Some(note.csn.clone());
-            }
+            self.advance_context(note);
         }
         let logged = self.note.take().is_some_and(|n| n.logged.is_some());
         let result = if logged { self.trim_log() } else { Ok(()) };

@@ -88,7 +88,7 @@ impl Writer<'_> {
         store.count.store(count, Ordering::SeqCst);
         self.committed()?;
         drop(self);
-        store.commits.sync(&store.db)?;
+        store.commits.sync(store)?;
         Ok(id)
     }
 
@@ -121,7 +121,7 @@ impl Writer<'_> {
         })?;
         self.committed()?;
         drop(self);
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 
     /// Remove the leaf entry `dn` and its `keys`, and store `rewrites` (the entries
@@ -150,7 +150,7 @@ impl Writer<'_> {
         store.count.store(count, Ordering::SeqCst);
         self.committed()?;
         drop(self);
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 
     /// Throw away every index key and file each entry again under `keys_of(entry)`.
@@ -174,7 +174,7 @@ impl Writer<'_> {
             }
         }
         store.index.apply_batch(batch)?;
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 
     /// Record the index configuration the stored indexes were built from (any string
@@ -183,7 +183,7 @@ impl Writer<'_> {
         self.store
             .meta
             .insert(INDEX_CONFIG_KEY, config.as_bytes())?;
-        self.store.commits.sync(&self.store.db)
+        self.store.commits.sync(self.store)
     }
 
     /// Reserve `key` with a note saying why (the directory uses this for the mailbox
@@ -194,7 +194,7 @@ impl Writer<'_> {
             .db
             .open_tree(RESERVATIONS_TREE)?
             .insert(key.as_bytes(), note.as_bytes())?;
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 
     /// Drop a reservation; true if it existed. Durable on return.
@@ -205,7 +205,7 @@ impl Writer<'_> {
             .open_tree(RESERVATIONS_TREE)?
             .remove(key.as_bytes())?
             .is_some();
-        store.commits.sync(&store.db)?;
+        store.commits.sync(store)?;
         Ok(existed)
     }
 

@@ -158,6 +158,31 @@ converge "a live modrdn" 2
 printf 'dn: mail=moved@sync.example,%s\nchangetype: delete\n' "$DOMAIN_DN" | provider
 converge "a live delete" 2
 
+# Many consumers at once (persist): 20 persistent searches all see one change, and
+# each ends cleanly when its client goes.
+if [[ $1 == persist ]]; then
+  require stdbuf
+  followers=()
+  for i in $(seq 20); do
+    stdbuf -oL ldapsearch -x -H "$MAILLDAP_URI" -D "$REPLICATOR_DN" -w "$REPLICATOR_PW" -b "$SUFFIX" \
+      -E '!sync=rp' '(objectClass=*)' cn >"$D/follower-$i.out" 2>&1 &
+    followers+=("$!")
+    track_pid "$!"
+  done
+  ready() { [[ $(grep -l 'switching to persist stage' "$D"/follower-*.out 2>/dev/null | wc -l) == 20 ]]; }
+  for _ in $(seq 300); do ready && break; sleep 0.1; done
+  check "20 persistent searches at once reach the persist stage" ready
+  account many | provider
+  seen() { [[ $(grep -l '^dn: mail=many@sync.example' "$D"/follower-*.out | wc -l) == 20 ]]; }
+  for _ in $(seq 20); do seen && break; sleep 0.1; done
+  check "each of the 20 sees a live add within 2 s" seen
+  ended_before=$(grep -c 'SYNC persist ended' "$MAILLDAP_LOG" || true)
+  for pid in "${followers[@]}"; do stop_pid "$pid"; done
+  ended() { (($(grep -c 'SYNC persist ended' "$MAILLDAP_LOG") >= ended_before + 20)); }
+  for _ in $(seq 50); do ended && break; sleep 0.1; done
+  check "their persistent searches end when the clients go" ended
+fi
+
 stop_pid "$CONSUMER_PID"
 changes offline | provider
 run_slapd "$CONSUMER_DIR" "$CONSUMER_URI" CONSUMER_PID
