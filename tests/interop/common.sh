@@ -246,17 +246,19 @@ start_slapd() {
   run_slapd "$SLAPD_DIR" "$SLAPD_URI" SLAPD_PID
 }
 
-# start_consumer PROVIDER_URI SYNCREPL_TYPE: an empty private slapd (slapd_conf) that
-# replicates $SUFFIX from PROVIDER_URI as $REPLICATOR_DN (syncrepl rid=001, retry every
-# second), SYNCREPL_TYPE being e.g. "type=refreshAndPersist". Sets CONSUMER_DIR,
+# start_consumer PROVIDER_URI SYNCREPL_TYPE [EXTRA]: an empty private slapd (slapd_conf)
+# that replicates $SUFFIX from PROVIDER_URI as $REPLICATOR_DN (syncrepl rid=001, retry
+# every second), SYNCREPL_TYPE being e.g. "type=refreshAndPersist", EXTRA more database
+# directives (e.g. dbnosync). Sets CONSUMER_DIR,
 # CONSUMER_URI and CONSUMER_PID; after stop_pid "$CONSUMER_PID",
 # run_slapd "$CONSUMER_DIR" "$CONSUMER_URI" CONSUMER_PID starts it again.
 start_consumer() {
-  local provider=$1 type=$2
+  local provider=$1 type=$2 extra=${3:-}
   require /usr/sbin/slapd slappasswd ldapsearch
   new_tmpdir CONSUMER_DIR
   slapd_conf "$CONSUMER_DIR" $'index objectClass eq\nindex mail eq\nindex entryUUID,entryCSN eq' \
-    "syncrepl rid=001 provider=$provider $type searchbase=\"$SUFFIX\" bindmethod=simple binddn=\"$REPLICATOR_DN\" credentials=$REPLICATOR_PW retry=\"1 +\""
+    "syncrepl rid=001 provider=$provider $type searchbase=\"$SUFFIX\" bindmethod=simple binddn=\"$REPLICATOR_DN\" credentials=$REPLICATOR_PW retry=\"1 +\"
+$extra"
   CONSUMER_URI=ldap://127.0.0.1:$(free_port)
   run_slapd "$CONSUMER_DIR" "$CONSUMER_URI" CONSUMER_PID
 }
