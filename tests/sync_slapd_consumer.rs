@@ -10,10 +10,10 @@
 //! scripts/install-deps.sh first (scripts/test does).
 
 mod common;
+use common::flood;
 use common::interop::run_checks;
 use common::wire::{search, simple_bind, RawClient};
 use common::*;
-use common::flood;
 use ldap3_proto::control::LdapControl;
 use ldap3_proto::proto::SyncRequestMode;
 use std::time::{Duration, Instant};

@@ -103,10 +103,10 @@ impl Store {
     /// once, at open).
     pub(super) fn load_context(&self) -> Result<(), StoreError> {
         let stored = self.meta_text(CONTEXT_CSN_KEY)?;
-        let logged = match self.synclog.last()? {
-            Some((k, _)) => Some(String::from_utf8_lossy(&k).into_owned()),
-            None => None,
-        };
+        let logged = self
+            .synclog
+            .last()?
+            .map(|(k, _)| String::from_utf8_lossy(&k).into_owned());
         self.lock_context().csn = stored.max(logged);
         Ok(())
     }
