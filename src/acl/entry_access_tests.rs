@@ -292,8 +292,7 @@ fn anonymous_read_off_caps_every_grant_at_auth() {
     let account = dn(U2);
     let anon = acl.for_entry(&Identity::Anonymous, &account, None, &lookup);
     let mailbox = anon.decide(Target::Attr("mailbox"));
-    // Rule 5's third `by` (`*`): the first is the replicator's (docs/REPLICATION.md).
-    assert_eq!((mailbox.rule, mailbox.by), (Some(5), Some(3)));
+    assert_eq!((mailbox.rule, mailbox.by), (Some(5), Some(2)));
     assert_eq!(mailbox.granted, Privileges::only(AccessLevel::Auth));
     assert!(!anon.allows(Target::Attr("mailbox"), AccessLevel::Search));
     // Not even disclose: whether an entry exists stays hidden.
