@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real programs the interop tests drive (tests/interop/): slapd and
 # ldap-utils for the migration side, Postfix with its LDAP map, Courier authlib with its
-# LDAP module, Dovecot IMAP with its LDAP driver, and the password tools the tests use
-# to make hashes (python3 for hashlib fixtures; libcrypt-dev to link yescrypt support).
+# LDAP module, Dovecot IMAP with its LDAP driver, the password tools the tests use
+# to make hashes (python3 for hashlib fixtures; libcrypt-dev to link yescrypt support),
+# and strace, which tests/reliability_crash.rs runs the server under (fsync discipline).
 # Runs apt only when something is missing, never prompts.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ declare -A probe=(
   [openssl]=/usr/bin/openssl
   [python3]=/usr/bin/python3
   [libcrypt-dev]=/usr/include/crypt.h
+  [strace]=/usr/bin/strace
 )
 
 missing=()

@@ -15,6 +15,8 @@ pub enum ResultCode {
     CompareTrue = 6,
     AuthMethodNotSupported = 7,
     StrongerAuthRequired = 8,
+    /// A write sent to a read-only replica: the referral names its provider.
+    Referral = 10,
     AdminLimitExceeded = 11,
     UnavailableCriticalExtension = 12,
     ConfidentialityRequired = 13,
@@ -61,6 +63,8 @@ pub struct LdapError {
     pub matched: String,
     /// Human-readable detail.
     pub message: String,
+    /// The URI of a `Referral` result (boxed: errors travel in every `Result`).
+    pub referral: Option<Box<String>>,
 }
 
 impl LdapError {
@@ -70,6 +74,7 @@ impl LdapError {
             code,
             matched: String::new(),
             message: message.into(),
+            referral: None,
         }
     }
 
@@ -79,6 +84,15 @@ impl LdapError {
             code: ResultCode::NoSuchObject,
             matched: matched.into(),
             message: String::new(),
+            referral: None,
+        }
+    }
+
+    /// referral (10) to `uri`: the server holds a read-only copy, `uri` takes writes.
+    pub fn referral(uri: String, message: impl Into<String>) -> Self {
+        LdapError {
+            referral: Some(Box::new(uri)),
+            ..LdapError::new(ResultCode::Referral, message)
         }
     }
 
@@ -117,6 +131,8 @@ pub struct OpResult {
     pub matched: String,
     /// The diagnostic message.
     pub message: String,
+    /// The referral URIs (resultCode referral).
+    pub referral: Vec<String>,
 }
 
 impl OpResult {
@@ -126,6 +142,7 @@ impl OpResult {
             code: ResultCode::Success,
             matched: String::new(),
             message: String::new(),
+            referral: Vec::new(),
         }
     }
 }
@@ -145,6 +162,7 @@ impl From<LdapError> for OpResult {
             code: e.code,
             matched: e.matched,
             message: e.message,
+            referral: e.referral.map(|uri| *uri).into_iter().collect(),
         }
     }
 }

@@ -20,8 +20,9 @@
 //!
 //! Beside the path: [`dn`], [`entry`], [`error`], [`filter`], [`schema`], [`password`],
 //! [`ldif`], [`import`], [`config`], [`state`], [`connections`], [`tls`], [`throttle`],
-//! [`budget`], [`cidr`], [`log`], [`printconfig`] and [`admin`] (the mail-administration
-//! client).
+//! [`budget`], [`cidr`], [`log`], [`metrics`] (counters, Prometheus, cn=Monitor),
+//! [`printconfig`] and [`admin`] (the mail-administration client), and [`replica`]
+//! (following a syncrepl provider as a read-only replica).
 
 pub mod acl;
 pub mod admin;
@@ -37,9 +38,11 @@ pub mod filter;
 pub mod import;
 pub mod ldif;
 pub mod log;
+pub mod metrics;
 pub mod ops;
 pub mod password;
 pub mod printconfig;
+pub mod replica;
 pub mod schema;
 pub mod server;
 pub mod session;

@@ -1,4 +1,4 @@
-//! The `mailldap` command: serve, import, export, hash, print-config.
+//! The `mailldap` command: serve, import, export, verify, reindex, hash, print-config.
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -93,6 +93,24 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Check a stopped server's store: every key against the entries (exit 1 on problems).
+    Verify {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Rebuild the indexes, dn2id and the entry count of a stopped server's store.
+    Reindex {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Print ready-to-use client configuration for the served tree.
     PrintConfig {
         /// postfix, courier or dovecot.
@@ -151,6 +169,8 @@ fn main() -> Result<()> {
         Command::RetiredMailboxes { config, data } => {
             retired_mailboxes(&load_config(config.as_deref(), data)?)
         }
+        Command::Verify { config, data } => verify(&load_config(config.as_deref(), data)?),
+        Command::Reindex { config, data } => reindex(&load_config(config.as_deref(), data)?),
         Command::Hash { scheme } => hash(&scheme),
         Command::PrintConfig { kind, uri, config } => {
             print_config(&kind, uri, &load_config(config.as_deref(), None)?)
@@ -209,6 +229,28 @@ fn retired_mailboxes(config: &Config) -> Result<()> {
         println!("{path}\t{note}");
     }
     Ok(())
+}
+
+/// `mailldap verify`: each problem and a summary; exit 0 clean, 1 problems, 2 unable.
+fn verify(config: &Config) -> Result<()> {
+    let report = or_exit(Directory::verify(config), "verify");
+    print!("{report}");
+    std::process::exit(i32::from(!report.is_clean()))
+}
+
+/// `mailldap reindex`: a summary; exit 1 when something remains to mend by hand.
+fn reindex(config: &Config) -> Result<()> {
+    let report = or_exit(Directory::reindex(config), "reindex");
+    print!("{report}");
+    std::process::exit(i32::from(!report.after.is_clean()))
+}
+
+/// What an offline store command found, or its error and exit status 2 (unable).
+fn or_exit<T>(result: Result<T, mailldap::error::LdapError>, command: &str) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("mailldap {command}: {}", e.message);
+        std::process::exit(2)
+    })
 }
 
 /// `mailldap hash`: like slappasswd.

@@ -35,6 +35,8 @@ pub struct ServerState {
     pub request_budget: std::sync::Arc<Budget>,
     /// The threads slow password hashes run on (binds, Password Modify, cleartext writes).
     pub hash_pool: std::sync::Arc<crate::password::pool::HashPool>,
+    /// The server's counters (operations, connections, throttling).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl ServerState {
@@ -54,6 +56,7 @@ impl ServerState {
         ));
         crate::password::pool::install(&hash_pool);
         Ok(ServerState {
+            metrics: Arc::default(),
             hash_pool,
             request_budget,
             plaintext_networks,

@@ -1,9 +1,14 @@
 //! The TOML configuration, with an embedded default so `mailldap serve` needs no file.
-//! The tables (`[limits]`, `[password]`, `[tls]`, `[bind_backoff]`) are in sections.rs.
+//! The tables (`[limits]`, `[password]`, `[tls]`, `[bind_backoff]`) are in sections.rs,
+//! `[replication]` in replication.rs.
 
+mod metrics;
+mod replication;
 mod sections;
 mod syncprov;
 
+pub use metrics::MetricsConfig;
+pub use replication::{ReplicationConfig, SyncMode};
 pub use sections::{parse_networks, BindBackoff, Limits, PasswordConfig, SchemaCheck, TlsConfig};
 pub use syncprov::SyncProv;
 
@@ -86,6 +91,8 @@ pub struct Config {
     pub password: PasswordConfig,
     /// TLS certificate and key.
     pub tls: TlsConfig,
+    /// The optional Prometheus listener.
+    pub metrics: MetricsConfig,
     /// False: anonymous clients may bind but read nothing (every rule's grant to
     /// anonymous is cut to `auth`); Postfix then needs `bind = yes`.
     pub anonymous_read: bool,
@@ -94,6 +101,8 @@ pub struct Config {
     pub acl: Vec<RuleSpec>,
     /// The RFC 4533 provider: session log size, persistent search queue.
     pub syncprov: SyncProv,
+    /// `[replication]`: follow a provider as a read-only replica (replication.rs).
+    pub replication: Option<ReplicationConfig>,
 }
 
 /// The shipped configuration file: the article's access policy with comments.
@@ -159,9 +168,11 @@ impl Default for Config {
             limits: Limits::default(),
             password: PasswordConfig::default(),
             tls: TlsConfig::default(),
+            metrics: MetricsConfig::default(),
             anonymous_read,
             acl,
             syncprov: SyncProv::default(),
+            replication: None,
         }
     }
 }
@@ -248,6 +259,10 @@ impl Config {
         // Without a schema: attribute names are checked once the server loads one.
         crate::acl::AccessControl::compile(&self.acl_policy(), None)
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        self.metrics.validate()?;
+        if let Some(r) = &self.replication {
+            r.validate()?;
+        }
         if self.listen.is_empty() {
             return Err(ConfigError::Invalid(
                 "listen: at least one URI is needed".into(),

@@ -15,6 +15,8 @@
 //! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it;
 //! - `replication`, `feed`: each write's CSN and session log record for the store,
 //!   and its change for the persistent searches (RFC 4533 provider, src/sync).
+//! - `verify`: the offline check and rebuild of a stopped server's store;
+//! - `replicated`: a replica's writes, as its provider sent them, with the sync cookie.
 
 use crate::config::Config;
 use crate::dn::Dn;
@@ -38,8 +40,10 @@ mod prepare;
 mod read;
 mod refint;
 mod replication;
+mod replicated;
 #[cfg(test)]
 mod tests;
+mod verify;
 
 pub use crate::dn::in_scope;
 pub use guard::mailbox_path;
@@ -47,6 +51,8 @@ pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
 pub use read::CandidateStats;
 pub use replication::{entry_csn, entry_uuid};
+pub use verify::ReindexReport;
+pub use replicated::Applied;
 
 /// Where an add comes from: a client over the wire, or an offline import that keeps
 /// the operational attributes it is given (as slapadd does).
@@ -90,7 +96,12 @@ impl Directory {
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             LdapError::internal(format!("cannot create {}: {e}", config.data_dir.display()))
         })?;
-        Self::open_at(&config.data_dir.join("store"), config)
+        Self::open_at(&Self::store_path(config), config)
+    }
+
+    /// Where the store lives: `store` under the configured data directory.
+    pub fn store_path(config: &Config) -> std::path::PathBuf {
+        config.data_dir.join("store")
     }
 
     /// Open the store at an explicit path (import stages into a copy).

@@ -46,6 +46,13 @@ impl Options {
         // Referrers are found through the equality index, whatever [indexes] says.
         let index =
             IndexSpec::from_config(&schema, &config.indexes)?.with_equality(&referential_integrity);
+        // A replica finds entries by entryUUID for the provider's renames and deletes.
+        let by_uuid: Vec<String> = config
+            .replication
+            .iter()
+            .map(|_| "entryUUID".to_string())
+            .collect();
+        let index = index.with_equality(&by_uuid);
         let policy = WritePolicy {
             mode: match config.schema_check {
                 SchemaCheck::Lenient => SchemaMode::Lenient,

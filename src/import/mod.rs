@@ -129,7 +129,7 @@ pub fn import_files(
 ) -> Result<ImportReport, ImportError> {
     let parsed = parse_files(files)?;
     std::fs::create_dir_all(&config.data_dir)?;
-    let live = config.data_dir.join("store");
+    let live = Directory::store_path(config);
     let staging = config.data_dir.join("store.importing");
     let old = config.data_dir.join("store.replaced");
     let _ = std::fs::remove_dir_all(&staging);

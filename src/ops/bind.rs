@@ -75,10 +75,14 @@ pub async fn serve(
     if super::controls::honoured(&request.controls, ResponseKind::Bind).is_err() {
         return super::do_op(state, session, op_no, request);
     }
+    let mut timer = state.metrics.operation(crate::metrics::OpKind::Bind);
     let log = OpLog::new(session.conn, op_no);
     log_request(&log, req);
     if let Some(dn) = req.throttled_dn() {
         let wait = state.throttle.address_delay(session.peer_ip);
+        if !wait.is_zero() {
+            state.metrics.binds.address_delayed.inc();
+        }
         pause(
             session,
             dn,
@@ -92,8 +96,15 @@ pub async fn serve(
         Step::Check(p) => checked(p.identity, p.check.run_on(&state.hash_pool).await),
     };
     let hold = settle(state, session, req, &outcome);
+    if !hold.is_zero() {
+        state.metrics.binds.answers_held.inc();
+    }
     pause(session, &req.dn, hold, "after failed binds for this DN").await;
-    respond(&log, outcome)
+    let response = respond(&log, outcome);
+    for reply in &response.replies {
+        super::metered::observe(&mut timer, reply);
+    }
+    response
 }
 
 /// Sleep `wait` (if any), logging why.
@@ -163,6 +174,7 @@ fn settle(
             hold
         }
         Outcome::Refused => {
+            state.metrics.binds.guesses_refused.inc();
             let hold = state.throttle.refused(attempt);
             tracing::info!(
                 "conn={conn} bind dn=\"{dn}\" from {peer} refused unchecked: the DN's guess budget is spent"

@@ -11,8 +11,10 @@ pub mod compare;
 pub mod controls;
 pub mod delete;
 pub mod extended;
+pub mod metered;
 pub mod modify;
 pub mod modrdn;
+pub mod monitor;
 pub mod paged;
 pub mod passwd;
 pub mod request;
@@ -90,6 +92,46 @@ fn dn_limits(limits: &crate::config::Limits, op: &Operation) -> Result<(), LdapE
     }
 }
 
+/// A replica (`[replication]`) takes no client writes: add, modify, delete, modrdn
+/// and Password Modify get referral (10) to the provider, the target DN appended as
+/// slapd's updateref does, so a client that follows referrals writes there.
+fn refuse_replica_write(state: &ServerState, op: &Operation) -> Result<(), LdapError> {
+    let Some(replication) = &state.config.replication else {
+        return Ok(());
+    };
+    let target = match op {
+        Operation::Add(r) => Some(r.dn.as_str()),
+        Operation::Modify(r) => Some(r.dn.as_str()),
+        Operation::Delete(dn) => Some(dn.as_str()),
+        Operation::ModDn(r) => Some(r.dn.as_str()),
+        Operation::Extended(request::ExtendedRequest::PasswordModify(_)) => None,
+        _ => return Ok(()),
+    };
+    let provider = replication.provider.trim_end_matches('/');
+    let uri = match target {
+        Some(dn) if !dn.is_empty() => format!("{provider}/{}", url_escape(dn)),
+        _ => provider.to_string(),
+    };
+    Err(LdapError::referral(
+        uri,
+        "read-only replica: writes go to the provider",
+    ))
+}
+
+/// `dn` as the DN part of an LDAP URL (RFC 4516): what a URL may not hold bare is
+/// percent-encoded.
+fn url_escape(dn: &str) -> String {
+    let mut out = String::with_capacity(dn.len());
+    for b in dn.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~,=+@!$&'()*;:".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Run one request and collect its replies. `op_no` numbers operations within the
 /// connection for the logs.
 pub fn do_op(state: &ServerState, session: &Session, op_no: u64, req: Request) -> Response {
@@ -114,9 +156,18 @@ pub fn stream_op(
 ) -> Effect {
     let log = OpLog::new(session.conn, op_no);
     let Request { op, controls, .. } = req;
+    let mut timer = metered::kind(&op).map(|kind| state.metrics.operation(kind));
+    let mut metered = |reply: Reply| {
+        if let Some(timer) = &mut timer {
+            metered::observe(timer, &reply);
+        }
+        out(reply)
+    };
+    let out: &mut dyn FnMut(Reply) -> bool = &mut metered;
     // Unbind and abandon have no response to fail, so their controls are ignored.
     let honoured = match op.response_kind() {
         Some(kind) => match dn_limits(&state.config.limits, &op)
+            .and_then(|()| refuse_replica_write(state, &op))
             .and_then(|()| controls::honoured(&controls, kind))
         {
             Ok(h) => h,

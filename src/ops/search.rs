@@ -168,6 +168,10 @@ fn search(
             special(&view, &query, &entry, controls, emit),
             one_page(controls),
         ),
+        None if super::monitor::covers(&base) => (
+            super::monitor::search(state, &session.identity, &query, emit),
+            one_page(controls),
+        ),
         None => {
             let paging = controls.paged.map(|paged| PageRequest {
                 paged,

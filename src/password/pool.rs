@@ -13,6 +13,7 @@
 //! Password Modify, the CLI).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, Weak};
 use thiserror::Error;
 
@@ -63,6 +64,23 @@ struct Shared {
     queue: Mutex<Queue>,
     changed: Condvar,
     settings: PoolSettings,
+    /// Jobs refused because the queue was full (the metrics read it).
+    rejected: AtomicU64,
+}
+
+/// What the pool is doing now, for the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolLoad {
+    /// Threads the pool has.
+    pub threads: usize,
+    /// Jobs running on them.
+    pub running: usize,
+    /// Jobs waiting for a thread.
+    pub waiting: usize,
+    /// Waiting jobs past which the next is refused.
+    pub queue_limit: usize,
+    /// Jobs refused so far because the queue was full.
+    pub rejected: u64,
 }
 
 impl Shared {
@@ -128,6 +146,7 @@ impl HashPool {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue::default()),
             changed: Condvar::new(),
+            rejected: AtomicU64::new(0),
             settings: PoolSettings {
                 threads,
                 ..settings
@@ -150,6 +169,18 @@ impl HashPool {
         self.shared.settings
     }
 
+    /// What the pool is doing now (takes its lock: for a scrape, not the bind path).
+    pub fn load(&self) -> PoolLoad {
+        let q = self.shared.lock();
+        PoolLoad {
+            threads: self.shared.settings.threads,
+            running: q.running,
+            waiting: q.waiting.len(),
+            queue_limit: self.shared.settings.queue,
+            rejected: self.shared.rejected.load(Ordering::Relaxed),
+        }
+    }
+
     /// Queue `task`, needing `memory_kib` while it runs: last, refused when the queue
     /// is full, or (`ahead`) first and never refused.
     fn submit(&self, memory_kib: u64, task: Task, ahead: bool) -> Result<(), PoolBusy> {
@@ -158,6 +189,7 @@ impl HashPool {
         if ahead {
             q.waiting.push_front(job);
         } else if q.waiting.len() >= self.shared.settings.queue {
+            self.shared.rejected.fetch_add(1, Ordering::Relaxed);
             return Err(PoolBusy);
         } else {
             q.waiting.push_back(job);
@@ -343,6 +375,8 @@ mod tests {
             p.submit(1, queued, false).unwrap();
         }
         assert_eq!(p.submit(1, Box::new(|| {}), false), Err(PoolBusy));
+        let load = p.load();
+        assert_eq!((load.running, load.waiting, load.rejected), (1, 2, 1));
         // A new password's hash is not refused, and runs before the waiting ones.
         let ahead = std::thread::spawn({
             let p = p.clone();

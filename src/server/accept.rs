@@ -4,7 +4,7 @@
 //! no client waits unanswered in a queue.
 
 use crate::config::Limits;
-use crate::connections::{Admission, Presence, Registration, Registry};
+use crate::connections::{Admission, Presence, Refused, Registration, Registry};
 use crate::session::{self, Session, Transport};
 use crate::state::ServerState;
 use std::net::{IpAddr, SocketAddr};
@@ -45,8 +45,11 @@ async fn accept_failed(e: std::io::Error) {
 impl Acceptor {
     /// Register connection `conn`; when it is refused, the reason (logged) to tell it.
     fn admit(&self, conn: u64, peer: Option<IpAddr>) -> Result<Registration, String> {
+        let counted = &self.state.metrics.connections;
+        counted.accepted.inc();
         match self.registry.admit(conn, peer) {
             Ok(registration) => {
+                counted.evicted_idle.add(registration.evicted as u64);
                 if registration.evicted > 0 {
                     tracing::info!(
                         "conn={conn} server full: {} longest-idle connections asked to close",
@@ -56,6 +59,10 @@ impl Acceptor {
                 Ok(registration)
             }
             Err(refused) => {
+                match refused {
+                    Refused::Address(_) => counted.refused_address.inc(),
+                    Refused::Full => counted.refused_full.inc(),
+                }
                 tracing::info!("conn={conn} refused: {refused}");
                 Err(refused.to_string())
             }
@@ -174,6 +181,7 @@ impl Acceptor {
     /// Serve an admitted connection; it leaves the registry when the session ends.
     async fn run(&self, stream: Box<dyn Transport>, mut sess: Session, registration: Registration) {
         sess.presence = registration.presence();
+        let _served = self.state.metrics.connections.current.hold();
         session::run(stream, self.state.clone(), sess, 0).await;
         drop(registration);
     }

@@ -52,6 +52,7 @@ pub async fn serve(
         registry: Registry::new(admission),
     };
     let mut tasks = Vec::new();
+    tasks.extend(metrics_listener(&state)?);
     let mut sockets: Vec<PathBuf> = Vec::new();
     for uri in uris {
         let task = match parse_listen(uri)? {
@@ -75,6 +76,13 @@ pub async fn serve(
         tracing::info!("listening on {uri}");
         tasks.push(task);
     }
+    // A replica follows its provider beside the listeners (src/replica/).
+    if let Some(replication) = state.config.replication.clone() {
+        tasks.push(tokio::spawn(crate::replica::run(
+            state.clone(),
+            replication,
+        )));
+    }
     let reloader = reload::Reloader {
         state: &state,
         registry: &acceptor.registry,
@@ -90,6 +98,27 @@ pub async fn serve(
     }
     drain(&state, &acceptor.registry).await;
     Ok(())
+}
+
+/// Start the `[metrics]` listener, when one is configured.
+fn metrics_listener(
+    state: &Arc<ServerState>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, ServerError> {
+    let listen = state.config.metrics.listen.clone().unwrap_or_default();
+    let addr = match state.config.metrics.listen_addr() {
+        Ok(Some(addr)) => addr,
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(ServerError::BadUri(listen, e.to_string())),
+    };
+    let listener = listen::bind_tcp(&listen, addr)?;
+    let exporter = crate::metrics::http::Exporter {
+        metrics: state.metrics.clone(),
+        pool: state.hash_pool.clone(),
+    };
+    tracing::info!("metrics on http://{addr}/metrics");
+    Ok(Some(tokio::spawn(crate::metrics::http::serve(
+        listener, exporter,
+    ))))
 }
 
 /// Ask every connection to close within shutdown_grace_secs, wait for them (and

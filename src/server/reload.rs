@@ -155,6 +155,8 @@ fn restart_only_changes(old: &Config, new: &Config) -> Vec<&'static str> {
     restart!(indexes);
     restart!(password);
     restart!(tls);
+    restart!(metrics);
+    restart!(replication);
     restart!(limits.max_buffered_request_bytes);
     names
 }

@@ -156,6 +156,7 @@ impl Connection {
                 source: &mut self.source,
                 partial: &self.partial,
                 out: &self.out,
+                closed: &self.state.metrics.connections,
             };
             let next = tokio::select! {
                 m = reader.next_request(idle_clock) => m,
@@ -274,6 +275,8 @@ struct Reader<'c> {
     source: &'c mut Source,
     partial: &'c PartialSince,
     out: &'c Sender<LdapMsg>,
+    /// Where closes by a limit are counted.
+    closed: &'c crate::metrics::ConnectionCounters,
 }
 
 impl Reader<'_> {
@@ -309,6 +312,10 @@ impl Reader<'_> {
                 }
                 _ => continue,
             };
+            match partial {
+                Some(_) => self.closed.closed_read_timeout.inc(),
+                None => self.closed.closed_idle.inc(),
+            }
             tracing::info!("conn={conn} closed ({why})");
             let _ = self
                 .out
@@ -329,6 +336,7 @@ impl Reader<'_> {
                 None
             }
             Some(Err(e)) => {
+                self.closed.closed_protocol.inc();
                 tracing::warn!("conn={conn} closed: malformed message: {e}");
                 let why = if e.kind() == std::io::ErrorKind::InvalidData {
                     e.to_string()

@@ -21,7 +21,10 @@ pub enum StoreError {
     /// Stored bytes could not be decoded: the database is damaged or from another version.
     #[error("store corrupt: {0}")]
     Corrupt(String),
-    /// The storage engine failed (disk, lock held by another process, ...).
+    /// Another process (a running server) holds the store's lock.
+    #[error("the store {0} is in use by another process: stop the server first")]
+    Locked(String),
+    /// The storage engine failed (disk, ...).
     #[error("store I/O error: {0}")]
     Io(String),
 }

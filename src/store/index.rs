@@ -38,6 +38,16 @@ impl IndexKind {
             IndexKind::Substring => b's',
         }
     }
+
+    fn from_tag(tag: u8) -> Option<IndexKind> {
+        [
+            IndexKind::Equality,
+            IndexKind::Presence,
+            IndexKind::Substring,
+        ]
+        .into_iter()
+        .find(|k| k.tag() == tag)
+    }
 }
 
 /// One index key an entry is filed under.
@@ -215,6 +225,28 @@ pub(crate) fn tree_key(key: &IndexKey, id: EntryId) -> Vec<u8> {
     k
 }
 
+/// The key and id an `index` tree key files: the inverse of [`tree_key`], `None` for
+/// bytes it cannot have written (verify reports those as damage).
+pub(crate) fn parse_tree_key(raw: &[u8]) -> Option<(IndexKey, EntryId)> {
+    let (attr, rest) = split_counted(raw)?;
+    let (&tag, rest) = rest.split_first()?;
+    let (key, id) = split_counted(rest)?;
+    let id: [u8; 8] = id.try_into().ok()?;
+    let key = IndexKey {
+        attr: String::from_utf8(attr.to_vec()).ok()?,
+        kind: IndexKind::from_tag(tag)?,
+        key: key.to_vec(),
+    };
+    Some((key, EntryId::from_be_bytes(id)))
+}
+
+/// A u32-length-prefixed field and what follows it.
+fn split_counted(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, rest) = bytes.split_first_chunk::<4>()?;
+    let len = u32::from_be_bytes(*len) as usize;
+    (rest.len() >= len).then(|| rest.split_at(len))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +321,8 @@ mod tests {
         };
         assert!(!tree_key(&a, 1).starts_with(&tree_prefix(&b)));
         assert!(tree_key(&a, 1).starts_with(&tree_prefix(&a)));
+        assert_eq!(parse_tree_key(&tree_key(&a, 7)), Some((a.clone(), 7)));
+        let raw = tree_key(&b, 9);
+        assert!((0..raw.len()).all(|n| parse_tree_key(&raw[..n]).is_none()));
     }
 }

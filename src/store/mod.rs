@@ -4,8 +4,9 @@
 //! - `dn2id`: [`Dn::tree_key`] (normalised RDNs root-first, each NUL-terminated) -> id,
 //!   so a subtree is one prefix range and key order puts parents before children;
 //! - `index`: one sled key per (index key, id) pair, see `index` for why;
-//! - `meta`: format version, entry count, the caller's index configuration string,
-//!   the journal of a subtree move in progress (`subtree`), and the contextCSN;
+//! - `meta`: format version, entry count, the caller's index configuration string, the
+//!   journal of a subtree move in progress (`subtree`), a replica's sync cookie
+//!   (`cookie`) and the contextCSN (`synclog`);
 //! - `synclog`: the replication session log, CSN -> departed entry (`synclog`).
 //!
 //! The store knows nothing of schema, ACLs or BER: callers pass entries and the index
@@ -23,14 +24,18 @@
 
 mod codec;
 mod commit;
+mod cookie;
 mod error;
 mod index;
 mod lookup;
+mod rebuild;
 mod rename;
 mod subtree;
 mod synclog;
 #[cfg(test)]
 mod tests;
+mod verify;
+mod verify_index;
 mod write;
 
 pub use error::StoreError;
@@ -38,6 +43,8 @@ pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
 };
 pub use synclog::{ChangeNote, Departure, LogRecord};
+pub use rebuild::DnRebuild;
+pub use verify::{KeysOf, Problem, VerifyReport};
 pub use write::{Rewrite, Writer};
 
 use crate::dn::{Dn, Scope};
@@ -88,8 +95,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (or create) the store in the directory `path`. Fails with `Io` when another
-    /// process holds it, `Corrupt` when it was written with another layout.
+    /// Open (or create) the store in the directory `path`. Fails with `Locked` when
+    /// another process holds it, `Corrupt` when it was written with another layout.
     pub fn open(path: &std::path::Path) -> Result<Store, StoreError> {
         // sled's page cache grows to 1 GiB by default; a mail directory's working set
         // is far smaller, and the OS page cache still holds the files.
@@ -103,18 +110,29 @@ impl Store {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
+                Err(sled::Error::Io(e)) if e.to_string().contains("lock") => {
+                    return Err(StoreError::Locked(path.display().to_string()))
+                }
                 other => break other?,
             }
         };
-        Store::from_db(db)
+        // sled's log file (sled::Config::db_path): synced after every flush, see
+        // `commit`; the directory once, so that a new store's files are found again.
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+        let log = std::fs::File::open(path.join("db")).map_err(io)?;
+        std::fs::File::open(path)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+        Store::from_db(db, GroupCommit::new(Some(log)))
     }
 
     /// A store that lives in a temporary directory removed on drop (tests).
     pub fn open_temporary() -> Result<Store, StoreError> {
-        Store::from_db(sled::Config::new().temporary(true).open()?)
+        let db = sled::Config::new().temporary(true).open()?;
+        Store::from_db(db, GroupCommit::default())
     }
 
-    fn from_db(db: sled::Db) -> Result<Store, StoreError> {
+    fn from_db(db: sled::Db, commits: GroupCommit) -> Result<Store, StoreError> {
         let id2entry = db.open_tree("id2entry")?;
         let dn2id = db.open_tree("dn2id")?;
         let index = db.open_tree("index")?;
@@ -154,11 +172,11 @@ impl Store {
             write_lock: Mutex::new(()),
             gate: RwLock::new(()),
             count: AtomicU64::new(count),
-            commits: GroupCommit::default(),
+            commits,
         };
         store.resume_move()?;
         store.load_context()?;
-        store.db.flush()?;
+        store.flush()?;
         Ok(store)
     }
 

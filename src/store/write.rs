@@ -44,6 +44,8 @@ pub struct Writer<'s> {
     pub(super) note: Option<super::ChangeNote>,
     /// Run once the next write has committed, still holding the turn.
     pub(super) after: Option<Box<dyn FnOnce() + 's>>,
+    /// A replica's sync cookie, committed with the next write (see `cookie`).
+    pub(super) cookie: Option<Vec<u8>>,
 }
 
 impl Store {
@@ -60,6 +62,7 @@ impl Store {
             _turn: turn,
             note: None,
             after: None,
+            cookie: None,
         }
     }
 }
@@ -244,6 +247,7 @@ impl Writer<'_> {
         let s = self.store;
         let run = |tx: Tx<'_>| -> TxResult<T> {
             let done = f(&tx)?;
+            tx.record_cookie(self.cookie.as_deref())?;
             self.write_note(&tx)?;
             Ok(done)
         };

@@ -1,6 +1,8 @@
 //! The harness every integration test shares: the real `mailldap` binary started on a
 //! free loopback port (server.rs), the tools users have run against it (tools.rs), the
-//! LDIF the tests send (ldif.rs), the interop shell scripts (interop.rs) and the
+//! LDIF the tests send (ldif.rs), the interop shell scripts (interop.rs), a slapd a test
+//! starts and restarts itself (slapd.rs), the two sides of a replication test (sync.rs)
+//! and the
 //! identities of the access-policy tests (acl.rs).
 #![allow(dead_code)]
 
@@ -9,7 +11,10 @@ pub mod admin;
 pub mod flood;
 pub mod interop;
 pub mod ldif;
+pub mod metrics;
 pub mod server;
+pub mod slapd;
+pub mod sync;
 pub mod tools;
 pub mod wire;
 

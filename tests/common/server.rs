@@ -26,6 +26,8 @@ pub struct Server {
     pub extra: String,
     /// Listen URIs besides `uri` (ldaps://, ldapi://).
     pub more_listen: Vec<String>,
+    /// The program the server runs under (e.g. strace and its options), if any.
+    pub wrapper: Vec<String>,
 }
 
 impl Server {
@@ -57,6 +59,16 @@ impl Server {
         s
     }
 
+    /// Start in `dir` with the demo tree under `wrapper` (a program and its options,
+    /// given the server's command line after them): the process in `pid` is the wrapper's, and
+    /// `kill` kills the server itself, then waits for the wrapper to end.
+    pub fn start_under(dir: tempfile::TempDir, wrapper: &[String], extra: &str) -> Server {
+        let mut s = Self::configured(dir, &[], extra);
+        s.wrapper = wrapper.to_vec();
+        s.spawn(true);
+        s
+    }
+
     /// Start serving `ldif`, loaded first with `mailldap import` the way slapadd loads
     /// a slapd (extra TOML as in `start_with`).
     pub fn imported(ldif: &Path, extra: &str) -> Server {
@@ -79,6 +91,7 @@ impl Server {
             uri: format!("ldap://127.0.0.1:{port}"),
             extra: extra.to_string(),
             more_listen: more_listen.to_vec(),
+            wrapper: Vec::new(),
         };
         s.write_config();
         s
@@ -114,7 +127,14 @@ impl Server {
             .append(true)
             .open(self.dir.path().join("server.log"))
             .expect("log");
-        let mut cmd = Command::new(tools::bin());
+        let mut cmd = match self.wrapper.split_first() {
+            Some((program, options)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(options).arg(tools::bin());
+                cmd
+            }
+            None => Command::new(tools::bin()),
+        };
         cmd.arg("serve").arg("--config").arg(self.config_path());
         if demo {
             cmd.arg("--demo");
@@ -170,6 +190,21 @@ impl Server {
     /// Stop the server (SIGKILL: nothing acknowledged may depend on a clean exit).
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
+            if !self.wrapper.is_empty() {
+                // A killed wrapper (strace) would leave the server running, detached.
+                let children = format!("/proc/{0}/task/{0}/children", c.id());
+                for pid in std::fs::read_to_string(children)
+                    .unwrap_or_default()
+                    .split_whitespace()
+                {
+                    let _ = Command::new("kill").args(["-KILL", pid]).status();
+                }
+                // The wrapper ends once the server has; its output is complete then.
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while matches!(c.try_wait(), Ok(None)) && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
             let _ = c.kill();
             let _ = c.wait();
         }

@@ -174,16 +174,17 @@ wait_ldap() {
 
 # --- the two LDAP servers ---------------------------------------------------------------
 
-# slapd_conf DIR INDEXES [EXTRA]: DIR/slapd.conf for a private slapd with the article's
-# schema (Debian's core, cosine, nis, inetorgperson; Courier's from the repository's
-# schema/), its database in DIR/db, rootdn $ROOTDN / $ROOTPW, the `index` lines INDEXES,
-# EXTRA (e.g. a syncrepl line) and the access rules: anonymous may read everything but
-# userPassword, which it may only bind with (the article's needs).
+# slapd_conf DIR HASH: prints the slapd.conf of a private slapd whose files live in DIR
+# (database in DIR/db), rootdn $ROOTDN with the rootpw HASH: the article's schema
+# (Debian's core, cosine, nis, inetorgperson; Courier's from the repository's schema/);
+# anonymous may read everything but userPassword, which it may only bind with.
+# SLAPD_INDEXES (slapd.conf `index` lines) and SLAPD_MAXSIZE (bytes) override the
+# defaults for big trees (the benchmark); SLAPD_MODULES (more `moduleload` lines) and
+# SLAPD_OVERLAYS (lines after the database's own, such as syncprov's) add to it.
 slapd_conf() {
-  local dir=$1 indexes=$2 extra=${3:-} hash
-  mkdir -p "$dir/db"
-  hash=$(slappasswd -s "$ROOTPW")
-  cat >"$dir/slapd.conf" <<EOF
+  local dir=$1 hash=$2
+  local indexes=${SLAPD_INDEXES:-$'index objectClass eq\nindex mail eq'}
+  cat <<EOF
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
@@ -193,6 +194,7 @@ pidfile $dir/slapd.pid
 argsfile $dir/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
+${SLAPD_MODULES:-}
 database mdb
 maxsize ${SLAPD_MAXSIZE:-67108864}
 suffix "$SUFFIX"
@@ -200,13 +202,13 @@ rootdn "$ROOTDN"
 rootpw $hash
 directory $dir/db
 $indexes
-$extra
 access to attrs=userPassword
   by self write
   by anonymous auth
   by * none
 access to *
   by * read
+${SLAPD_OVERLAYS:-}
 EOF
 }
 
@@ -226,16 +228,17 @@ run_slapd() {
   fi
 }
 
-# start_slapd [LDIF]: a private OpenLDAP slapd (slapd_conf) on a free loopback port
-# with LDIF (default: data/tree.ldif) loaded with slapadd. Log in $SLAPD_DIR/slapd.log.
-# SLAPD_INDEXES (slapd.conf `index` lines) and SLAPD_MAXSIZE (bytes) override the
-# defaults for big trees (the benchmark); SLAPADD_MS is set to slapadd's wall time.
+# start_slapd [LDIF]: a private OpenLDAP slapd (Debian's /usr/sbin/slapd) on a free
+# loopback port, configured by slapd_conf, with LDIF (default: data/tree.ldif) loaded
+# with slapadd. Log (stats level) in $SLAPD_DIR/slapd.log. SLAPADD_MS is set to
+# slapadd's wall time.
 start_slapd() {
-  local ldif=${1:-$INTEROP_DATA/tree.ldif} t0
-  local indexes=${SLAPD_INDEXES:-$'index objectClass eq\nindex mail eq'}
+  local ldif=${1:-$INTEROP_DATA/tree.ldif} hash t0
   require /usr/sbin/slapd slapadd slappasswd ldapsearch
   new_tmpdir SLAPD_DIR
-  slapd_conf "$SLAPD_DIR" "$indexes"
+  mkdir -p "$SLAPD_DIR/db"
+  hash=$(slappasswd -s "$ROOTPW")
+  slapd_conf "$SLAPD_DIR" "$hash" >"$SLAPD_DIR/slapd.conf"
   t0=$(date +%s%N)
   if ! slapadd -f "$SLAPD_DIR/slapd.conf" -l "$ldif" >"$SLAPD_DIR/slapadd.log" 2>&1; then
     diag "$(cat "$SLAPD_DIR/slapadd.log")"
@@ -256,9 +259,10 @@ start_consumer() {
   local provider=$1 type=$2 extra=${3:-}
   require /usr/sbin/slapd slappasswd ldapsearch
   new_tmpdir CONSUMER_DIR
-  slapd_conf "$CONSUMER_DIR" $'index objectClass eq\nindex mail eq\nindex entryUUID,entryCSN eq' \
-    "syncrepl rid=001 provider=$provider $type searchbase=\"$SUFFIX\" bindmethod=simple binddn=\"$REPLICATOR_DN\" credentials=$REPLICATOR_PW retry=\"1 +\"
-$extra"
+  mkdir -p "$CONSUMER_DIR/db"
+  SLAPD_INDEXES=$'index objectClass eq\nindex mail eq\nindex entryUUID,entryCSN eq' \
+    SLAPD_OVERLAYS="syncrepl rid=001 provider=$provider $type searchbase=\"$SUFFIX\" bindmethod=simple binddn=\"$REPLICATOR_DN\" credentials=$REPLICATOR_PW retry=\"1 +\"
+$extra" slapd_conf "$CONSUMER_DIR" "$(slappasswd -s "$ROOTPW")" >"$CONSUMER_DIR/slapd.conf"
   CONSUMER_URI=ldap://127.0.0.1:$(free_port)
   run_slapd "$CONSUMER_DIR" "$CONSUMER_URI" CONSUMER_PID
 }

@@ -5,6 +5,7 @@ mod index_spec;
 mod plan;
 mod refint;
 mod rename;
+mod replicated;
 mod tagged;
 mod writes;
 

@@ -88,6 +88,7 @@ pub fn notice_of_disconnection(code: ResultCode, message: &str) -> LdapMsg {
                 code,
                 matched: String::new(),
                 message: message.to_string(),
+                referral: Vec::new(),
             }),
             name: Some(OID_NOTICE_OF_DISCONNECTION.to_string()),
             value: None,
@@ -100,7 +101,7 @@ fn ldap_result(r: OpResult) -> LdapResult {
         code: result_code(r.code),
         matcheddn: r.matched,
         message: r.message,
-        referral: Vec::new(),
+        referral: r.referral,
     }
 }
 
@@ -118,6 +119,7 @@ fn result_code(code: ResultCode) -> LdapResultCode {
         R::CompareTrue => W::CompareTrue,
         R::AuthMethodNotSupported => W::AuthMethodNotSupported,
         R::StrongerAuthRequired => W::StrongerAuthRequired,
+        R::Referral => W::Referral,
         R::AdminLimitExceeded => W::AdminLimitExceeded,
         R::UnavailableCriticalExtension => W::UnavailableCriticalExtension,
         R::ConfidentialityRequired => W::ConfidentialityRequired,

@@ -3,6 +3,7 @@
 mod read;
 mod rename;
 mod synclog;
+mod verify;
 mod write;
 
 use super::*;
