@@ -47,7 +47,7 @@ impl Directory {
         self.guard_write(&entry, None)?;
         let keys = self.index_keys(&entry);
         let csn = entry_csn(&entry).unwrap_or_default().to_string();
-        self.note_change(&mut writer, ChangeKind::Add, &entry, None, csn);
+        self.note_change(&mut writer, (ChangeKind::Add, &entry, None), csn, &[]);
         writer.add(&entry, &keys).map_err(store_err)?;
         Ok(absent)
     }

@@ -28,7 +28,12 @@ impl Directory {
         let rewrites = self.referrer_rewrites(&change, None)?;
         self.retire_mailbox(&writer, &old, None)?;
         let csn = self.csn.next();
-        self.note_change(&mut writer, ChangeKind::Delete, &old, None, csn);
+        self.note_change(
+            &mut writer,
+            (ChangeKind::Delete, &old, None),
+            csn,
+            &rewrites,
+        );
         writer.delete(dn, &keys, &rewrites).map_err(store_err)
     }
 }

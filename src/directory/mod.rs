@@ -39,8 +39,8 @@ mod plan;
 mod prepare;
 mod read;
 mod refint;
-mod replication;
 mod replicated;
+mod replication;
 #[cfg(test)]
 mod tests;
 mod verify;
@@ -50,9 +50,9 @@ pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
 pub use read::CandidateStats;
+pub use replicated::Applied;
 pub use replication::{entry_csn, entry_uuid};
 pub use verify::ReindexReport;
-pub use replicated::Applied;
 
 /// Where an add comes from: a client over the wire, or an offline import that keeps
 /// the operational attributes it is given (as slapadd does).

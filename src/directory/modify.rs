@@ -43,7 +43,7 @@ impl Directory {
         let new_keys = self.index_keys(&new);
         self.retire_mailbox(&writer, &old, Some(&new))?;
         let csn = entry_csn(&new).unwrap_or_default().to_string();
-        self.note_change(&mut writer, ChangeKind::Modify, &new, None, csn);
+        self.note_change(&mut writer, (ChangeKind::Modify, &new, None), csn, &[]);
         writer
             .replace(id, &new, &old_keys, &new_keys)
             .map_err(store_err)?;

@@ -71,7 +71,8 @@ impl Directory {
         let old_keys = self.index_keys(&old);
         let new_keys = self.index_keys(&new);
         let csn = entry_csn(&new).unwrap_or_default().to_string();
-        self.note_change(&mut writer, ChangeKind::Rename, &new, Some(dn), csn);
+        let what = (ChangeKind::Rename, &new, Some(dn));
+        self.note_change(&mut writer, what, csn, &rewrites);
         writer
             .rename(dn, &new, &old_keys, &new_keys, &rewrites)
             .map_err(rename_err)?;

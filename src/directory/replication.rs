@@ -8,7 +8,7 @@ use super::Directory;
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::error::LdapError;
-use crate::store::{ChangeNote, Departure, LogRecord, Writer};
+use crate::store::{ChangeNote, Departure, LogRecord, Rewrite, Writer};
 
 /// The 16 bytes of an entry's entryUUID (nil when it has none that parses).
 pub fn entry_uuid(entry: &Entry) -> [u8; 16] {
@@ -67,15 +67,16 @@ impl Directory {
 
     /// Note `kind` of `entry` (as stored after the write; as it was, for a delete)
     /// on `writer`: the store records it with the write, the feed hears of it once
-    /// committed. `old_dn`: the name a rename left.
+    /// committed, after the referrers the same write `rewrites` (referential
+    /// integrity, each stamped with an older CSN). `old_dn`: the name a rename left.
     pub(super) fn note_change<'s>(
         &'s self,
         writer: &mut Writer<'s>,
-        kind: ChangeKind,
-        entry: &Entry,
-        old_dn: Option<&Dn>,
+        what: (ChangeKind, &Entry, Option<&Dn>),
         csn: String,
+        rewrites: &[Rewrite],
     ) {
+        let (kind, entry, old_dn) = what;
         let uuid = entry_uuid(entry);
         let departed = match kind {
             ChangeKind::Delete => Some((Departure::Delete, &entry.dn)),
@@ -96,13 +97,28 @@ impl Directory {
         });
         // Built even with no subscriber yet: one subscribing before the commit
         // must hear of it (its refresh may have read the entry before the write).
-        let change = Change {
+        let referrers: Vec<Change> = rewrites
+            .iter()
+            .map(|r| Change {
+                csn: entry_csn(&r.entry).unwrap_or(&csn).to_string(),
+                kind: ChangeKind::Modify,
+                dn: r.entry.dn.clone(),
+                old_dn: None,
+                uuid: entry_uuid(&r.entry),
+            })
+            .collect();
+        let changed = Change {
             csn,
             kind,
             dn: entry.dn.clone(),
             old_dn: old_dn.cloned(),
             uuid,
         };
-        writer.on_commit(Box::new(move || self.feed.publish(&change)));
+        let changes: Vec<Change> = referrers.into_iter().chain([changed]).collect();
+        writer.on_commit(Box::new(move || {
+            for change in &changes {
+                self.feed.publish(change);
+            }
+        }));
     }
 }

@@ -42,8 +42,8 @@ pub use error::StoreError;
 pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
 };
-pub use synclog::{ChangeNote, Departure, LogRecord};
 pub use rebuild::DnRebuild;
+pub use synclog::{ChangeNote, Departure, LogRecord};
 pub use verify::{KeysOf, Problem, VerifyReport};
 pub use write::{Rewrite, Writer};
 
