@@ -22,13 +22,14 @@ impl OpLog {
         }
     }
 
-    /// One request line, e.g. `SRCH base="..."`.
-    pub fn line(&self, what: &str) {
+    /// One request line, e.g. `SRCH base="..."`; formatted only when info is logged
+    /// (a lookup's filter written out cost 3% of its instructions with logging off).
+    pub fn line(&self, what: impl std::fmt::Display) {
         tracing::info!("conn={} op={} {}", self.conn, self.op, what);
     }
 
     /// A debug-level detail (ACL decisions and the like).
-    pub fn debug(&self, what: &str) {
+    pub fn debug(&self, what: impl std::fmt::Display) {
         tracing::debug!("conn={} op={} {}", self.conn, self.op, what);
     }
 

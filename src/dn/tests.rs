@@ -179,3 +179,28 @@ fn one_pass_normal_form_matches_the_reference() {
     assert!(!a.same_as(&Dn::parse("cn=foo baz,o=x").unwrap()));
     assert!(!a.same_as(&Dn::parse("sn=foo bar,o=x").unwrap()));
 }
+
+#[test]
+fn the_ascii_fast_path_normalises_as_the_general_one() {
+    let values = [
+        "",
+        " ",
+        "  A  ",
+        "Domain1.Example",
+        "a  B   c",
+        "#x",
+        " #x",
+        "a#b",
+        "a,b+c\"d",
+        "x\\y<z>;w=v",
+        "nul\0here",
+        "Trailing ",
+        "UPPER lower 09",
+    ];
+    for v in values {
+        let (mut fast, mut general) = (String::new(), String::new());
+        push_normalized_ascii(v.as_bytes(), &mut fast);
+        push_normalized_chars(v, &mut general);
+        assert_eq!(fast, general, "value {v:?}");
+    }
+}

@@ -7,6 +7,6 @@ use crate::log::OpLog;
 
 /// Log the abandon and send nothing.
 pub fn run(log: &OpLog, msgid: i32) -> Response {
-    log.line(&format!("ABANDON msg={msgid}"));
+    log.line(format_args!("ABANDON msg={msgid}"));
     Response::silent()
 }

@@ -18,7 +18,7 @@ pub fn run(
     req: AddRequest,
     controls: &Honoured<'_>,
 ) -> Response {
-    log.line(&format!("ADD dn=\"{}\"", req.dn));
+    log.line(format_args!("ADD dn=\"{}\"", req.dn));
     let view = DirectoryView::new(state, &session.identity);
     let outcome = parse_dn(&req.dn).and_then(|dn| {
         let entry = Entry {

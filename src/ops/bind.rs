@@ -127,7 +127,7 @@ fn log_request(log: &OpLog, req: &BindRequest) {
         Credentials::Sasl(_) => "163",
         Credentials::Unsupported => "?",
     };
-    log.line(&format!("BIND dn=\"{}\" method={method}", req.dn));
+    log.line(format_args!("BIND dn=\"{}\" method={method}", req.dn));
 }
 
 /// The outcome of a check that ran (or could not run).
@@ -201,7 +201,7 @@ fn respond(log: &OpLog, outcome: Outcome) -> Response {
         )),
     };
     if let Ok(id) = &result {
-        log.line(&format!("BIND dn=\"{}\" mech=SIMPLE", id.dn_string()));
+        log.line(format_args!("BIND dn=\"{}\" mech=SIMPLE", id.dn_string()));
     }
     let (res, identity) = match result {
         Ok(id) => (OpResult::success(), id),

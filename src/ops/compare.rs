@@ -20,7 +20,7 @@ pub fn run(
     req: CompareRequest,
     controls: &Honoured<'_>,
 ) -> Response {
-    log.line(&format!("CMP dn=\"{}\" attr=\"{}\"", req.dn, req.attr));
+    log.line(format_args!("CMP dn=\"{}\" attr=\"{}\"", req.dn, req.attr));
     let view = DirectoryView::new(state, &session.identity);
     let outcome = match compare(&view, &req, controls.assertion) {
         Ok(true) => Err(LdapError::new(ResultCode::CompareTrue, "")),

@@ -17,7 +17,7 @@ pub fn run(
     dn: &str,
     controls: &Honoured<'_>,
 ) -> Response {
-    log.line(&format!("DEL dn=\"{dn}\""));
+    log.line(format_args!("DEL dn=\"{dn}\""));
     let view = DirectoryView::new(state, &session.identity);
     let outcome = parse_dn(dn).and_then(|dn| view.delete_with(&dn, &controls.write()));
     super::finish_write(log, ResponseKind::Delete, outcome)

@@ -13,7 +13,7 @@ pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: ExtendedReq
     let is_starttls = matches!(req, ExtendedRequest::StartTls);
     let (outcome, name, value) = match req {
         ExtendedRequest::WhoAmI => {
-            log.line(&format!("EXT oid={}", super::wire::OID_WHOAMI));
+            log.line(format_args!("EXT oid={}", super::wire::OID_WHOAMI));
             let id = session.identity.dn_string();
             let authz = if id.is_empty() {
                 String::new()
@@ -23,7 +23,7 @@ pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: ExtendedReq
             (Ok(()), None, ExtendedValue::AuthzId(authz))
         }
         ExtendedRequest::StartTls => {
-            log.line(&format!("EXT oid={OID_STARTTLS}"));
+            log.line(format_args!("EXT oid={OID_STARTTLS}"));
             (
                 starttls_allowed(state, session),
                 Some(OID_STARTTLS.into()),
@@ -31,7 +31,7 @@ pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: ExtendedReq
             )
         }
         ExtendedRequest::PasswordModify(pm) => {
-            log.line(&format!("EXT oid={}", super::wire::OID_PASSWORD_MODIFY));
+            log.line(format_args!("EXT oid={}", super::wire::OID_PASSWORD_MODIFY));
             match super::passwd::change(state, session, pm) {
                 Ok(Some(generated)) => (Ok(()), None, ExtendedValue::GeneratedPassword(generated)),
                 Ok(None) => (Ok(()), None, ExtendedValue::None),
@@ -39,7 +39,7 @@ pub fn run(state: &ServerState, session: &Session, log: &OpLog, req: ExtendedReq
             }
         }
         ExtendedRequest::Unknown(oid) => {
-            log.line(&format!("EXT oid={oid}"));
+            log.line(format_args!("EXT oid={oid}"));
             let e = LdapError::new(
                 ResultCode::ProtocolError,
                 format!("unsupported extended operation {oid}"),

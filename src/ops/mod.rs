@@ -198,7 +198,7 @@ pub fn stream_op(
         Operation::Abandon(id) => abandon::run(&log, id),
         Operation::Extended(r) => extended::run(state, session, &log, r),
         Operation::Unexpected(what) => {
-            log.line(&format!("unexpected PDU: {what}"));
+            log.line(format_args!("unexpected PDU: {what}"));
             Response {
                 replies: Vec::new(),
                 effect: Effect::Close,

@@ -17,9 +17,9 @@ pub fn run(
     req: ModifyRequest,
     controls: &Honoured<'_>,
 ) -> Response {
-    log.line(&format!("MOD dn=\"{}\"", req.dn));
+    log.line(format_args!("MOD dn=\"{}\"", req.dn));
     let attrs: Vec<&str> = req.changes.iter().map(|c| c.attr.as_str()).collect();
-    log.line(&format!("MOD attr={}", attrs.join(" ")));
+    log.line(format_args!("MOD attr={}", attrs.join(" ")));
     let view = DirectoryView::new(state, &session.identity);
     let outcome =
         parse_dn(&req.dn).and_then(|dn| view.modify_with(&dn, &req.changes, &controls.write()));

@@ -20,7 +20,7 @@ pub fn run(
     req: ModDnRequest,
     controls: &Honoured<'_>,
 ) -> Response {
-    log.line(&format!(
+    log.line(format_args!(
         "MODRDN dn=\"{}\" newrdn=\"{}\" deleteoldrdn={} newSuperior=\"{}\"",
         req.dn,
         req.new_rdn,

@@ -30,7 +30,7 @@ pub fn run(
     controls: &Honoured<'_>,
     out: &mut dyn FnMut(Reply) -> bool,
 ) -> Effect {
-    log.line(&format!(
+    log.line(format_args!(
         "SRCH base=\"{}\" scope={} deref={} filter=\"{}\"",
         req.base,
         scope_number(req.scope),
@@ -38,7 +38,7 @@ pub fn run(
         req.filter
     ));
     if !req.attrs.is_empty() {
-        log.line(&format!("SRCH attr={}", req.attrs.join(" ")));
+        log.line(format_args!("SRCH attr={}", req.attrs.join(" ")));
     }
     if let Some(request) = controls.sync {
         return sync_search(state, session, log, &req, request, out);
@@ -296,7 +296,7 @@ fn plain(
     emit: &mut dyn FnMut(SearchEntry) -> bool,
 ) -> Result<(), LdapError> {
     let done = view.search(query, emit)?;
-    log.debug(&format!(
+    log.debug(format_args!(
         "SRCH candidates indexed={} examined={}",
         done.stats.indexed, done.stats.examined
     ));

@@ -4,7 +4,7 @@
 
 use super::parser::{self, Parsed};
 use super::{key_of, AttributeType, ObjectClass, Schema, SchemaError};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// The embedded schema files, in load order (later files use earlier ones).
 const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -63,22 +63,45 @@ struct Origin<'a> {
 pub(super) struct Table<T> {
     /// The definitions, in load order (a redefinition keeps its slot).
     pub(super) items: Vec<T>,
-    index: HashMap<String, usize>,
+    /// Keys fixed once the schema is loaded, so a fast hash rather than SipHash:
+    /// names are looked up several times per entry a search returns.
+    index: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
             items: Vec::new(),
-            index: HashMap::new(),
+            index: Default::default(),
         }
     }
+}
+
+/// `name` as [`key_of`] makes it, written into `buf`; None when it does not fit.
+fn lowered<'b>(name: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
+    let name = name.trim();
+    let bytes = name.as_bytes();
+    let bytes = match bytes.get(..4) {
+        Some(p) if p.eq_ignore_ascii_case(b"oid.") => &bytes[4..],
+        _ => bytes,
+    };
+    let out = buf.get_mut(..bytes.len())?;
+    for (o, b) in out.iter_mut().zip(bytes) {
+        *o = b.to_ascii_lowercase();
+    }
+    // ASCII lower-casing keeps valid UTF-8 valid.
+    std::str::from_utf8(out).ok()
 }
 
 impl<T> Table<T> {
     /// The slot of the definition called `name` (any alias or OID, case-insensitive).
     pub(super) fn position(&self, name: &str) -> Option<usize> {
-        self.index.get(&key_of(name)).copied()
+        // Lower-cased on the stack: the names an entry or a request uses are short.
+        let mut buf = [0u8; 64];
+        match lowered(name, &mut buf) {
+            Some(key) => self.index.get(key).copied(),
+            None => self.index.get(&key_of(name)).copied(),
+        }
     }
 
     /// The definition called `name` (any alias or OID, case-insensitive).

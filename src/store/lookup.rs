@@ -35,10 +35,14 @@ impl Store {
 
     /// The ids filed under every one of `keys`, sorted: the candidates for an AND of
     /// indexed assertions or for a substring filter's grams. `None` when `keys` is
-    /// empty (nothing narrows the search). Common keys (`objectclass=courierMailAccount`,
-    /// the gram `exa` of every `.example` address) can hold every entry, so rather than
-    /// read each list this steps all scans in turn until the shortest ends, then probes
-    /// the others for just those ids: cost about (keys x shortest list), not the sum.
+    /// empty (nothing narrows the search).
+    ///
+    /// Common keys (`objectclass=courierMailAccount`, the gram `exa` of every
+    /// `.example` address) can hold every entry, so rather than read each list this
+    /// reads the keys in order a few ids deep, and steps the scans in turn only when
+    /// none ended there; once the shortest list ends, the others are probed for just
+    /// its ids: cost about (keys x shortest list), not the sum. Put the selective
+    /// keys first: `(&(mail=X)(objectClass=Y))` then never opens the long list.
     pub fn index_intersection(
         &self,
         keys: &[IndexKey],
@@ -48,15 +52,30 @@ impl Store {
             return Ok(None);
         }
         let prefixes: Vec<Vec<u8>> = keys.iter().map(index::tree_prefix).collect();
-        let mut scans: Vec<_> = prefixes.iter().map(|p| self.index.scan_prefix(p)).collect();
         let mut lists = vec![Vec::new(); keys.len()];
-        let shortest = 'race: loop {
-            for (i, scan) in scans.iter_mut().enumerate() {
-                match scan.next() {
-                    None => break 'race i,
-                    Some(item) => lists[i].push(filed_id(&item?.0, prefixes[i].len())?),
-                }
+        let mut scans = Vec::with_capacity(keys.len());
+        let mut ended = None;
+        for (i, prefix) in prefixes.iter().enumerate() {
+            let mut scan = self.index.scan_prefix(prefix);
+            for item in scan.by_ref().take(SHORT_LIST + 1) {
+                lists[i].push(filed_id(&item?.0, prefix.len())?);
             }
+            if lists[i].len() <= SHORT_LIST {
+                ended = Some(i);
+                break;
+            }
+            scans.push(scan);
+        }
+        let shortest = match ended {
+            Some(i) => i,
+            None => 'race: loop {
+                for (i, scan) in scans.iter_mut().enumerate() {
+                    match scan.next() {
+                        None => break 'race i,
+                        Some(item) => lists[i].push(filed_id(&item?.0, prefixes[i].len())?),
+                    }
+                }
+            },
         };
         drop(scans);
         let mut ids = std::mem::take(&mut lists[shortest]);
@@ -78,6 +97,10 @@ impl Store {
         Ok(Some(ids))
     }
 }
+
+/// An index list this short, read first, ends the scanning: the other keys are
+/// probed for its ids rather than opened.
+const SHORT_LIST: usize = 8;
 
 /// The id at the end of an `index` tree key whose prefix is `prefix_len` bytes.
 fn filed_id(key: &[u8], prefix_len: usize) -> Result<EntryId, StoreError> {

@@ -202,3 +202,24 @@ fn bulk_100k_insert_and_lookup() {
         }
     }
 }
+
+#[test]
+fn intersections_are_exact_whichever_list_is_read_first() {
+    let store = Store::open_temporary().unwrap();
+    let ids = hosting_tree(&store);
+    let account = eq("objectclass", "couriermailaccount");
+    let user3 = eq("mail", "user3@domain2.example");
+    let nobody = eq("mail", "nobody@x");
+    for keys in [
+        [user3.clone(), account.clone()],
+        [account.clone(), user3.clone()],
+    ] {
+        assert_eq!(
+            store.index_intersection(&keys).unwrap(),
+            Some(vec![ids["u3"]])
+        );
+    }
+    for keys in [[nobody.clone(), account.clone()], [account, nobody]] {
+        assert_eq!(store.index_intersection(&keys).unwrap(), Some(vec![]));
+    }
+}
