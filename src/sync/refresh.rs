@@ -46,7 +46,7 @@ pub(super) fn refresh(
         Some(csn) if *csn >= floor => Phase::Delta(csn.clone()),
         Some(csn) => Phase::Present(csn.clone()),
     };
-    search.log.line(&format!(
+    search.log.line(format_args!(
         "SYNC {:?} cookie={} phase={}",
         search.request.mode,
         cookie.csn.as_deref().unwrap_or("none"),
