@@ -9,6 +9,8 @@
 //!   operations, frames messages, applies what each operation returns.
 //! - [`ops`]: one file per LDAP operation over the project's own request types;
 //!   [`ops::wire`] is the only place that converts ldap3_proto's messages.
+//! - [`sync`]: a search with the RFC 4533 Sync Request control (syncrepl provider):
+//!   cookies, refresh from the session log or with a present phase, persist.
 //! - [`view`]: the access-checked directory one identity sees: visibility and
 //!   matchedDN, slapd's write requirements, searches reduced to what it may read.
 //! - [`acl`]: the access policy, compiled from its own spec, decided once per entry.
@@ -50,6 +52,7 @@ pub mod server;
 pub mod session;
 pub mod state;
 pub mod store;
+pub mod sync;
 pub mod throttle;
 pub mod tls;
 pub mod view;

@@ -3,19 +3,11 @@
 //! stops a running search, and a bind waits for what is outstanding.
 
 mod common;
-use common::wire::{search, RawClient};
+use common::wire::{search, simple_bind as bind_op, RawClient};
 use common::*;
-use ldap3_proto::proto::{LdapBindCred, LdapBindRequest, LdapOp, LdapResultCode};
+use ldap3_proto::proto::{LdapOp, LdapResultCode};
 use std::collections::HashMap;
 use std::fmt::Write;
-
-fn bind_op(dn: &str, password: &str) -> LdapOp {
-    LdapOp::BindRequest(LdapBindRequest {
-        version: 3,
-        dn: dn.into(),
-        cred: LdapBindCred::Simple(password.into()),
-    })
-}
 
 #[test]
 fn fifty_pipelined_searches_each_get_their_own_answer() {

@@ -5,15 +5,15 @@
 //! creatorsName/modifiersName, sorted).
 //!
 //! Each scenario is generic over the provider (tests/common/sync.rs's [`Provider`]) and
-//! runs here against Debian's slapd with the syncprov overlay; a mailldap provider
-//! implements the trait and adds one `#[test]` line per scenario.
+//! runs here against Debian's slapd with the syncprov overlay and against mailldap's
+//! own provider (src/sync): mailldap replicating mailldap.
 //!
 //! A missing program (slapd, slapadd, ldap-utils, postmap) fails these tests.
 
 mod common;
 use common::sync::{
-    consumer, converge, hundred_changes, new_account, seed, tail, visible, Provider, SlapdProvider,
-    CONVERGE, LIVE,
+    consumer, converge, hundred_changes, new_account, seed, tail, visible, MailldapProvider,
+    Provider, SlapdProvider, CONVERGE, LIVE,
 };
 use common::{account_ldif, mail_dn, modify_ldif, replace_ldif, repo, HOSTING};
 use std::time::{Duration, Instant};
@@ -280,4 +280,47 @@ fn an_entry_moved_below_a_newer_parent_waits_for_it_from_slapd() {
 #[test]
 fn consumer_killed_during_its_first_refresh_converges_from_slapd() {
     consumer_killed_during_its_first_refresh_converges::<SlapdProvider>();
+}
+
+#[test]
+fn initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename_from_mailldap() {
+    initial_refresh_then_live_add_modify_modrdn_delete_and_subtree_rename::<MailldapProvider>();
+}
+
+#[test]
+fn consumer_restarted_after_100_changes_converges_from_mailldap() {
+    consumer_restarted_after_100_changes_converges::<MailldapProvider>();
+}
+
+#[test]
+fn consumer_too_far_behind_for_the_session_log_converges_from_mailldap() {
+    consumer_too_far_behind_for_the_session_log_converges::<MailldapProvider>();
+}
+
+#[test]
+fn provider_restarted_during_persist_converges_from_mailldap() {
+    provider_restarted_during_persist_converges::<MailldapProvider>();
+}
+
+#[test]
+fn refresh_only_mode_converges_from_mailldap() {
+    refresh_only_mode_converges::<MailldapProvider>();
+}
+
+#[test]
+fn writes_to_the_consumer_get_a_referral_to_the_provider_from_mailldap() {
+    writes_to_the_consumer_get_a_referral_to_the_provider::<MailldapProvider>();
+}
+
+#[test]
+fn postmap_against_the_consumer_answers_as_against_the_provider_from_mailldap() {
+    postmap_against_the_consumer_answers_as_against_the_provider::<MailldapProvider>();
+}
+
+// an_entry_moved_below_a_newer_parent_waits_for_it has no mailldap line: mailldap's
+// refresh sends entries in tree order, parents first, so no entry ever waits.
+
+#[test]
+fn consumer_killed_during_its_first_refresh_converges_from_mailldap() {
+    consumer_killed_during_its_first_refresh_converges::<MailldapProvider>();
 }

@@ -5,10 +5,12 @@
 mod metrics;
 mod replication;
 mod sections;
+mod syncprov;
 
 pub use metrics::MetricsConfig;
 pub use replication::{ReplicationConfig, SyncMode};
 pub use sections::{parse_networks, BindBackoff, Limits, PasswordConfig, SchemaCheck, TlsConfig};
+pub use syncprov::SyncProv;
 
 use crate::acl::spec::{AclPolicy, LimitsSpec, RuleSpec};
 use crate::cidr::{Cidr, CidrError};
@@ -97,6 +99,8 @@ pub struct Config {
     /// The access rules (`[[acl]]`), first match wins; see docs/ACL.md. A file
     /// without any `[[acl]]` keeps the default policy of config/mailldap.toml.
     pub acl: Vec<RuleSpec>,
+    /// The RFC 4533 provider: session log size, persistent search queue.
+    pub syncprov: SyncProv,
     /// `[replication]`: follow a provider as a read-only replica (replication.rs).
     pub replication: Option<ReplicationConfig>,
 }
@@ -167,6 +171,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             anonymous_read,
             acl,
+            syncprov: SyncProv::default(),
             replication: None,
         }
     }

@@ -1,6 +1,8 @@
 //! Add (RFC 4511 4.7): a new entry under an existing parent.
 
+use super::feed::ChangeKind;
 use super::operational::is_virtual;
+use super::replication::entry_csn;
 use super::{store_err, Directory, Origin};
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
@@ -31,8 +33,11 @@ impl Directory {
                 ),
             ));
         }
-        let (entry, absent) = self.prepare_new(entry, actor, origin, missing)?;
-        let writer = self.store.writer();
+        let (mut entry, absent) = self.prepare_new(entry, actor, origin, missing)?;
+        let mut writer = self.store.writer();
+        if origin == Origin::Client {
+            self.stamp_csn(&mut entry);
+        }
         if !entry.dn.same_as(&self.suffix) {
             let parent = entry.dn.parent().unwrap_or_default();
             if !self.store.exists(&parent).map_err(store_err)? {
@@ -41,6 +46,8 @@ impl Directory {
         }
         self.guard_write(&entry, None)?;
         let keys = self.index_keys(&entry);
+        let csn = entry_csn(&entry).unwrap_or_default().to_string();
+        self.note_change(&mut writer, (ChangeKind::Add, &entry, None), csn, &[]);
         writer.add(&entry, &keys).map_err(store_err)?;
         Ok(absent)
     }

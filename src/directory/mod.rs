@@ -13,6 +13,8 @@
 //! - `index_spec`: what is indexed and how; `plan`: filter -> candidate ids;
 //! - `guard`: unique mail values and the retired-mailbox rule;
 //! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it;
+//! - `replication`, `feed`: each write's CSN and session log record for the store,
+//!   and its change for the persistent searches (RFC 4533 provider, src/sync).
 //! - `verify`: the offline check and rebuild of a stopped server's store;
 //! - `replicated`: a replica's writes, as its provider sent them, with the sync cookie.
 
@@ -26,6 +28,7 @@ use crate::store::{IndexKey, Store, StoreError};
 
 mod add;
 mod delete;
+pub mod feed;
 mod guard;
 mod index_spec;
 mod modify;
@@ -37,6 +40,7 @@ mod prepare;
 mod read;
 mod refint;
 mod replicated;
+mod replication;
 #[cfg(test)]
 mod tests;
 mod verify;
@@ -47,6 +51,7 @@ pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
 pub use read::CandidateStats;
 pub use replicated::Applied;
+pub use replication::{entry_csn, entry_uuid};
 pub use verify::ReindexReport;
 
 /// Where an add comes from: a client over the wire, or an offline import that keeps
@@ -67,6 +72,7 @@ pub struct Directory {
     index: IndexSpec,
     policy: options::WritePolicy,
     csn: operational::CsnClock,
+    feed: feed::ChangeFeed,
 }
 
 /// The protocol error for a store error.
@@ -114,8 +120,10 @@ impl Directory {
             index: opts.index,
             policy: opts.policy,
             csn: operational::CsnClock::default(),
+            feed: feed::ChangeFeed::default(),
         };
         dir.reindex_if_needed()?;
+        dir.start_sync_log(config.syncprov.sessionlog)?;
         Ok(dir)
     }
 

@@ -1,7 +1,9 @@
 //! Modify (RFC 4511 4.6): a list of changes applied to one entry, all or nothing.
 
+use super::feed::ChangeKind;
 use super::operational::{is_server_managed, is_virtual, no_user_modification};
 use super::prepare::{has_duplicates, schema_err};
+use super::replication::entry_csn;
 use super::{store_err, Directory};
 use crate::dn::Dn;
 use crate::entry::{Entry, ModOp, Modification};
@@ -24,7 +26,7 @@ impl Directory {
         actor: &str,
         missing: MissingMust,
     ) -> Result<Vec<MissingAttribute>, LdapError> {
-        let writer = self.store.writer();
+        let mut writer = self.store.writer();
         let (id, old) = self.fetch(dn)?;
         let mut new = old.clone();
         for m in mods {
@@ -40,6 +42,8 @@ impl Directory {
         let old_keys = self.index_keys(&old);
         let new_keys = self.index_keys(&new);
         self.retire_mailbox(&writer, &old, Some(&new))?;
+        let csn = entry_csn(&new).unwrap_or_default().to_string();
+        self.note_change(&mut writer, (ChangeKind::Modify, &new, None), csn, &[]);
         writer
             .replace(id, &new, &old_keys, &new_keys)
             .map_err(store_err)?;

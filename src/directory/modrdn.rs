@@ -3,7 +3,9 @@
 //! slapd's back-mdb; the referential-integrity attributes that name a moved entry
 //! follow it in the same transaction.
 
+use super::feed::ChangeKind;
 use super::refint::NameChange;
+use super::replication::entry_csn;
 use super::{store_err, Directory};
 use crate::dn::{Dn, Rdn};
 use crate::entry::Entry;
@@ -36,7 +38,7 @@ impl Directory {
         new_superior: Option<&Dn>,
         actor: &str,
     ) -> Result<Dn, LdapError> {
-        let writer = self.store.writer();
+        let mut writer = self.store.writer();
         let (id, old) = self.fetch(dn)?;
         let parent = self.new_parent(dn, new_rdn, new_superior)?;
         let new_dn = parent.child(new_rdn.clone());
@@ -68,6 +70,9 @@ impl Directory {
         self.stamp_modify(&mut new, actor);
         let old_keys = self.index_keys(&old);
         let new_keys = self.index_keys(&new);
+        let csn = entry_csn(&new).unwrap_or_default().to_string();
+        let what = (ChangeKind::Rename, &new, Some(dn));
+        self.note_change(&mut writer, what, csn, &rewrites);
         writer
             .rename(dn, &new, &old_keys, &new_keys, &rewrites)
             .map_err(rename_err)?;

@@ -6,7 +6,7 @@ use super::{Directory, Origin};
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
 use crate::schema::Schema;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// Operational attributes a client may never write; slapadd-style imports keep them.
 const SERVER_MANAGED: &[&str] = &[
@@ -25,18 +25,46 @@ pub const VIRTUAL_ATTRS: &[&str] = &["hasSubordinates", "entryDN", "subschemaSub
 /// The DN of the subschema subentry.
 pub const SUBSCHEMA_DN: &str = "cn=Subschema";
 
-/// Source of entryCSN values: a change count within the same timestamp.
+/// Source of entryCSN values: the time in microseconds and a change count within
+/// it. Never backwards, even when the clock is (consumers drop a change whose CSN is
+/// older than one they hold), and past the stored contextCSN after a restart.
 #[derive(Debug, Default)]
 pub(super) struct CsnClock {
-    seq: AtomicU32,
+    /// The last CSN's time (microseconds since the epoch) and change count.
+    last: Mutex<(i64, u32)>,
 }
 
 impl CsnClock {
     /// A new entryCSN: timestamp, change count, replica id 000, modifier 000000.
-    fn next(&self) -> String {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed) & 0xff_ffff;
-        let now = chrono::Utc::now();
-        format!("{}#{:06x}#000#000000", now.format("%Y%m%d%H%M%S%.6fZ"), seq)
+    pub(super) fn next(&self) -> String {
+        let now = chrono::Utc::now().timestamp_micros();
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        *last = match *last {
+            (time, count) if time >= now && count < 0xff_ffff => (time, count + 1),
+            (time, _) if time >= now => (time + 1, 0),
+            _ => (now, 0),
+        };
+        let (time, count) = *last;
+        let stamp = chrono::DateTime::from_timestamp_micros(time).unwrap_or_default();
+        format!(
+            "{}#{count:06x}#000#000000",
+            stamp.format("%Y%m%d%H%M%S%.6fZ")
+        )
+    }
+
+    /// Make every later CSN newer than `csn` (the contextCSN found at open).
+    pub(super) fn advance_past(&self, csn: &str) {
+        let time = csn
+            .split('#')
+            .next()
+            .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y%m%d%H%M%S%.6fZ").ok())
+            .map(|t| t.and_utc().timestamp_micros());
+        if let Some(time) = time {
+            let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+            if time > last.0 {
+                *last = (time, 0xff_ffff);
+            }
+        }
     }
 }
 
@@ -104,10 +132,33 @@ impl Directory {
         set("modifyTimestamp", now);
     }
 
+    /// A new entryCSN for an entry about to be stored, taken while holding the
+    /// store's writer: CSNs then follow the order of the commits.
+    pub(super) fn stamp_csn(&self, entry: &mut Entry) {
+        entry.set_values("entryCSN", vec![self.csn.next().into_bytes()]);
+    }
+
     /// The operational attributes a modify or rename changes.
     pub(super) fn stamp_modify(&self, entry: &mut Entry, actor: &str) {
         entry.set_values("modifiersName", vec![actor.as_bytes().to_vec()]);
         entry.set_values("modifyTimestamp", vec![now_generalized().into_bytes()]);
         entry.set_values("entryCSN", vec![self.csn.next().into_bytes()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CsnClock;
+
+    #[test]
+    fn csns_only_grow_and_start_past_the_stored_context() {
+        let clock = CsnClock::default();
+        let future = "29990101000000.000000Z#000000#000#000000";
+        clock.advance_past(future);
+        let a = clock.next();
+        let b = clock.next();
+        assert!(a.as_str() > future && b > a, "{a} {b}");
+        assert!(a.starts_with("29990101000000.000001Z#000000#000#"), "{a}");
+        assert!(b.starts_with("29990101000000.000001Z#000001#000#"), "{b}");
     }
 }

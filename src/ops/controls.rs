@@ -23,6 +23,8 @@ pub struct Honoured<'a> {
     pub pre_read: Option<&'a [String]>,
     /// RFC 4527 post-read attributes (add, modify, modrdn).
     pub post_read: Option<&'a [String]>,
+    /// RFC 4533 sync request (search).
+    pub sync: Option<&'a crate::sync::SyncRequest>,
 }
 
 impl<'a> Honoured<'a> {
@@ -52,7 +54,8 @@ pub fn honoured(controls: &[Control], kind: ResponseKind) -> Result<Honoured<'_>
             ControlValue::ManageDsaIt => true,
             ControlValue::PagedResults(_)
             | ControlValue::Sort(_)
-            | ControlValue::ValuesReturn(_) => kind == K::Search,
+            | ControlValue::ValuesReturn(_)
+            | ControlValue::SyncRequest(_) => kind == K::Search,
             ControlValue::Assertion(_) => matches!(
                 kind,
                 K::Search | K::Compare | K::Add | K::Delete | K::Modify | K::ModDn
@@ -77,6 +80,7 @@ pub fn honoured(controls: &[Control], kind: ResponseKind) -> Result<Honoured<'_>
             ControlValue::Assertion(f) => out.assertion = Some(f),
             ControlValue::PreRead(attrs) => out.pre_read = Some(attrs),
             ControlValue::PostRead(attrs) => out.post_read = Some(attrs),
+            ControlValue::SyncRequest(r) => out.sync = Some(r),
             _ => {}
         }
     }

@@ -27,5 +27,7 @@ pub fn observe(timer: &mut OpTimer<'_>, reply: &Reply) {
         Reply::Entry(_) => timer.entry(),
         Reply::Done(_, result) | Reply::Extended { result, .. } => timer.result(result.code),
         Reply::WithControls { reply, .. } => observe(timer, reply),
+        // A Sync Info message (RFC 4533) and a persistent search's check are no result.
+        Reply::SyncInfo(_) | Reply::KeepAlive => {}
     }
 }

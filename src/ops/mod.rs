@@ -26,6 +26,8 @@ pub mod wire;
 #[cfg(test)]
 mod controls_tests;
 #[cfg(test)]
+mod sync_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::dn::Dn;
@@ -45,7 +47,14 @@ pub fn parse_dn(s: &str) -> Result<Dn, LdapError> {
 /// the task that read it (no thread hand-off): a base-scope or index-narrowed
 /// search, a compare, WhoAmI.
 pub fn is_quick(state: &ServerState, req: &Request) -> bool {
+    // A sync search (RFC 4533) may run for as long as the consumer stays.
+    let syncing = || {
+        req.controls
+            .iter()
+            .any(|c| matches!(c.value, request::ControlValue::SyncRequest(_)))
+    };
     match &req.op {
+        Operation::Search(_) if syncing() => false,
         Operation::Search(s) => s.scope == crate::dn::Scope::Base || state.dir.is_narrow(&s.filter),
         Operation::Compare(_) | Operation::Abandon(_) => true,
         Operation::Extended(request::ExtendedRequest::WhoAmI) => true,
@@ -128,7 +137,9 @@ fn url_escape(dn: &str) -> String {
 pub fn do_op(state: &ServerState, session: &Session, op_no: u64, req: Request) -> Response {
     let mut replies = Vec::new();
     let effect = stream_op(state, session, op_no, req, &mut |r| {
-        replies.push(r);
+        if r != Reply::KeepAlive {
+            replies.push(r);
+        }
         true
     });
     Response { replies, effect }

@@ -47,6 +47,8 @@ pub enum ControlValue {
     PreRead(Vec<String>),
     /// RFC 4527 post-read: the attributes to return from the entry after the write.
     PostRead(Vec<String>),
+    /// RFC 4533 Sync Request (search): replicate the search's content.
+    SyncRequest(crate::sync::SyncRequest),
     /// A control the server implements whose value did not decode (protocolError).
     Malformed(String),
     /// A control the server does not implement.
@@ -322,6 +324,8 @@ pub enum ResponseControl {
     PreRead(SearchEntry),
     /// RFC 4527: the entry after the write.
     PostRead(SearchEntry),
+    /// RFC 4533 Sync State (on an entry) or Sync Done (on SearchResultDone).
+    Sync(crate::sync::SyncControl),
 }
 
 /// One message to the client.
@@ -340,6 +344,11 @@ pub enum Reply {
         /// The responseValue.
         value: ExtendedValue,
     },
+    /// RFC 4533 Sync Info (an IntermediateResponse).
+    SyncInfo(crate::sync::SyncInfo),
+    /// Nothing to send: a long-running operation asks whether it is still wanted
+    /// (the reply sink answers false once it is abandoned or the connection closes).
+    KeepAlive,
     /// A reply that carries response controls.
     WithControls {
         /// The reply itself.

@@ -23,6 +23,7 @@ pub const SUPPORTED_CONTROLS: &[&str] = &[
     wire::OID_ASSERTION,
     wire::OID_PRE_READ,
     wire::OID_POST_READ,
+    wire::OID_SYNC_REQUEST,
 ];
 
 /// Features: all operational attributes (`+`), absolute true/false filters, modify-increment.

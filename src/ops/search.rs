@@ -2,7 +2,8 @@
 //! through the access-checked view, which returns entries already reduced. The
 //! search controls shape the answer: an assertion on the base (RFC 4528), values
 //! return (RFC 3876, in the view), sorting (RFC 2891, sort.rs) and paging (RFC 2696,
-//! paged.rs).
+//! paged.rs). A search with the Sync Request control (RFC 4533) is a replication
+//! consumer's: src/sync serves it.
 
 use super::controls::Honoured;
 use super::paged::{self, PageRequest};
@@ -39,6 +40,9 @@ pub fn run(
     if !req.attrs.is_empty() {
         log.line(format_args!("SRCH attr={}", req.attrs.join(" ")));
     }
+    if let Some(request) = controls.sync {
+        return sync_search(state, session, log, &req, request, out);
+    }
     let mut sent = 0usize;
     let mut open = true;
     let (outcome, response_controls) = search(state, session, log, &req, controls, &mut |e| {
@@ -54,6 +58,54 @@ pub fn run(
     log.result(&res, Some(sent));
     let done = Reply::Done(ResponseKind::Search, res);
     out(Reply::with_controls(done, response_controls));
+    Effect::None
+}
+
+/// A replication consumer's search (RFC 4533): src/sync sends the entries and the
+/// Sync Info messages; the SearchResultDone, if the search ends, is sent here.
+fn sync_search(
+    state: &ServerState,
+    session: &Session,
+    log: &OpLog,
+    req: &SearchRequest,
+    request: &crate::sync::SyncRequest,
+    out: &mut dyn FnMut(Reply) -> bool,
+) -> Effect {
+    let ending = match parse_dn(&req.base) {
+        Err(e) => Some((Err(e), Vec::new())),
+        Ok(base) => {
+            let view = DirectoryView::new(state, &session.identity);
+            let selection = Selection::new(view.schema(), &req.attrs, req.types_only);
+            let query = SearchQuery {
+                base: &base,
+                scope: req.scope,
+                filter: &req.filter,
+                selection: &selection,
+                size_limit: req.size_limit,
+                time_limit: req.time_limit,
+                values_return: None,
+            };
+            let search = crate::sync::SyncSearch {
+                state,
+                session,
+                view: &view,
+                query: &query,
+                request,
+                log,
+            };
+            crate::sync::serve(&search, out)
+        }
+    };
+    let Some((outcome, controls)) = ending else {
+        log.line("SRCH abandoned");
+        return Effect::None;
+    };
+    let res = OpResult::from(outcome);
+    log.result(&res, None);
+    out(Reply::with_controls(
+        Reply::Done(ResponseKind::Search, res),
+        controls,
+    ));
     Effect::None
 }
 

@@ -25,9 +25,14 @@ pub(super) const USER2: &str =
 
 /// A server state over a temporary store with the demo tree; rootpw is "secret".
 pub(super) fn demo_state() -> ServerState {
+    demo_state_with(Config::default())
+}
+
+/// [`demo_state`] with `config` (its rootpw replaced).
+pub(super) fn demo_state_with(config: Config) -> ServerState {
     let config = Config {
         rootpw: Some("{SSHA}WE8LoMncXA+QRuquDuHIIb8UXSR+5xvI".into()),
-        ..Config::default()
+        ..config
     };
     let store = Store::open_temporary().expect("temporary store");
     let dir = Directory::with_store(store, &config).expect("directory");

@@ -2,7 +2,8 @@
 //! with an abandon flag its reply sink checks, so a client may pipeline requests
 //! (Dovecot does) and abandon a running search (RFC 4511 4.11).
 
-use crate::ops::{self, request::Request, wire};
+use crate::ops::request::{Reply, Request};
+use crate::ops::{self, wire};
 use crate::session::Session;
 use crate::state::ServerState;
 use ldap3_proto::proto::LdapMsg;
@@ -54,7 +55,14 @@ impl InFlight {
         self.tasks.spawn_blocking(move || {
             let mut sink = |reply| {
                 // After an abandon, or once the connection is gone, nothing more is sent.
-                !flag.load(Ordering::Relaxed) && out.blocking_send(wire::message(id, reply)).is_ok()
+                if flag.load(Ordering::Relaxed) {
+                    return false;
+                }
+                // A persistent search asking whether it is still wanted.
+                if reply == Reply::KeepAlive {
+                    return !out.is_closed();
+                }
+                out.blocking_send(wire::message(id, reply)).is_ok()
             };
             ops::stream_op(&state, &session, op_no, request, &mut sink);
             id

@@ -6,7 +6,7 @@
 //! killed process, not a power loss. sled's own fsync runs only every 500 ms, from a
 //! background thread, after writes were acknowledged.
 
-use super::StoreError;
+use super::{Store, StoreError};
 use std::fs::File;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -37,11 +37,11 @@ impl GroupCommit {
     /// Return once everything committed before this call is on disk. A writer that
     /// waited for the mutex usually finds a flush started after its commit already
     /// covered it, and returns without an fsync of its own.
-    pub(super) fn sync(&self, db: &sled::Db) -> Result<(), StoreError> {
+    pub(super) fn sync(&self, store: &Store) -> Result<(), StoreError> {
         if self.deferred.load(Ordering::Relaxed) {
             return Ok(());
         }
-        self.force(db)
+        self.force(store)
     }
 
     /// Stop (or resume) waiting for disk on every write.
@@ -50,7 +50,7 @@ impl GroupCommit {
     }
 
     /// Flush everything committed so far, deferred or not.
-    pub(super) fn force(&self, db: &sled::Db) -> Result<(), StoreError> {
+    pub(super) fn force(&self, store: &Store) -> Result<(), StoreError> {
         let ticket = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
         let mut durable = self.durable.lock().unwrap_or_else(PoisonError::into_inner);
         if *durable >= ticket {
@@ -58,7 +58,10 @@ impl GroupCommit {
         }
         // Every ticket up to `upto` was taken after its commit, hence before this flush.
         let upto = self.committed.load(Ordering::SeqCst);
-        db.flush()?;
+        // Those writes updated the contextCSN before taking their tickets: stored once
+        // per flush, not in each write's transaction.
+        store.checkpoint_context()?;
+        store.db.flush()?;
         if let Some(log) = &self.log {
             log.sync_data()
                 .map_err(|e| StoreError::Io(format!("syncing the store: {e}")))?;

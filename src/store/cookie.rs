@@ -23,7 +23,7 @@ impl Store {
         if deferred {
             Ok(())
         } else {
-            self.commits.force(&self.db)
+            self.commits.force(self)
         }
     }
 }
@@ -42,7 +42,7 @@ impl<'s> Writer<'s> {
         let store = self.store;
         store.meta.insert(SYNC_COOKIE_KEY, cookie)?;
         drop(self);
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 }
 

@@ -5,8 +5,9 @@
 //!   so a subtree is one prefix range and key order puts parents before children;
 //! - `index`: one sled key per (index key, id) pair, see `index` for why;
 //! - `meta`: format version, entry count, the caller's index configuration string, the
-//!   journal of a subtree move in progress (`subtree`), and a replica's sync cookie
-//!   (`cookie`).
+//!   journal of a subtree move in progress (`subtree`), a replica's sync cookie
+//!   (`cookie`) and the contextCSN (`synclog`);
+//! - `synclog`: the replication session log, CSN -> departed entry (`synclog`).
 //!
 //! The store knows nothing of schema, ACLs or BER: callers pass entries and the index
 //! keys they computed with [`index_keys`]. Every sled type stays in this module so the
@@ -30,6 +31,7 @@ mod lookup;
 mod rebuild;
 mod rename;
 mod subtree;
+mod synclog;
 #[cfg(test)]
 mod tests;
 mod verify;
@@ -41,13 +43,14 @@ pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
 };
 pub use rebuild::DnRebuild;
+pub use synclog::{ChangeNote, Departure, LogRecord};
 pub use verify::{KeysOf, Problem, VerifyReport};
 pub use write::{Rewrite, Writer};
 
 use crate::dn::{Dn, Scope};
 use crate::entry::Entry;
 use commit::GroupCommit;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 /// Identifier of a stored entry; stable across modify and rename, never reused.
@@ -74,6 +77,13 @@ pub struct Store {
     dn2id: sled::Tree,
     index: sled::Tree,
     meta: sled::Tree,
+    /// The replication session log (`synclog`).
+    synclog: sled::Tree,
+    /// Records in `synclog`, and how many it keeps.
+    synclog_len: AtomicUsize,
+    synclog_limit: AtomicUsize,
+    /// The contextCSN, stored at each flush (`synclog`).
+    context: Mutex<synclog::Context>,
     /// Taken by the one [`Writer`]; guards no data itself.
     write_lock: Mutex<()>,
     /// Every read holds it shared; a subtree move holds it exclusively from its first
@@ -127,6 +137,7 @@ impl Store {
         let dn2id = db.open_tree("dn2id")?;
         let index = db.open_tree("index")?;
         let meta = db.open_tree("meta")?;
+        let synclog = db.open_tree(synclog::SYNCLOG_TREE)?;
         match meta.get(FORMAT_KEY)? {
             Some(v) if be_u64(&v)? == FORMAT => {}
             Some(v) => {
@@ -154,12 +165,17 @@ impl Store {
             dn2id,
             index,
             meta,
+            synclog_len: AtomicUsize::new(synclog.len()),
+            synclog_limit: AtomicUsize::new(usize::MAX),
+            synclog,
+            context: Mutex::new(synclog::Context::default()),
             write_lock: Mutex::new(()),
             gate: RwLock::new(()),
             count: AtomicU64::new(count),
             commits,
         };
         store.resume_move()?;
+        store.load_context()?;
         store.flush()?;
         Ok(store)
     }
@@ -330,7 +346,7 @@ impl Store {
     /// Make everything written so far durable (write methods already do this,
     /// unless durability is deferred).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.commits.force(&self.db)
+        self.commits.force(self)
     }
 
     /// Bulk load: writes stop waiting for the disk until [`Store::flush`]. Only for a

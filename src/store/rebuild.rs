@@ -63,7 +63,7 @@ impl Writer<'_> {
             store.count.store(rebuilt.entries, Ordering::SeqCst);
             rebuilt.count_was = Some(kept);
         }
-        store.commits.sync(&store.db)?;
+        store.commits.sync(store)?;
         Ok(rebuilt)
     }
 

@@ -23,7 +23,7 @@ impl Writer<'_> {
     /// `AlreadyExists` if the target is taken, `BelowItself` if it lies below
     /// `old_dn`. A rename to the same normalised DN (a case change) rewrites records only.
     pub fn rename(
-        self,
+        mut self,
         old_dn: &Dn,
         new_entry: &Entry,
         old_keys: &[IndexKey],
@@ -66,7 +66,8 @@ impl Writer<'_> {
             store.complete_move(old_dn, &new_entry.dn)?;
         }
         drop(gate);
+        self.committed()?;
         drop(self);
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 }

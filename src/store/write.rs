@@ -40,6 +40,10 @@ pub struct Rewrite {
 pub struct Writer<'s> {
     pub(super) store: &'s Store,
     _turn: MutexGuard<'s, ()>,
+    /// What the next write records for replication (`synclog`).
+    pub(super) note: Option<super::ChangeNote>,
+    /// Run once the next write has committed, still holding the turn.
+    pub(super) after: Option<Box<dyn FnOnce() + 's>>,
     /// A replica's sync cookie, committed with the next write (see `cookie`).
     pub(super) cookie: Option<Vec<u8>>,
 }
@@ -56,6 +60,8 @@ impl Store {
         Writer {
             store: self,
             _turn: turn,
+            note: None,
+            after: None,
             cookie: None,
         }
     }
@@ -66,7 +72,7 @@ impl Writer<'_> {
     /// DN is taken; `NoSuchEntry` when its parent is missing while some higher ancestor
     /// exists. An entry none of whose ancestors is stored is accepted: that is how
     /// suffix entries arrive, and only the caller knows suffixes.
-    pub fn add(self, entry: &Entry, keys: &[IndexKey]) -> Result<EntryId, StoreError> {
+    pub fn add(mut self, entry: &Entry, keys: &[IndexKey]) -> Result<EntryId, StoreError> {
         let store = self.store;
         let dn_key = entry.dn.tree_key();
         let record = super::codec::encode(entry);
@@ -83,8 +89,9 @@ impl Writer<'_> {
             tx.add_count(1)
         })?;
         store.count.store(count, Ordering::SeqCst);
+        self.committed()?;
         drop(self);
-        store.commits.sync(&store.db)?;
+        store.commits.sync(store)?;
         Ok(id)
     }
 
@@ -92,7 +99,7 @@ impl Writer<'_> {
     /// `old_keys` to `new_keys`. `NoSuchEntry` when `id` is gone or is not the entry
     /// named `new_entry.dn`.
     pub fn replace(
-        self,
+        mut self,
         id: EntryId,
         new_entry: &Entry,
         old_keys: &[IndexKey],
@@ -115,15 +122,16 @@ impl Writer<'_> {
             tx.unfile(gone.iter().copied(), id)?;
             tx.file(fresh.iter().copied(), id)
         })?;
+        self.committed()?;
         drop(self);
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 
     /// Remove the leaf entry `dn` and its `keys`, and store `rewrites` (the entries
     /// that named it) in the same transaction. `NoSuchEntry` if absent or a rewritten
     /// entry is gone, `NotLeaf` if it has children.
     pub fn delete(
-        self,
+        mut self,
         dn: &Dn,
         keys: &[IndexKey],
         rewrites: &[Rewrite],
@@ -143,8 +151,9 @@ impl Writer<'_> {
             tx.add_count(-1)
         })?;
         store.count.store(count, Ordering::SeqCst);
+        self.committed()?;
         drop(self);
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 
     /// Throw away every index key and file each entry again under `keys_of(entry)`.
@@ -168,7 +177,7 @@ impl Writer<'_> {
             }
         }
         store.index.apply_batch(batch)?;
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 
     /// Record the index configuration the stored indexes were built from (any string
@@ -177,7 +186,7 @@ impl Writer<'_> {
         self.store
             .meta
             .insert(INDEX_CONFIG_KEY, config.as_bytes())?;
-        self.store.commits.sync(&self.store.db)
+        self.store.commits.sync(self.store)
     }
 
     /// Reserve `key` with a note saying why (the directory uses this for the mailbox
@@ -188,7 +197,7 @@ impl Writer<'_> {
             .db
             .open_tree(RESERVATIONS_TREE)?
             .insert(key.as_bytes(), note.as_bytes())?;
-        store.commits.sync(&store.db)
+        store.commits.sync(store)
     }
 
     /// Drop a reservation; true if it existed. Durable on return.
@@ -199,7 +208,7 @@ impl Writer<'_> {
             .open_tree(RESERVATIONS_TREE)?
             .remove(key.as_bytes())?
             .is_some();
-        store.commits.sync(&store.db)?;
+        store.commits.sync(store)?;
         Ok(existed)
     }
 
@@ -231,32 +240,51 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Run `f` as one transaction over all four trees.
+    /// Run `f` as one transaction over the four entry trees, with the write's note;
+    /// the session log's tree joins only a write that logs a departure (a tree more
+    /// in every transaction costs every write).
     pub(super) fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let s = self.store;
-        let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta);
-        Ok(trees.transaction(|(entries, dns, index, meta)| {
-            let tx = Tx {
+        let run = |tx: Tx<'_>| -> TxResult<T> {
+            let done = f(&tx)?;
+            tx.record_cookie(self.cookie.as_deref())?;
+            self.write_note(&tx)?;
+            Ok(done)
+        };
+        if !self.logs_departure() {
+            let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta);
+            return Ok(trees.transaction(|(entries, dns, index, meta)| {
+                run(Tx {
+                    entries,
+                    dns,
+                    index,
+                    meta,
+                    synclog: None,
+                })
+            })?);
+        }
+        let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta, &s.synclog);
+        Ok(trees.transaction(|(entries, dns, index, meta, synclog)| {
+            run(Tx {
                 entries,
                 dns,
                 index,
                 meta,
-            };
-            let out = f(&tx)?;
-            tx.record_cookie(self.cookie.as_deref())?;
-            Ok(out)
+                synclog: Some(synclog),
+            })
         })?)
     }
 }
 
 pub(super) type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
 
-/// The four trees inside one transaction.
+/// The trees inside one transaction (the session log's only when it is written).
 pub(super) struct Tx<'a> {
     pub(super) entries: &'a TransactionalTree,
     pub(super) dns: &'a TransactionalTree,
     index: &'a TransactionalTree,
     pub(super) meta: &'a TransactionalTree,
+    pub(super) synclog: Option<&'a TransactionalTree>,
 }
 
 impl Tx<'_> {

@@ -76,13 +76,24 @@ impl DirectoryView<'_> {
         query: &SearchQuery<'_>,
         emit: &mut dyn FnMut(SearchEntry) -> bool,
     ) -> Result<SearchDone, LdapError> {
+        self.search_stored(query, &mut |_, found| emit(found))
+    }
+
+    /// [`Self::search`], handing `emit` the stored entry beside its result: a sync
+    /// search (src/sync) states each entry's entryUUID and compares its entryCSN,
+    /// whatever of them the identity may read.
+    pub fn search_stored(
+        &self,
+        query: &SearchQuery<'_>,
+        emit: &mut dyn FnMut(&Entry, SearchEntry) -> bool,
+    ) -> Result<SearchDone, LdapError> {
         let size_limit = self.size_limit(query);
         let mut sent = 0usize;
         let (stats, stopped) = self.each_match(query, &mut |entry, access| {
             if size_limit > 0 && sent >= size_limit {
                 return ControlFlow::Break(Some(LdapError::size_limit_exceeded()));
             }
-            let open = emit(self.result_of(entry, query, access));
+            let open = emit(entry, self.result_of(entry, query, access));
             sent += 1;
             go_on(open)
         })?;
@@ -134,16 +145,27 @@ impl DirectoryView<'_> {
         dn: &Dn,
         query: &SearchQuery<'_>,
     ) -> Result<Option<SearchEntry>, LdapError> {
+        Ok(self.result_stored(dn, query)?.map(|(_, found)| found))
+    }
+
+    /// [`Self::result_entry`] with the stored entry beside it (see
+    /// [`Self::search_stored`]).
+    pub fn result_stored(
+        &self,
+        dn: &Dn,
+        query: &SearchQuery<'_>,
+    ) -> Result<Option<(Entry, SearchEntry)>, LdapError> {
         let Some(entry) = self.state.dir.get(dn)? else {
             return Ok(None);
         };
         if !in_scope(&entry.dn, query.base, query.scope) {
             return Ok(None);
         }
-        Ok(self.with_access(&entry.dn, Some(&entry), |access| {
+        let found = self.with_access(&entry.dn, Some(&entry), |access| {
             self.matches(&entry, query, access)
                 .then(|| self.result_of(&entry, query, access))
-        }))
+        });
+        Ok(found.map(|found| (entry, found)))
     }
 
     /// The entries one search may return: the stricter of the client's limit and
@@ -280,15 +302,24 @@ impl DirectoryView<'_> {
     }
 
     /// The virtual attributes the selection asks for (hasSubordinates costs a probe,
-    /// so it is computed only when wanted).
+    /// so it is computed only when wanted), and the suffix entry's contextCSN (the
+    /// CSN of the last write, as slapd's syncprov shows it).
     fn computed_attributes(&self, entry: &Entry, selection: &Selection<'_>) -> Vec<Attribute> {
+        let dir = &self.state.dir;
+        let context = (entry.dn.same_as(dir.suffix()) && selection.wants("contextCSN"))
+            .then(|| dir.context_csn().ok().flatten())
+            .flatten()
+            .map(|csn| Attribute {
+                name: "contextCSN".to_string(),
+                values: vec![csn.into_bytes()],
+            });
         VIRTUAL_ATTRS
             .iter()
             .filter(|name| selection.wants(name))
             .map(|name| {
                 let value: Vec<u8> = match *name {
                     "hasSubordinates" => {
-                        let has = self.state.dir.has_children(&entry.dn).unwrap_or(false);
+                        let has = dir.has_children(&entry.dn).unwrap_or(false);
                         (if has { "TRUE" } else { "FALSE" }).into()
                     }
                     "entryDN" => entry.dn.to_string().into_bytes(),
@@ -299,6 +330,7 @@ impl DirectoryView<'_> {
                     values: vec![value],
                 }
             })
+            .chain(context)
             .collect()
     }
 }

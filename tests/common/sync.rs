@@ -1,6 +1,6 @@
 //! The two sides of a replication test (tests/sync_*.rs): a [`Provider`] (slapd with
-//! syncprov here; a mailldap provider implements the same trait) and a mailldap
-//! consumer of it, the full dumps they are compared by, and the changes the tests make.
+//! syncprov, or mailldap itself, src/sync) and a mailldap consumer of it, the full
+//! dumps they are compared by, and the changes the tests make.
 
 use super::slapd::Slapd;
 use super::{account_ldif, add_record, mail_dn, replace_ldif, repo, run_tool, Server, ToolResult};
@@ -58,6 +58,37 @@ impl Provider for SlapdProvider {
 
     fn change(&self, ldif: &str) {
         let r = self.0.tool_as_root("ldapmodify", &[], Some(ldif));
+        assert_eq!(
+            r.code, 0,
+            "ldapmodify on the provider: {}\n{ldif}",
+            r.stderr
+        );
+    }
+
+    fn restart(&mut self) {
+        self.0.restart();
+    }
+
+    fn log(&self) -> String {
+        self.0.log()
+    }
+}
+
+/// mailldap as the provider (src/sync, docs/REPLICATION.md), its session log as small
+/// as the slapd provider's (100 departures), the tree loaded with `mailldap import`.
+pub struct MailldapProvider(pub Server);
+
+impl Provider for MailldapProvider {
+    fn start_with(ldif: &std::path::Path) -> MailldapProvider {
+        MailldapProvider(Server::imported(ldif, "[syncprov]\nsessionlog = 100\n"))
+    }
+
+    fn uri(&self) -> String {
+        self.0.uri.clone()
+    }
+
+    fn change(&self, ldif: &str) {
+        let r = self.0.modify_root(ldif);
         assert_eq!(
             r.code, 0,
             "ldapmodify on the provider: {}\n{ldif}",

@@ -2,8 +2,10 @@
 //! for tests that need what ldap-utils cannot do (pipelining, abandon mid-stream,
 //! reading replies out of order).
 
+use ldap3_proto::control::LdapControl;
 use ldap3_proto::proto::{
-    LdapDerefAliases, LdapFilter, LdapMsg, LdapOp, LdapSearchRequest, LdapSearchScope,
+    LdapBindCred, LdapBindRequest, LdapDerefAliases, LdapFilter, LdapMsg, LdapOp,
+    LdapSearchRequest, LdapSearchScope,
 };
 use ldap3_proto::LdapCodec;
 use std::io::{Read, Write};
@@ -48,9 +50,14 @@ impl RawClient {
 
     /// Send one message without waiting for anything.
     pub fn send(&mut self, msgid: i32, op: LdapOp) {
+        self.send_with_controls(msgid, op, Vec::new());
+    }
+
+    /// Send one message with request controls, without waiting for anything.
+    pub fn send_with_controls(&mut self, msgid: i32, op: LdapOp, controls: Vec<LdapControl>) {
         let mut out = BytesMut::new();
         self.codec
-            .encode(LdapMsg::new(msgid, op), &mut out)
+            .encode(LdapMsg::new_with_ctrls(msgid, op, controls), &mut out)
             .expect("encode");
         self.stream.write_all(&out).expect("send");
     }
@@ -69,6 +76,15 @@ impl RawClient {
             }
         }
     }
+}
+
+/// A simple bind as `dn` with `password`.
+pub fn simple_bind(dn: &str, password: &str) -> LdapOp {
+    LdapOp::BindRequest(LdapBindRequest {
+        version: 3,
+        dn: dn.into(),
+        cred: LdapBindCred::Simple(password.into()),
+    })
 }
 
 /// A subtree search under `base` for `filter` (an equality or presence test written

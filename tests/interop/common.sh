@@ -9,6 +9,8 @@
 #   SLAPD_URI, SLAPD_PID, SLAPD_DIR, SLAPADD_MS   after start_slapd (conf: SLAPD_DIR/slapd.conf)
 #   MAILLDAP_URI, MAILLDAP_PID, MAILLDAP_LOG      after start_mailldap
 #   SUFFIX, ROOTDN, ROOTPW                        the suffix and rootdn both servers get
+#   REPLICATOR_DN, REPLICATOR_PW                  the identity a syncrepl consumer binds as
+#   CONSUMER_URI, CONSUMER_PID, CONSUMER_DIR      after start_consumer
 #   INTEROP_DATA                                  tests/interop/data (the article's tree)
 #   SCHEMA_DIR                                    the repository's schema/ directory
 # Variables they read:
@@ -21,6 +23,8 @@ SCHEMA_DIR=$(cd "$INTEROP_DIR/../../schema" && pwd)
 SUFFIX=${SUFFIX:-dc=myhosting,dc=example}
 ROOTDN=${ROOTDN:-cn=Manager,$SUFFIX}
 ROOTPW=${ROOTPW:-secret}
+REPLICATOR_DN=${REPLICATOR_DN:-cn=replicator,$SUFFIX}
+REPLICATOR_PW=${REPLICATOR_PW:-replsecret}
 
 _pids=()
 _tmpdirs=()
@@ -208,16 +212,31 @@ ${SLAPD_OVERLAYS:-}
 EOF
 }
 
+# run_slapd DIR URI PID_VAR: Debian's /usr/sbin/slapd on DIR/slapd.conf listening on
+# URI, its pid put in PID_VAR (and tracked); log (stats level) appended to
+# DIR/slapd.log. Dies unless it answers within 20 s.
+run_slapd() {
+  local dir=$1 uri=$2
+  # -d keeps it in the foreground (so the pid is ours to kill); 256 = stats: every
+  # connection, bind and search with its filter, the record clients.md was made from.
+  /usr/sbin/slapd -f "$dir/slapd.conf" -h "$uri/" -d 256 >>"$dir/slapd.log" 2>&1 &
+  printf -v "$3" '%s' "$!"
+  track_pid "$!"
+  if ! wait_ldap "$uri" 20; then
+    diag "$(tail -n 30 "$dir/slapd.log")"
+    die "slapd did not answer on $uri"
+  fi
+}
+
 # start_slapd [LDIF]: a private OpenLDAP slapd (Debian's /usr/sbin/slapd) on a free
 # loopback port, configured by slapd_conf, with LDIF (default: data/tree.ldif) loaded
 # with slapadd. Log (stats level) in $SLAPD_DIR/slapd.log. SLAPADD_MS is set to
 # slapadd's wall time.
 start_slapd() {
-  local ldif=${1:-$INTEROP_DATA/tree.ldif} port hash t0
+  local ldif=${1:-$INTEROP_DATA/tree.ldif} hash t0
   require /usr/sbin/slapd slapadd slappasswd ldapsearch
   new_tmpdir SLAPD_DIR
   mkdir -p "$SLAPD_DIR/db"
-  port=$(free_port)
   hash=$(slappasswd -s "$ROOTPW")
   slapd_conf "$SLAPD_DIR" "$hash" >"$SLAPD_DIR/slapd.conf"
   t0=$(date +%s%N)
@@ -226,30 +245,62 @@ start_slapd() {
     die "slapadd of $ldif"
   fi
   SLAPADD_MS=$((($(date +%s%N) - t0) / 1000000))
-  SLAPD_URI=ldap://127.0.0.1:$port
-  # -d keeps it in the foreground (so the pid is ours to kill); 256 = stats: every
-  # connection, bind and search with its filter, the record clients.md was made from.
-  /usr/sbin/slapd -f "$SLAPD_DIR/slapd.conf" -h "$SLAPD_URI/" -d 256 >"$SLAPD_DIR/slapd.log" 2>&1 &
-  SLAPD_PID=$!
-  track_pid "$SLAPD_PID"
-  if ! wait_ldap "$SLAPD_URI" 20; then
-    diag "$(tail -n 30 "$SLAPD_DIR/slapd.log")"
-    die "slapd did not answer on $SLAPD_URI"
-  fi
+  SLAPD_URI=ldap://127.0.0.1:$(free_port)
+  run_slapd "$SLAPD_DIR" "$SLAPD_URI" SLAPD_PID
+}
+
+# start_consumer PROVIDER_URI SYNCREPL_TYPE [EXTRA]: an empty private slapd (slapd_conf)
+# that replicates $SUFFIX from PROVIDER_URI as $REPLICATOR_DN (syncrepl rid=001, retry
+# every second), SYNCREPL_TYPE being e.g. "type=refreshAndPersist", EXTRA more database
+# directives (e.g. dbnosync). Sets CONSUMER_DIR,
+# CONSUMER_URI and CONSUMER_PID; after stop_pid "$CONSUMER_PID",
+# run_slapd "$CONSUMER_DIR" "$CONSUMER_URI" CONSUMER_PID starts it again.
+start_consumer() {
+  local provider=$1 type=$2 extra=${3:-}
+  require /usr/sbin/slapd slappasswd ldapsearch
+  new_tmpdir CONSUMER_DIR
+  mkdir -p "$CONSUMER_DIR/db"
+  SLAPD_INDEXES=$'index objectClass eq\nindex mail eq\nindex entryUUID,entryCSN eq' \
+    SLAPD_OVERLAYS="syncrepl rid=001 provider=$provider $type searchbase=\"$SUFFIX\" bindmethod=simple binddn=\"$REPLICATOR_DN\" credentials=$REPLICATOR_PW retry=\"1 +\"
+$extra" slapd_conf "$CONSUMER_DIR" "$(slappasswd -s "$ROOTPW")" >"$CONSUMER_DIR/slapd.conf"
+  CONSUMER_URI=ldap://127.0.0.1:$(free_port)
+  run_slapd "$CONSUMER_DIR" "$CONSUMER_URI" CONSUMER_PID
+}
+
+# ldap_dump URI: the entries below $SUFFIX as the rootdn reads them, user attributes
+# and entryUUID, one line per entry (attribute names in lower case, values sorted),
+# the lines sorted: two servers with the same content print the same.
+ldap_dump() {
+  ldapsearch -x -H "$1" -D "$ROOTDN" -w "$ROOTPW" -b "$SUFFIX" -LLL -o ldif-wrap=no \
+    '(objectClass=*)' '*' entryUUID | python3 -c '
+import sys
+entries = []
+for block in sys.stdin.read().split("\n\n"):
+    lines = [l for l in block.splitlines() if l.strip()]
+    if not lines:
+        continue
+    norm = []
+    for l in lines:
+        name, sep, value = l.partition(":")
+        norm.append(name.lower() + sep + value)
+    entries.append(" | ".join([norm[0]] + sorted(norm[1:])))
+print("\n".join(sorted(entries)))
+'
 }
 
 # start_mailldap DATA_DIR [ARGS...]: `mailldap serve --data DATA_DIR --listen
-# 127.0.0.1:PORT ARGS...` (e.g. --demo, --config FILE) on a free port; waits until it
-# answers LDAP. Log in MAILLDAP_LOG, which is DATA_DIR/../mailldap.log.
+# 127.0.0.1:PORT ARGS...` (e.g. --demo, --config FILE) on a free port (MAILLDAP_PORT,
+# when set: a restart on the same address); waits until it answers LDAP. Log appended
+# to MAILLDAP_LOG, which is DATA_DIR/../mailldap.log.
 start_mailldap() {
   local data=$1 port
   shift
   [[ -n ${MAILLDAP_BIN:-} && -x $MAILLDAP_BIN ]] || die "MAILLDAP_BIN is not set to the mailldap binary"
   require ldapsearch
-  port=$(free_port)
+  port=${MAILLDAP_PORT:-$(free_port)}
   MAILLDAP_LOG=$(dirname "$data")/mailldap.log
   MAILLDAP_URI=ldap://127.0.0.1:$port
-  "$MAILLDAP_BIN" serve --data "$data" --listen "127.0.0.1:$port" "$@" >"$MAILLDAP_LOG" 2>&1 &
+  "$MAILLDAP_BIN" serve --data "$data" --listen "127.0.0.1:$port" "$@" >>"$MAILLDAP_LOG" 2>&1 &
   MAILLDAP_PID=$!
   track_pid "$MAILLDAP_PID"
   if ! wait_ldap "$MAILLDAP_URI" 30; then

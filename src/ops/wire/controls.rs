@@ -83,6 +83,7 @@ fn decode(raw: &RawControl) -> Result<ControlValue, &'static str> {
         }
         OID_PRE_READ => ControlValue::PreRead(attribute_selection(value)?),
         OID_POST_READ => ControlValue::PostRead(attribute_selection(value)?),
+        super::sync::OID_SYNC_REQUEST => ControlValue::SyncRequest(super::sync::sync_request(raw)?),
         _ => ControlValue::Unsupported,
     })
 }
@@ -174,6 +175,7 @@ pub fn response_control(control: ResponseControl) -> LdapControl {
         }
         ResponseControl::PreRead(entry) => raw(OID_PRE_READ, search_result_entry(entry)),
         ResponseControl::PostRead(entry) => raw(OID_POST_READ, search_result_entry(entry)),
+        ResponseControl::Sync(control) => super::sync::sync_control(control),
     }
 }
 

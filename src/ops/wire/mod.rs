@@ -6,6 +6,7 @@ mod codec;
 mod controls;
 mod filter;
 mod reply;
+mod sync;
 
 pub use codec::{Codec, Incoming, RawControl};
 pub use controls::{
@@ -14,6 +15,7 @@ pub use controls::{
 };
 pub use filter::filter_from_wire;
 pub use reply::{message, notice_of_disconnection};
+pub use sync::OID_SYNC_REQUEST;
 
 use super::request::{
     AddRequest, BindRequest, CompareRequest, Credentials, ExtendedRequest, ModDnRequest,

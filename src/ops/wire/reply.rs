@@ -20,6 +20,15 @@ pub fn message(id: i32, reply: Reply) -> LdapMsg {
             return msg;
         }
         Reply::Entry(e) => entry_op(e),
+        Reply::SyncInfo(info) => LdapOp::IntermediateResponse(super::sync::sync_info(info)),
+        // The reply sinks drop it before the wire; an empty intermediate response
+        // (name and value absent) would be harmless if one ever got here.
+        Reply::KeepAlive => {
+            LdapOp::IntermediateResponse(ldap3_proto::proto::LdapIntermediateResponse::Raw {
+                name: None,
+                value: None,
+            })
+        }
         Reply::Done(kind, result) => done(kind, result),
         Reply::Extended {
             result,

@@ -2,6 +2,7 @@
 
 mod read;
 mod rename;
+mod synclog;
 mod verify;
 mod write;
 
