@@ -3,13 +3,15 @@
 //! closes its longest-idle connections (with a Notice of Disconnection) instead of
 //! queueing new ones; one source address cannot take every slot; and clients that
 //! never read their answers hold bounded memory and lose their slot after
-//! write_timeout_secs while others are served.
+//! write_timeout_secs while others are served; large requests parked half-sent are
+//! bounded by one server-wide budget.
 
 mod common;
 use common::flood::*;
 use common::wire::RawClient;
 use common::*;
 use ldap3_proto::proto::LdapResultCode;
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
@@ -238,4 +240,63 @@ fn clients_that_never_read_hold_bounded_memory_and_lose_their_slot() {
     );
     fresh_client(&s);
     drop(stalled);
+}
+
+/// 1,000 connections each parking a 1.9 MB partial message used to take 1.87 GB. Now
+/// partly received large requests share one budget (max_buffered_request_bytes): once
+/// it is spent the next such request is refused with a notice and its connection
+/// closed, so memory stays near the budget, and fresh clients are still served.
+#[test]
+fn parked_partial_messages_are_bounded_by_the_request_budget() {
+    const BUDGET: usize = 32 << 20;
+    const CLIENTS: usize = 100;
+    const DECLARED: usize = 1_900_000;
+    let s = Server::start_with(
+        &format!(
+            "[limits]\nmax_message_bytes = 4194304\nmax_buffered_request_bytes = {BUDGET}\n\
+             read_timeout_secs = 120\n"
+        ),
+        true,
+    );
+    fresh_client(&s);
+    let rss_before = s.status_kib("VmRSS");
+    // A SEQUENCE whose length says DECLARED bytes, and all of it but the last byte.
+    let mut partial = vec![0x30, 0x84];
+    partial.extend_from_slice(&(DECLARED as u32).to_be_bytes());
+    partial.resize(partial.len() + DECLARED - 1, 0);
+    let mut parked = Vec::new();
+    for _ in 0..CLIENTS {
+        let mut c = TcpStream::connect(("127.0.0.1", s.port)).expect("connect");
+        c.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+        // A refused client is closed while it writes: that error is the point.
+        let _ = c.write_all(&partial);
+        parked.push(c);
+    }
+    let fits = BUDGET / (DECLARED + 6);
+    let refused_line = "the server's buffer for large requests is full";
+    s.wait_log(refused_line, CLIENTS - fits);
+    let refused = s.log().matches(refused_line).count();
+    let peak_kib = s.status_kib("VmHWM");
+    let (_c, took) = fresh_client(&s);
+    let sent_kib = (CLIENTS * DECLARED / 1024) as u64;
+    let grown = peak_kib.saturating_sub(rss_before);
+    eprintln!(
+        "{CLIENTS} clients parking {} kB partial requests ({sent_kib} kB in all), budget {} kB: \
+         {refused} refused, server RSS {rss_before} kB, peak +{grown} kB; fresh client {took:?}",
+        DECLARED / 1024,
+        BUDGET / 1024
+    );
+    assert_eq!(
+        refused,
+        CLIENTS - fits,
+        "all but the {fits} that fit are refused"
+    );
+    // Unbounded, the server would hold every parked request: sent_kib and more.
+    let bound = 2 * (BUDGET / 1024) as u64 + 16 * 1024;
+    assert!(
+        grown < bound,
+        "RSS grew by {grown} kB with a {} kB budget",
+        BUDGET / 1024
+    );
+    drop(parked);
 }
