@@ -14,7 +14,7 @@ use crate::directory::SUBSCHEMA_DN;
 use crate::dn::Dn;
 use crate::dn::Scope;
 use crate::error::{LdapError, OpResult, ResultCode};
-use crate::filter::Tri;
+use crate::filter::{Filter, Tri};
 use crate::log::OpLog;
 use crate::session::Session;
 use crate::state::ServerState;
@@ -61,6 +61,24 @@ pub fn run(
     Effect::None
 }
 
+/// The view's query for `req` below `base`: one place maps the request's fields.
+fn query_of<'q>(
+    req: &'q SearchRequest,
+    base: &'q Dn,
+    selection: &'q Selection<'q>,
+    values_return: Option<&'q [Filter]>,
+) -> SearchQuery<'q> {
+    SearchQuery {
+        base,
+        scope: req.scope,
+        filter: &req.filter,
+        selection,
+        size_limit: req.size_limit,
+        time_limit: req.time_limit,
+        values_return,
+    }
+}
+
 /// A replication consumer's search (RFC 4533): src/sync sends the entries and the
 /// Sync Info messages; the SearchResultDone, if the search ends, is sent here.
 fn sync_search(
@@ -76,15 +94,7 @@ fn sync_search(
         Ok(base) => {
             let view = DirectoryView::new(state, &session.identity);
             let selection = Selection::new(view.schema(), &req.attrs, req.types_only);
-            let query = SearchQuery {
-                base: &base,
-                scope: req.scope,
-                filter: &req.filter,
-                selection: &selection,
-                size_limit: req.size_limit,
-                time_limit: req.time_limit,
-                values_return: None,
-            };
+            let query = query_of(req, &base, &selection, None);
             let search = crate::sync::SyncSearch {
                 state,
                 session,
@@ -153,15 +163,7 @@ fn search(
     let selection = Selection::new(view.schema(), &req.attrs, req.types_only);
     // RFC 3876: the values return filter has no effect on a typesOnly search.
     let values_return = controls.values_return.filter(|_| !req.types_only);
-    let query = SearchQuery {
-        base: &base,
-        scope: req.scope,
-        filter: &req.filter,
-        selection: &selection,
-        size_limit: req.size_limit,
-        time_limit: req.time_limit,
-        values_return,
-    };
+    let query = query_of(req, &base, &selection, values_return);
     let sorted = order.as_ref().and_then(|o| o.as_ref().ok());
     let (outcome, mut response) = match special_entry(state, &base) {
         Some(entry) => (

@@ -57,12 +57,7 @@ impl Provider for SlapdProvider {
     }
 
     fn change(&self, ldif: &str) {
-        let r = self.0.tool_as_root("ldapmodify", &[], Some(ldif));
-        assert_eq!(
-            r.code, 0,
-            "ldapmodify on the provider: {}\n{ldif}",
-            r.stderr
-        );
+        applied(self.0.tool_as_root("ldapmodify", &[], Some(ldif)), ldif);
     }
 
     fn restart(&mut self) {
@@ -88,12 +83,7 @@ impl Provider for MailldapProvider {
     }
 
     fn change(&self, ldif: &str) {
-        let r = self.0.modify_root(ldif);
-        assert_eq!(
-            r.code, 0,
-            "ldapmodify on the provider: {}\n{ldif}",
-            r.stderr
-        );
+        applied(self.0.modify_root(ldif), ldif);
     }
 
     fn restart(&mut self) {
@@ -103,6 +93,15 @@ impl Provider for MailldapProvider {
     fn log(&self) -> String {
         self.0.log()
     }
+}
+
+/// Panics unless the provider's ldapmodify of `ldif` succeeded.
+fn applied(r: ToolResult, ldif: &str) {
+    assert_eq!(
+        r.code, 0,
+        "ldapmodify on the provider: {}\n{ldif}",
+        r.stderr
+    );
 }
 
 /// A mailldap consumer of `provider` (extra `[replication]` keys in `more`).
