@@ -17,14 +17,23 @@ use std::time::{Duration, Instant};
 /// Returned once the start-up probe's connection was accepted and has gone, so
 /// the connection counters move only with what the test does.
 fn server(extra: &str) -> (Server, u16) {
-    let port = free_port();
-    let config = format!("[metrics]\nlisten = \"127.0.0.1:{port}\"\n{extra}");
-    let s = Server::start_with(&config, true);
-    scrape_until(port, "the probe accepted and gone", |e| {
-        e.count("mailldap_connections_accepted_total", &[]) >= 1.0
-            && e.get(CURRENT, &[]) == Some(0.0)
-    });
-    (s, port)
+    // Ports chosen one at a time can collide (with the server's own LDAP port, or a
+    // test starting beside this one): a server that could not listen is started again.
+    for _ in 0..3 {
+        let port = free_port();
+        let config = format!("[metrics]\nlisten = \"127.0.0.1:{port}\"\n{extra}");
+        let mut s = Server::start_with(&config, true);
+        std::thread::sleep(Duration::from_millis(100));
+        if !s.alive() || TcpStream::connect(("127.0.0.1", port)).is_err() {
+            continue;
+        }
+        scrape_until(port, "the probe accepted and gone", |e| {
+            e.count("mailldap_connections_accepted_total", &[]) >= 1.0
+                && e.get(CURRENT, &[]) == Some(0.0)
+        });
+        return (s, port);
+    }
+    panic!("no server with a metrics listener in three attempts");
 }
 
 fn bind(dn: &str, password: &str) -> LdapOp {
