@@ -58,9 +58,27 @@ impl<'a> DirectoryView<'a> {
     /// The entry at `dn` if this identity may know it exists (disclose), else
     /// noSuchObject with the matchedDN it may learn.
     pub fn visible(&self, dn: &Dn) -> Result<Entry, LdapError> {
-        match self.state.dir.get(dn)? {
-            Some(e) if self.allows(dn, Some(&e), Target::Entry, AccessLevel::Disclose) => Ok(e),
-            _ => Err(self.no_such_object(dn)),
+        self.visible_with(dn, |_| ()).map(|(entry, ())| entry)
+    }
+
+    /// [`Self::visible`], with `then` asked of the same decisions for the entry (one
+    /// rule walk serves both).
+    pub fn visible_with<R>(
+        &self,
+        dn: &Dn,
+        then: impl FnOnce(&EntryAccess<'_>) -> R,
+    ) -> Result<(Entry, R), LdapError> {
+        let Some(entry) = self.state.dir.get(dn)? else {
+            return Err(self.no_such_object(dn));
+        };
+        let decided = self.with_access(dn, Some(&entry), |access| {
+            access
+                .allows(Target::Entry, AccessLevel::Disclose)
+                .then(|| then(access))
+        });
+        match decided {
+            Some(r) => Ok((entry, r)),
+            None => Err(self.no_such_object(dn)),
         }
     }
 

@@ -224,20 +224,9 @@ impl DirectoryView<'_> {
     /// slapd 2.4: the base needs search access on its entry; without even disclose
     /// it does not exist for this identity.
     pub fn check_base(&self, base: &Dn) -> Result<(), LdapError> {
-        let Some(entry) = self.state.dir.get(base)? else {
-            return Err(self.no_such_object(base));
-        };
-        // One set of decisions for both questions: each costs a rule walk.
-        let (disclose, search) = self.with_access(base, Some(&entry), |access| {
-            let disclose = access.allows(Target::Entry, AccessLevel::Disclose);
-            (
-                disclose,
-                disclose && access.allows(Target::Entry, AccessLevel::Search),
-            )
-        });
-        if !disclose {
-            return Err(self.no_such_object(base));
-        }
+        let (_, search) = self.visible_with(base, |access| {
+            access.allows(Target::Entry, AccessLevel::Search)
+        })?;
         self.require(search, "no search access to the base entry")
     }
 
