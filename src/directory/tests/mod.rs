@@ -69,9 +69,8 @@ fn alias(local: &str, to: &str) -> Entry {
     )
 }
 
-/// Suffix, o=hosting, domain1.example with accounts user1, user2 and alias abuse.
-fn hosting(config: &Config) -> Directory {
-    let dir = directory_with(config);
+/// The suffix, o=hosting and domain1.example: the top of every test tree.
+fn hosting_top() -> [Entry; 3] {
     let org =
         |d: &str, o: &str| entry(d, &[("objectClass", &["top", "organization"]), ("o", &[o])]);
     let suffix = entry(
@@ -79,16 +78,25 @@ fn hosting(config: &Config) -> Directory {
         &[
             ("objectClass", &["top", "dcObject", "organization"]),
             ("o", &["myhosting"]),
+            ("dc", &["myhosting"]),
         ],
     );
-    for e in [
+    [
         suffix,
         org("o=hosting,dc=myhosting,dc=example", "hosting"),
         org(D1, "domain1.example"),
+    ]
+}
+
+/// Suffix, o=hosting, domain1.example with accounts user1, user2 and alias abuse.
+fn hosting(config: &Config) -> Directory {
+    let dir = directory_with(config);
+    let leaves = [
         account("user1"),
         account("user2"),
         alias("abuse", "user1@domain1.example"),
-    ] {
+    ];
+    for e in hosting_top().into_iter().chain(leaves) {
         dir.add(e, ACTOR, Origin::Client).expect("add");
     }
     dir

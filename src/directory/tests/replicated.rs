@@ -2,7 +2,7 @@
 //! found by entryUUID for renames and deletes, each committed with its cookie, and
 //! nothing stored of a change the schema refuses.
 
-use super::{account, directory_with, dn, entry, D1, SUFFIX};
+use super::{account, directory_with, dn, entry, hosting_top, D1, SUFFIX};
 use crate::config::Config;
 use crate::directory::{Applied, Directory};
 use crate::entry::Entry;
@@ -47,27 +47,12 @@ const UUID_A: &str = "6f1f6b8e-0000-4000-8000-00000000000a";
 
 /// Suffix, o=hosting and domain1, replicated.
 fn tree(dir: &Directory) {
-    let org =
-        |d: &str, o: &str| entry(d, &[("objectClass", &["top", "organization"]), ("o", &[o])]);
-    let suffix = entry(
-        SUFFIX,
-        &[
-            ("objectClass", &["top", "dcObject", "organization"]),
-            ("o", &["myhosting"]),
-            ("dc", &["myhosting"]),
-        ],
-    );
-    let entries = [
-        (suffix, "6f1f6b8e-0000-4000-8000-000000000001"),
-        (
-            org("o=hosting,dc=myhosting,dc=example", "hosting"),
-            "6f1f6b8e-0000-4000-8000-000000000002",
-        ),
-        (
-            org(D1, "domain1.example"),
-            "6f1f6b8e-0000-4000-8000-000000000003",
-        ),
+    let uuids = [
+        "6f1f6b8e-0000-4000-8000-000000000001",
+        "6f1f6b8e-0000-4000-8000-000000000002",
+        "6f1f6b8e-0000-4000-8000-000000000003",
     ];
+    let entries = hosting_top().into_iter().zip(uuids);
     for (e, uuid) in entries {
         assert_eq!(
             dir.apply_replicated_entry(from_provider(e, uuid), None)
