@@ -231,23 +231,13 @@ fn describe_all(
 
 fn list(s: &mut Session, domains: &[String], out: &Output) -> Result<(), AdminError> {
     let mut snap = Snapshot::new(s, false)?;
-    let wanted = snap.select(domains)?;
     let mut rows = Vec::new();
-    for d in &wanted {
-        let mut entries: Vec<_> = snap
-            .load(s, d)?
-            .iter()
-            .filter(|e| e.kind != Kind::Account)
-            .cloned()
-            .collect();
-        entries.sort_by_key(|e| e.address().to_ascii_lowercase());
-        for e in entries {
-            let mut row = Map::new();
-            row.insert("address".into(), json!(e.address()));
-            row.insert("kind".into(), json!(e.kind.word()));
-            row.insert("targets".into(), json!(e.maildrop));
-            rows.push(row);
-        }
+    for e in snap.listed(s, domains, |e| e.kind != Kind::Account)? {
+        let mut row = Map::new();
+        row.insert("address".into(), json!(e.address()));
+        row.insert("kind".into(), json!(e.kind.word()));
+        row.insert("targets".into(), json!(e.maildrop));
+        rows.push(row);
     }
     let cols = [
         col("address", "ADDRESS"),

@@ -239,6 +239,28 @@ impl Snapshot {
         Ok(self.loaded.get(&domain).map(Vec::as_slice).unwrap_or(&[]))
     }
 
+    /// The entries of each of `domains` (as [`Snapshot::select`] checks them) that
+    /// `keep` keeps, sorted by address within each domain: what a listing shows.
+    pub fn listed(
+        &mut self,
+        session: &mut Session,
+        domains: &[String],
+        keep: impl Fn(&MailEntry) -> bool,
+    ) -> Result<Vec<MailEntry>, AdminError> {
+        let mut out = Vec::new();
+        for d in self.select(domains)? {
+            let mut entries: Vec<MailEntry> = self
+                .load(session, &d)?
+                .iter()
+                .filter(|e| keep(e))
+                .cloned()
+                .collect();
+            entries.sort_by_key(|e| e.address().to_ascii_lowercase());
+            out.extend(entries);
+        }
+        Ok(out)
+    }
+
     /// Reads every hosted domain.
     pub fn load_all(&mut self, session: &mut Session) -> Result<(), AdminError> {
         for d in self.domains.clone() {
