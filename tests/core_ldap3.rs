@@ -107,3 +107,58 @@ fn one_connection_many_operations() {
     assert_eq!(c.delete(&renamed).unwrap().rc, 32);
     c.unbind().unwrap();
 }
+
+#[test]
+fn a_search_base_follows_writes_on_a_persistent_connection() {
+    let s = Server::demo();
+    let mut reader = LdapConn::new(&s.uri).unwrap();
+    let mut root = LdapConn::new(&s.uri).unwrap();
+    root.simple_bind(ROOTDN, ROOTPW).unwrap().success().unwrap();
+    let base = format!("ou=moving,o=domain1.example,{HOSTING}");
+    let search = |c: &mut LdapConn| {
+        let r = c
+            .search(&base, Scope::Subtree, "(objectClass=*)", vec!["1.1"])
+            .unwrap();
+        (r.1.rc, r.0.len())
+    };
+    let add = |c: &mut LdapConn| {
+        c.add(
+            &base,
+            vec![
+                ("objectClass", set(&["organizationalUnit"])),
+                ("ou", set(&["moving"])),
+            ],
+        )
+        .unwrap()
+        .success()
+        .unwrap();
+    };
+    add(&mut root);
+    // Searched twice so the server has decided the base at least once before.
+    assert_eq!(search(&mut reader), (0, 1));
+    assert_eq!(search(&mut reader), (0, 1));
+    root.delete(&base).unwrap().success().unwrap();
+    assert_eq!(
+        search(&mut reader),
+        (32, 0),
+        "a deleted base is noSuchObject at once"
+    );
+    add(&mut root);
+    assert_eq!(search(&mut reader), (0, 1), "and found again once re-added");
+    let moved = format!("ou=moved,o=domain1.example,{HOSTING}");
+    root.modifydn(&base, "ou=moved", true, None)
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_eq!(
+        search(&mut reader),
+        (32, 0),
+        "a renamed base is gone under its old name"
+    );
+    let (rs, _) = reader
+        .search(&moved, Scope::Base, "(objectClass=*)", vec!["1.1"])
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_eq!(rs.len(), 1);
+}

@@ -137,6 +137,12 @@ impl Directory {
         self.policy.password.clone()
     }
 
+    /// Changes whenever a write starts or ends ([`Store::generation`]): what a reader
+    /// derived after reading an unchanged value still holds.
+    pub fn generation(&self) -> u64 {
+        self.store.generation()
+    }
+
     /// The naming context served.
     pub fn suffix(&self) -> &Dn {
         &self.suffix

@@ -91,6 +91,8 @@ pub struct Store {
     gate: RwLock<()>,
     /// Cached copy of `meta/entry_count`, updated by the writer.
     count: AtomicU64,
+    /// Bumped when a writer starts and when it ends (see [`Store::generation`]).
+    generation: AtomicU64,
     commits: GroupCommit,
 }
 
@@ -172,6 +174,7 @@ impl Store {
             write_lock: Mutex::new(()),
             gate: RwLock::new(()),
             count: AtomicU64::new(count),
+            generation: AtomicU64::new(0),
             commits,
         };
         store.resume_move()?;

@@ -57,6 +57,7 @@ impl Store {
             .write_lock
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
+        self.generation.fetch_add(1, Ordering::SeqCst);
         Writer {
             store: self,
             _turn: turn,
@@ -64,6 +65,21 @@ impl Store {
             after: None,
             cookie: None,
         }
+    }
+}
+
+impl Store {
+    /// A number that changes whenever a writer starts or ends: a reader that reads
+    /// it before deriving something from the store, and finds it unchanged later,
+    /// knows no write began or ended in between, so what it derived still holds.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Writer<'_> {
+    fn drop(&mut self) {
+        self.store.generation.fetch_add(1, Ordering::SeqCst);
     }
 }
 

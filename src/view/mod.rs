@@ -4,6 +4,7 @@
 //! write requirements are written once, here, and the directory below knows nothing
 //! of access control.
 
+mod base_cache;
 mod mail_domain;
 mod search;
 mod select;

@@ -223,11 +223,19 @@ impl DirectoryView<'_> {
 
     /// slapd 2.4: the base needs search access on its entry; without even disclose
     /// it does not exist for this identity.
+    /// A grant is remembered until the next write (`base_cache`).
     pub fn check_base(&self, base: &Dn) -> Result<(), LdapError> {
+        // Read before deciding: a write that starts after this changes it.
+        let generation = self.state.dir.generation();
+        if super::base_cache::granted(&self.acl, self.who, base, generation) {
+            return Ok(());
+        }
         let (_, search) = self.visible_with(base, |access| {
             access.allows(Target::Entry, AccessLevel::Search)
         })?;
-        self.require(search, "no search access to the base entry")
+        self.require(search, "no search access to the base entry")?;
+        super::base_cache::remember(&self.acl, self.who, base, generation);
+        Ok(())
     }
 
     /// Whether this identity may find `entry` with `query`: it may search the entry,
