@@ -137,7 +137,17 @@ impl<'a> EntryAccess<'a> {
                 .get_or_init(|| self.dn.normalized())
                 .as_str()
         };
-        rule.matches_entry(self.dn, &normalized, &|| self.entry(), self.lookup.schema)
+        // Clauses that fill templates name bound identities only (who.rs), so for an
+        // anonymous client the captures could never be used.
+        let want_captures = rule.uses_captures() && !matches!(self.who, Identity::Anonymous);
+        let entry = || self.entry();
+        rule.matches_entry(
+            self.dn,
+            &normalized,
+            &entry,
+            self.lookup.schema,
+            want_captures,
+        )
     }
 
     /// The index of `rule`'s first `by` clause naming the identity.

@@ -76,7 +76,8 @@ fn reference_decide(
         }
         let text = dn.normalized();
         let normalized = || text.as_str();
-        let Some(captures) = rule.matches_entry(dn, &normalized, &get_entry, lookup.schema) else {
+        let Some(captures) = rule.matches_entry(dn, &normalized, &get_entry, lookup.schema, true)
+        else {
             continue;
         };
         for (i, by) in rule.by.iter().enumerate() {
