@@ -120,6 +120,8 @@ pub struct AttributeType {
     /// OBSOLETE flag.
     pub obsolete: bool,
     pub(crate) declared: Declared,
+    /// Whether another type derives from this one (filled in when the schema loads).
+    pub(crate) derived_from: bool,
 }
 
 /// The kind of an object class.

@@ -294,6 +294,7 @@ fn parse_attribute(
         usage: Usage::UserApplications,
         obsolete: false,
         declared: Declared::default(),
+        derived_from: false,
     };
     loop {
         let kw = match c.next() {

@@ -254,7 +254,9 @@ impl Schema {
             }
             effective.push(d);
         }
-        for (at, d) in self.attrs.items.iter_mut().zip(effective) {
+        let derived: Vec<bool> = attrs.items.iter().map(|at| self.has_subtypes(at)).collect();
+        for ((at, d), derived) in self.attrs.items.iter_mut().zip(effective).zip(derived) {
+            at.derived_from = derived;
             at.equality = d.equality;
             at.ordering = d.ordering;
             at.substr = d.substr;

@@ -51,6 +51,17 @@ impl<'s> Selection<'s> {
         if self.none {
             return false;
         }
+        // Named attributes only (as Postfix asks): most stored ones are told apart by
+        // name, without resolving them against the schema.
+        let by_name_only = !self.all_user && !self.all_operational;
+        if by_name_only
+            && self
+                .named
+                .iter()
+                .all(|r| matches!(r, Requested::Known(asked) if asked.surely_misses(name)))
+        {
+            return false;
+        }
         let stored = self.schema.stored_attr_desc(name);
         let named = self.named.iter().any(|r| match (r, &stored) {
             (Requested::Known(asked), Some(s)) => asked.covers(self.schema, s),
