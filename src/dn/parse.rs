@@ -18,51 +18,57 @@ impl Rdn {
 impl Dn {
     /// Parse a DN string (RFC 4514, tolerating the spaces after commas and `;`
     /// separators that RFC 1779-era LDIF, like the article's, contains).
+    /// Walks the bytes: every separator and escape is ASCII, so a multi-byte
+    /// character is copied whole and never mistaken for one (a char-by-char walk
+    /// cost a Vec of chars and a String grown per character on every request).
     pub fn parse(s: &str) -> Result<Dn, DnError> {
-        let chars: Vec<char> = s.chars().collect();
+        let bytes = s.as_bytes();
         let mut pos = 0;
         let mut rdns = Vec::new();
-        skip_spaces(&chars, &mut pos);
-        if pos == chars.len() {
+        skip_spaces(bytes, &mut pos);
+        if pos == bytes.len() {
             return Ok(Dn::root());
         }
         loop {
-            let mut avas = Vec::new();
+            let mut avas = Vec::with_capacity(1);
             loop {
-                skip_spaces(&chars, &mut pos);
-                let attr = parse_type(&chars, &mut pos)?;
-                skip_spaces(&chars, &mut pos);
-                if chars.get(pos) != Some(&'=') {
+                skip_spaces(bytes, &mut pos);
+                let attr = parse_type(s, &mut pos)?;
+                skip_spaces(bytes, &mut pos);
+                if bytes.get(pos) != Some(&b'=') {
                     return Err(DnError(format!("expected '=' after {attr:?} in {s:?}")));
                 }
                 pos += 1;
-                skip_spaces(&chars, &mut pos);
-                let value = parse_value(&chars, &mut pos)?;
+                skip_spaces(bytes, &mut pos);
+                let value = parse_value(s, &mut pos)?;
                 avas.push(Ava { attr, value });
-                skip_spaces(&chars, &mut pos);
-                if chars.get(pos) == Some(&'+') {
+                skip_spaces(bytes, &mut pos);
+                if bytes.get(pos) == Some(&b'+') {
                     pos += 1;
                     continue;
                 }
                 break;
             }
             rdns.push(Rdn { avas });
-            match chars.get(pos) {
+            match bytes.get(pos) {
                 None => break,
-                Some(',') | Some(';') => {
+                Some(b',') | Some(b';') => {
                     pos += 1;
                 }
-                Some(c) => return Err(DnError(format!("unexpected {c:?} in {s:?}"))),
+                Some(_) => {
+                    let c = s[pos..].chars().next().unwrap_or_default();
+                    return Err(DnError(format!("unexpected {c:?} in {s:?}")));
+                }
             }
         }
         Ok(Dn { rdns })
     }
 }
 
-fn skip_spaces(chars: &[char], pos: &mut usize) {
-    while chars
+fn skip_spaces(bytes: &[u8], pos: &mut usize) {
+    while bytes
         .get(*pos)
-        .is_some_and(|c| *c == ' ' || *c == '\n' || *c == '\r' || *c == '\t')
+        .is_some_and(|c| matches!(c, b' ' | b'\n' | b'\r' | b'\t'))
     {
         *pos += 1;
     }
@@ -70,19 +76,20 @@ fn skip_spaces(chars: &[char], pos: &mut usize) {
 
 /// An attribute type (RFC 4514 3): a descr (a letter, then letters, digits and
 /// hyphens) or a numericoid (two or more numbers without leading zeros).
-fn parse_type(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
+fn parse_type(s: &str, pos: &mut usize) -> Result<String, DnError> {
+    let bytes = s.as_bytes();
     let start = *pos;
-    while chars
+    while bytes
         .get(*pos)
-        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.')
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'.')
     {
         *pos += 1;
     }
-    let t: String = chars[start..*pos].iter().collect();
-    if is_descr(&t) || is_numericoid(&t) {
-        return Ok(t);
+    let t = &s[start..*pos];
+    if is_descr(t) || is_numericoid(t) {
+        return Ok(t.to_string());
     }
-    let rest: String = chars[start..].iter().take(20).collect();
+    let rest: String = s[start..].chars().take(20).collect();
     Err(DnError(format!("bad attribute type at {rest:?}")))
 }
 
@@ -104,63 +111,68 @@ fn is_numericoid(t: &str) -> bool {
         })
 }
 
-fn hex(c: char) -> Option<u8> {
-    c.to_digit(16).map(|d| d as u8)
+fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
 }
 
-fn parse_value(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
-    match chars.get(*pos) {
-        Some('#') => parse_ber_value(chars, pos),
-        Some('"') => parse_quoted_value(chars, pos),
-        _ => parse_string_value(chars, pos),
+fn parse_value(s: &str, pos: &mut usize) -> Result<String, DnError> {
+    match s.as_bytes().get(*pos) {
+        Some(b'#') => parse_ber_value(s, pos),
+        Some(b'"') => parse_quoted_value(s, pos),
+        _ => parse_string_value(s, pos),
     }
 }
 
 /// `#` and the hex of one BER-encoded value, decoded to its text (see `ber`).
-fn parse_ber_value(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
+fn parse_ber_value(s: &str, pos: &mut usize) -> Result<String, DnError> {
     *pos += 1;
     let start = *pos;
-    while chars.get(*pos).is_some_and(|c| c.is_ascii_hexdigit()) {
+    while s.as_bytes().get(*pos).is_some_and(u8::is_ascii_hexdigit) {
         *pos += 1;
     }
-    let hex: String = chars[start..*pos].iter().collect();
-    decode_hex_value(&hex)
+    decode_hex_value(&s[start..*pos])
 }
 
 /// An RFC 2253-era quoted value.
-fn parse_quoted_value(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
+fn parse_quoted_value(s: &str, pos: &mut usize) -> Result<String, DnError> {
+    let bytes = s.as_bytes();
     *pos += 1;
-    let mut out = String::new();
+    let mut out = Vec::new();
     loop {
-        match chars.get(*pos) {
+        match bytes.get(*pos) {
             None => return Err(DnError("unterminated quoted value".into())),
-            Some('"') => {
+            Some(b'"') => {
                 *pos += 1;
-                return Ok(out);
+                break;
             }
-            Some('\\') if *pos + 1 < chars.len() => {
-                out.push(chars[*pos + 1]);
-                *pos += 2;
+            Some(b'\\') if *pos + 1 < bytes.len() => {
+                // The escaped character, whole, whatever its length.
+                let c = s[*pos + 1..].chars().next().unwrap_or_default();
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                *pos += 1 + c.len_utf8();
             }
-            Some(c) => {
-                out.push(*c);
+            Some(&b) => {
+                out.push(b);
                 *pos += 1;
             }
         }
     }
+    String::from_utf8(out).map_err(|_| DnError("value is not UTF-8".into()))
 }
 
 /// An RFC 4514 string value with backslash escapes, up to the next separator.
-fn parse_string_value(chars: &[char], pos: &mut usize) -> Result<String, DnError> {
-    let mut bytes: Vec<u8> = Vec::new();
+fn parse_string_value(s: &str, pos: &mut usize) -> Result<String, DnError> {
+    let input = s.as_bytes();
+    let mut bytes: Vec<u8> = Vec::with_capacity(input.len() - *pos);
     // Trailing unescaped spaces are not part of the value.
     let mut keep_len = 0;
-    while let Some(&c) = chars.get(*pos) {
+    while let Some(&c) = input.get(*pos) {
         match c {
-            ',' | ';' | '+' => break,
-            '\\' => {
-                let a = chars.get(*pos + 1).copied();
-                let b = chars.get(*pos + 2).copied();
+            b',' | b';' | b'+' => break,
+            b'\\' => {
+                let a = input.get(*pos + 1).copied();
+                let b = input.get(*pos + 2).copied();
                 match (a, a.and_then(hex), b.and_then(hex)) {
                     (Some(_), Some(h), Some(l)) => {
                         bytes.push(h * 16 + l);
@@ -169,11 +181,10 @@ fn parse_string_value(chars: &[char], pos: &mut usize) -> Result<String, DnError
                     (Some(e), _, _)
                         if matches!(
                             e,
-                            ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' | ' ' | '#'
+                            b',' | b'+' | b'"' | b'\\' | b'<' | b'>' | b';' | b'=' | b' ' | b'#'
                         ) =>
                     {
-                        let mut buf = [0u8; 4];
-                        bytes.extend_from_slice(e.encode_utf8(&mut buf).as_bytes());
+                        bytes.push(e);
                         *pos += 2;
                     }
                     _ => return Err(DnError("bad escape sequence".into())),
@@ -181,20 +192,17 @@ fn parse_string_value(chars: &[char], pos: &mut usize) -> Result<String, DnError
                 keep_len = bytes.len();
                 continue;
             }
-            '\0' => return Err(DnError("unescaped NUL in value".into())),
-            '"' | '<' | '>' | '=' => {
+            b'\0' => return Err(DnError("unescaped NUL in value".into())),
+            b'"' | b'<' | b'>' => {
                 // RFC 4514 requires these escaped; '=' inside values is common in the
-                // wild (base64-ish) and slapd accepts it, so only the others are errors.
-                if c != '=' {
-                    return Err(DnError(format!("unescaped {c:?} in value")));
-                }
-                bytes.push(b'=');
-                keep_len = bytes.len();
+                // wild (base64-ish) and slapd accepts it, so only these are errors.
+                return Err(DnError(format!("unescaped {:?} in value", c as char)));
             }
             c => {
-                let mut buf = [0u8; 4];
-                bytes.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                if c != ' ' {
+                // Bytes of a multi-byte character are copied one by one; none of them
+                // is ASCII, so none is a separator.
+                bytes.push(c);
+                if c != b' ' {
                     keep_len = bytes.len();
                 }
             }
