@@ -239,12 +239,27 @@ impl Schema {
 }
 
 /// Whether the stored description `name` is surely not of type `at`: its type is a
-/// plain name (letters, digits, hyphens; no OID) that is none of `at`'s names.
+/// plain name (a letter, then letters, digits, hyphens; no OID) that is none of
+/// `at`'s names. One pass over the bytes finds the type's end and checks its form.
 fn surely_other_type(name: &str, at: &AttributeType) -> bool {
-    let base = base_of(name);
-    let keystring = base.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
-        && base.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    keystring && !at.names.iter().any(|n| n.eq_ignore_ascii_case(base))
+    let bytes = name.as_bytes();
+    let mut end = bytes.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b';' {
+            end = i;
+            break;
+        }
+        let plain = b.is_ascii_alphabetic() || (i > 0 && (b.is_ascii_digit() || b == b'-'));
+        if !plain {
+            return false;
+        }
+    }
+    let base = &bytes[..end];
+    !base.is_empty()
+        && !at
+            .names
+            .iter()
+            .any(|n| n.as_bytes().eq_ignore_ascii_case(base))
 }
 
 #[cfg(test)]

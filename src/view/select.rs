@@ -51,9 +51,10 @@ impl<'s> Selection<'s> {
         if self.none {
             return false;
         }
-        // Named attributes only (as Postfix asks): most stored ones are told apart by
-        // name, without resolving them against the schema.
-        let by_name_only = !self.all_user && !self.all_operational;
+        // A name or two asked for (as Postfix asks): most stored attributes are told
+        // apart by name, without resolving them against the schema. For longer lists
+        // (Courier's) one resolution costs less than a comparison with each.
+        let by_name_only = !self.all_user && !self.all_operational && self.named.len() <= 2;
         if by_name_only
             && self
                 .named
