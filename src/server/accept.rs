@@ -87,6 +87,9 @@ impl Acceptor {
             );
             let admitted = self.admit(conn, Some(peer.ip()));
             tokio::spawn(self.clone().serve_tcp(stream, peer, conn, tls, admitted));
+            // (serve_tcp keeps the rare paths boxed: a future is as large as its largest
+            // state, and a TLS handshake's inline made every plain connection's task
+            // tens of kilobytes to allocate and copy; callgrind, Courier logins.)
         }
     }
 
@@ -100,7 +103,7 @@ impl Acceptor {
     ) {
         let stream: Box<dyn Transport> = if tls {
             let presence = admitted.as_ref().ok().map(Registration::presence);
-            match self.handshake(stream, conn, presence).await {
+            match Box::pin(self.handshake(stream, conn, presence)).await {
                 Some(s) => Box::new(s),
                 None => return,
             }
@@ -112,7 +115,7 @@ impl Acceptor {
                 let sess = Session::new(conn, format!("IP={peer}"), Some(peer.ip()), tls);
                 self.run(stream, sess, registration).await;
             }
-            Err(why) => session::refuse(stream, &self.state, &why).await,
+            Err(why) => Box::pin(session::refuse(stream, &self.state, &why)).await,
         }
     }
 

@@ -36,7 +36,9 @@ pub(super) async fn linger(framed: Conn) {
     let mut io = framed.into_parts().io;
     let _ = io.shutdown().await;
     let drain = async {
-        let mut chunk = [0u8; 16 * 1024];
+        // On the heap: an array here would sit in every session's future (16 KiB
+        // each, allocated and copied for every connection; -Zprint-type-sizes).
+        let mut chunk = vec![0u8; 16 * 1024];
         let mut seen = 0;
         while seen < DRAIN_BYTES {
             match io.read(&mut chunk).await {

@@ -122,7 +122,8 @@ pub fn run(
             return;
         };
         if start_tls {
-            start_tls_handshake(framed, state, session, op_no).await;
+            // Boxed: inline, the handshake's state would enlarge every session's future.
+            Box::pin(start_tls_handshake(framed, state, session, op_no)).await;
         } else {
             close::linger(framed).await;
         }
