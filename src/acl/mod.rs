@@ -86,6 +86,17 @@ impl Identity {
     }
 }
 
+/// The bound DN ("" for anonymous), written only when a log line is (an info line
+/// that is filtered out then costs nothing).
+impl std::fmt::Display for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Identity::Anonymous => Ok(()),
+            Identity::Root(d) | Identity::User(d) => d.fmt(f),
+        }
+    }
+}
+
 /// What is being accessed: a whole entry, one attribute of it, or the right to add
 /// or remove children below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

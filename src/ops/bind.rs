@@ -211,7 +211,7 @@ fn respond(log: &OpLog, outcome: Outcome) -> Response {
         )),
     };
     if let Ok(id) = &result {
-        log.line(format_args!("BIND dn=\"{}\" mech=SIMPLE", id.dn_string()));
+        log.line(format_args!("BIND dn=\"{id}\" mech=SIMPLE"));
     }
     let (res, identity) = match result {
         Ok(id) => (OpResult::success(), id),
@@ -263,6 +263,10 @@ fn invalid() -> LdapError {
 
 /// Log, once per value, the stored values of `identity` that could not be checked.
 fn report_problems(identity: &Identity, problems: &[Verification]) {
+    let clean = |p: &Verification| matches!(p, Verification::Match | Verification::Mismatch);
+    if problems.iter().all(clean) {
+        return;
+    }
     let dn = identity.dn_string();
     for p in problems {
         match p {
