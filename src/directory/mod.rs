@@ -27,6 +27,7 @@ use crate::schema::Schema;
 use crate::store::{IndexKey, Store, StoreError};
 
 mod add;
+mod bulk;
 mod delete;
 pub mod feed;
 mod guard;
@@ -45,6 +46,7 @@ mod replication;
 mod tests;
 mod verify;
 
+pub use bulk::BulkAdd;
 pub use crate::dn::in_scope;
 pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};

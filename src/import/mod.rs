@@ -3,7 +3,9 @@
 //! every record applied. Records apply parents first whatever their order in the
 //! input (`order`), and an entry whose parent is nowhere is refused with its file:line.
 
+mod bulk;
 mod order;
+mod progress;
 
 use crate::config::Config;
 use crate::directory::{Directory, Origin};
@@ -14,6 +16,9 @@ use crate::schema::{MissingAttribute, MissingMust};
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use progress::Progress;
+pub use progress::summary;
 use thiserror::Error;
 
 /// Why an import stopped; the store is then as it was before.
@@ -75,6 +80,9 @@ pub struct ImportOptions {
     /// Load entries that lack a MUST attribute of one of their classes (legacy LDIF
     /// written under OpenLDAP 2.0), each reported in [`ImportReport::missing_must`].
     pub allow_missing_must: bool,
+    /// Draw a progress line on stderr while records apply (the CLI sets it when
+    /// stderr is a terminal).
+    pub progress: bool,
 }
 
 /// A record that left its entry without a MUST attribute: where, and which.
@@ -107,6 +115,10 @@ pub struct ImportReport {
     pub records: usize,
     /// Every missing MUST attribute loaded (only with `allow_missing_must`).
     pub missing_must: Vec<MissingMustNote>,
+    /// How long the import took, reading the files included.
+    pub elapsed: Duration,
+    /// Whether the records went through the bulk path (an empty store, adds only).
+    pub bulk: bool,
 }
 
 impl ImportReport {
@@ -127,6 +139,7 @@ pub fn import_files(
     files: &[PathBuf],
     options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
+    let started = Instant::now();
     let parsed = parse_files(files)?;
     std::fs::create_dir_all(&config.data_dir)?;
     let live = Directory::store_path(config);
@@ -139,7 +152,7 @@ pub fn import_files(
         drop(Directory::open(config).map_err(ImportError::InUse)?);
         copy_dir(&live, &staging)?;
     }
-    let report = {
+    let mut report = {
         let dir = Directory::open_at(&staging, config)?;
         // One fsync at the end instead of one per entry: until the swap below nobody
         // sees the staging copy, and a failed import throws it away.
@@ -150,10 +163,21 @@ pub fn import_files(
             .zip(files)
             .flat_map(|(file, recs)| recs.into_iter().map(move |r| (file.as_str(), r)))
             .collect();
-        let report = apply_sourced(&dir, &config.rootdn, sourced, options)?;
-        dir.flush()?;
+        let progress = Progress::new(options.progress, sourced.len());
+        let all_adds = sourced.iter().all(|(_, r)| order::added_dn(&r.record).is_some());
+        let load = if all_adds { dir.bulk_add()? } else { None };
+        let report = match load {
+            Some(load) => bulk::apply(&dir, load, &config.rootdn, sourced, options, progress)?,
+            None => {
+                let mut apply = |r: LdifRecord| apply_record(&dir, &config.rootdn, r);
+                let report = apply_sourced(&dir, &mut apply, sourced, options, progress)?;
+                dir.flush()?;
+                report
+            }
+        };
         report
     };
+    report.elapsed = started.elapsed();
     if live.exists() {
         std::fs::rename(&live, &old)?;
     }
@@ -171,16 +195,23 @@ pub fn apply_records(
     source: &str,
 ) -> Result<usize, ImportError> {
     let sourced = records.into_iter().map(|r| (source, r)).collect();
-    let report = apply_sourced(dir, actor, sourced, ImportOptions::default())?;
+    let mut apply = |r: LdifRecord| apply_record(dir, actor, r);
+    let quiet = Progress::new(false, 0);
+    let report = apply_sourced(dir, &mut apply, sourced, ImportOptions::default(), quiet)?;
     Ok(report.records)
 }
 
-/// Apply records from any number of sources, parents first.
+/// How one record is applied: its DN (for messages) and the MUST attributes the
+/// entry lacks, or why it was refused.
+type ApplyFn<'a> = dyn FnMut(LdifRecord) -> (Dn, Result<Vec<MissingAttribute>, LdapError>) + 'a;
+
+/// Apply records from any number of sources, parents first, each with `apply`.
 fn apply_sourced(
     dir: &Directory,
-    actor: &str,
+    apply: &mut ApplyFn<'_>,
     records: Vec<(&str, LocatedRecord)>,
     options: ImportOptions,
+    mut progress: Progress,
 ) -> Result<ImportReport, ImportError> {
     let plain: Vec<&LdifRecord> = records.iter().map(|(_, r)| &r.record).collect();
     let in_input = order::added_anywhere(plain.iter().copied());
@@ -193,7 +224,7 @@ fn apply_sourced(
         };
         let line = rec.line;
         let adding = order::added_dn(&rec.record).is_some();
-        let (dn, outcome) = apply_record(dir, actor, rec.record);
+        let (dn, outcome) = apply(rec.record);
         let missing = outcome.map_err(|error| {
             let attempt = Attempt {
                 file,
@@ -216,7 +247,9 @@ fn apply_sourced(
             report.missing_must.push(note);
         }
         report.records += 1;
+        progress.tick(report.records);
     }
+    progress.done();
     Ok(report)
 }
 

@@ -141,6 +141,7 @@ fn entries_without_a_must_attribute_load_only_when_asked_and_are_reported() {
     assert_eq!(Directory::open(&config).unwrap().len(), 0, "all or nothing");
     let allow = ImportOptions {
         allow_missing_must: true,
+        ..ImportOptions::default()
     };
     let report = import_files(&config, &[path], allow).unwrap();
     assert_eq!(report.records, 4);

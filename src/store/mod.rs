@@ -22,6 +22,7 @@
 //! runs are covered by the next single flush (group commit, `commit`). Every write
 //! method returns only once its write is durable.
 
+mod bulk;
 mod codec;
 mod commit;
 mod cookie;
@@ -45,6 +46,7 @@ pub use index::{
 pub use rebuild::DnRebuild;
 pub use synclog::{ChangeNote, Departure, LogRecord};
 pub use verify::{KeysOf, Problem, VerifyReport};
+pub use bulk::BulkLoader;
 pub use write::{Rewrite, Writer};
 
 use crate::dn::{Dn, Scope};
