@@ -46,8 +46,8 @@ mod replication;
 mod tests;
 mod verify;
 
-pub use bulk::BulkAdd;
 pub use crate::dn::in_scope;
+pub use bulk::BulkAdd;
 pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};

@@ -13,12 +13,12 @@ use crate::dn::Dn;
 use crate::error::{LdapError, ResultCode};
 use crate::ldif::{self, ChangeRecord, LdifError, LdifRecord, LocatedRecord};
 use crate::schema::{MissingAttribute, MissingMust};
+pub use progress::summary;
+use progress::Progress;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use progress::Progress;
-pub use progress::summary;
 use thiserror::Error;
 
 /// Why an import stopped; the store is then as it was before.
@@ -139,6 +139,26 @@ pub fn import_files(
     files: &[PathBuf],
     options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
+    import_by(config, files, options, Route::Fastest)
+}
+
+/// Which write path an import may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// The bulk path when the store is empty and every record is an add.
+    Fastest,
+    /// Always the directory's write path (the tests compare the two).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Directory,
+}
+
+/// [`import_files`] by `route`.
+fn import_by(
+    config: &Config,
+    files: &[PathBuf],
+    options: ImportOptions,
+    route: Route,
+) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
     let parsed = parse_files(files)?;
     std::fs::create_dir_all(&config.data_dir)?;
@@ -157,25 +177,7 @@ pub fn import_files(
         // One fsync at the end instead of one per entry: until the swap below nobody
         // sees the staging copy, and a failed import throws it away.
         dir.defer_durability();
-        let (names, files): (Vec<String>, Vec<Vec<LocatedRecord>>) = parsed.into_iter().unzip();
-        let sourced: Vec<(&str, LocatedRecord)> = names
-            .iter()
-            .zip(files)
-            .flat_map(|(file, recs)| recs.into_iter().map(move |r| (file.as_str(), r)))
-            .collect();
-        let progress = Progress::new(options.progress, sourced.len());
-        let all_adds = sourced.iter().all(|(_, r)| order::added_dn(&r.record).is_some());
-        let load = if all_adds { dir.bulk_add()? } else { None };
-        let report = match load {
-            Some(load) => bulk::apply(&dir, load, &config.rootdn, sourced, options, progress)?,
-            None => {
-                let mut apply = |r: LdifRecord| apply_record(&dir, &config.rootdn, r);
-                let report = apply_sourced(&dir, &mut apply, sourced, options, progress)?;
-                dir.flush()?;
-                report
-            }
-        };
-        report
+        apply_staged(&dir, &config.rootdn, parsed, options, route)?
     };
     report.elapsed = started.elapsed();
     if live.exists() {
@@ -183,6 +185,38 @@ pub fn import_files(
     }
     std::fs::rename(&staging, &live)?;
     let _ = std::fs::remove_dir_all(&old);
+    Ok(report)
+}
+
+/// Apply the parsed files to the staging copy `dir` as `actor`, by `route`, and
+/// make it durable.
+fn apply_staged(
+    dir: &Directory,
+    actor: &str,
+    parsed: Vec<(String, Vec<LocatedRecord>)>,
+    options: ImportOptions,
+    route: Route,
+) -> Result<ImportReport, ImportError> {
+    let (names, files): (Vec<String>, Vec<Vec<LocatedRecord>>) = parsed.into_iter().unzip();
+    let sourced: Vec<(&str, LocatedRecord)> = names
+        .iter()
+        .zip(files)
+        .flat_map(|(file, recs)| recs.into_iter().map(move |r| (file.as_str(), r)))
+        .collect();
+    let progress = Progress::new(options.progress, sourced.len());
+    let all_adds = sourced
+        .iter()
+        .all(|(_, r)| order::added_dn(&r.record).is_some());
+    let load = match route {
+        Route::Fastest if all_adds => dir.bulk_add()?,
+        _ => None,
+    };
+    if let Some(load) = load {
+        return bulk::apply(dir, load, actor, sourced, options, progress);
+    }
+    let mut apply = |r: LdifRecord| apply_record(dir, actor, r);
+    let report = apply_sourced(dir, &mut apply, sourced, options, progress)?;
+    dir.flush()?;
     Ok(report)
 }
 

@@ -18,7 +18,7 @@ use std::sync::atomic::Ordering;
 
 /// Entries per `id2entry` batch, and keys per batch at the end: large enough that
 /// sled's per-batch cost vanishes, small enough to keep a batch's memory modest.
-const BATCH: usize = 20_000;
+const BATCH: usize = 1_000;
 
 /// Loads entries into a store that was empty; holds the store's one writer until
 /// [`BulkLoader::finish`].
@@ -118,18 +118,27 @@ impl BulkLoader<'_> {
     pub fn finish(mut self) -> Result<usize, StoreError> {
         self.write_entries()?;
         let store = self.writer.store;
-        let mut names: Vec<(Vec<u8>, EntryId)> = std::mem::take(&mut self.names).into_iter().collect();
+        let mut names: Vec<(Vec<u8>, EntryId)> =
+            std::mem::take(&mut self.names).into_iter().collect();
         names.sort_unstable();
         let loaded = names.len();
-        write_sorted(&store.dn2id, names.into_iter().map(|(k, id)| (k, id.to_be_bytes().to_vec())))?;
+        write_sorted(
+            &store.dn2id,
+            names
+                .into_iter()
+                .map(|(k, id)| (k, id.to_be_bytes().to_vec())),
+        )?;
         let mut filed = std::mem::take(&mut self.filed);
         filed.sort_unstable();
         filed.dedup();
         write_sorted(&store.index, filed.into_iter().map(|k| (k, Vec::new())))?;
-        store.meta.insert(COUNT_KEY, &(loaded as u64).to_be_bytes())?;
+        store
+            .meta
+            .insert(COUNT_KEY, &(loaded as u64).to_be_bytes())?;
         store.count.store(loaded as u64, Ordering::SeqCst);
         if let Some(csn) = self.newest_csn.take() {
-            self.writer.advance_context(&ChangeNote { csn, logged: None });
+            self.writer
+                .advance_context(&ChangeNote { csn, logged: None });
         }
         drop(self);
         store.flush()?;
@@ -147,21 +156,15 @@ impl BulkLoader<'_> {
     }
 }
 
-/// Write `items` (in key order) to `tree` in batches.
+/// Write `items` (in key order) to `tree`, one plain insert each: a sled batch
+/// holds every node version it replaces until it ends (a 20,000-key batch of sorted
+/// keys grew the process by hundreds of MB), a plain insert only its own.
 fn write_sorted(
     tree: &sled::Tree,
     items: impl Iterator<Item = (Vec<u8>, Vec<u8>)>,
 ) -> Result<(), StoreError> {
-    let mut batch = sled::Batch::default();
-    let mut pending = 0;
     for (k, v) in items {
-        batch.insert(k, v);
-        pending += 1;
-        if pending >= BATCH {
-            tree.apply_batch(std::mem::take(&mut batch))?;
-            pending = 0;
-        }
+        tree.insert(k, v)?;
     }
-    tree.apply_batch(batch)?;
     Ok(())
 }

@@ -39,6 +39,7 @@ mod verify;
 mod verify_index;
 mod write;
 
+pub use bulk::BulkLoader;
 pub use error::StoreError;
 pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
@@ -46,7 +47,6 @@ pub use index::{
 pub use rebuild::DnRebuild;
 pub use synclog::{ChangeNote, Departure, LogRecord};
 pub use verify::{KeysOf, Problem, VerifyReport};
-pub use bulk::BulkLoader;
 pub use write::{Rewrite, Writer};
 
 use crate::dn::{Dn, Scope};
