@@ -122,16 +122,10 @@ impl BulkLoader<'_> {
             std::mem::take(&mut self.names).into_iter().collect();
         names.sort_unstable();
         let loaded = names.len();
-        write_sorted(
-            &store.dn2id,
-            names
-                .into_iter()
-                .map(|(k, id)| (k, id.to_be_bytes().to_vec())),
-        )?;
         let mut filed = std::mem::take(&mut self.filed);
         filed.sort_unstable();
         filed.dedup();
-        write_sorted(&store.index, filed.into_iter().map(|k| (k, Vec::new())))?;
+        write_in_parallel(store, names, filed)?;
         store
             .meta
             .insert(COUNT_KEY, &(loaded as u64).to_be_bytes())?;
@@ -154,6 +148,36 @@ impl BulkLoader<'_> {
         }
         Ok(())
     }
+}
+
+/// Write `names` to `dn2id` and `filed` to `index` (both sorted) on two threads,
+/// each about half of the keys: sled's cost is per key (a leaf splits at 16), and
+/// sled takes concurrent inserts into distinct ranges without waiting.
+fn write_in_parallel(
+    store: &Store,
+    names: Vec<(Vec<u8>, EntryId)>,
+    filed: Vec<Vec<u8>>,
+) -> Result<(), StoreError> {
+    let half = (names.len() + filed.len()) / 2;
+    let first_part = half.saturating_sub(names.len()).min(filed.len());
+    let (first, second) = filed.split_at(first_part);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| write_sorted(&store.index, filed_keys(second)));
+        let names = names
+            .into_iter()
+            .map(|(k, id)| (k, id.to_be_bytes().to_vec()));
+        let own = write_sorted(&store.dn2id, names)
+            .and_then(|()| write_sorted(&store.index, filed_keys(first)));
+        let other = other
+            .join()
+            .unwrap_or_else(|_| Err(StoreError::Io("the index writer panicked".into())));
+        own.and(other)
+    })
+}
+
+/// The `index` items filing `keys`.
+fn filed_keys(keys: &[Vec<u8>]) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> + '_ {
+    keys.iter().map(|k| (k.clone(), Vec::new()))
 }
 
 /// Write `items` (in key order) to `tree`, one plain insert each: a sled batch
