@@ -13,7 +13,7 @@ use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::error::LdapError;
 use crate::schema::{MissingAttribute, MissingMust};
-use crate::store::{BulkLoader, EntryId};
+use crate::store::{BulkLoader, EntryId, IndexKey};
 use std::collections::HashMap;
 
 /// An empty directory being loaded; the store is written and made durable by
@@ -42,6 +42,61 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// The checks and completion of [`Directory::add_with`] for an
+    /// [`Origin::Import`] entry that need nothing stored (so any thread may run them
+    /// ahead of the load), in the same order, with the same errors.
+    pub fn bulk_prepare(
+        &self,
+        entry: Entry,
+        actor: &str,
+        missing: MissingMust,
+    ) -> Result<Prepared, LdapError> {
+        self.check_addable_name(&entry.dn)?;
+        let (entry, absent) = self.prepare_new(entry, actor, Origin::Import, missing)?;
+        let claims = self.claims(&entry);
+        let keys = self.index_keys(&entry);
+        Ok(Prepared {
+            entry,
+            absent,
+            keys,
+            claims,
+        })
+    }
+
+    /// What `entry` would hold that no other entry may: its unique values (with the
+    /// value as written, for the message) and its mailbox paths, as the guard reads
+    /// them (`guard_write`).
+    fn claims(&self, entry: &Entry) -> Vec<Claim> {
+        let mut claims = Vec::new();
+        for (i, attr) in self.policy.unique.iter().enumerate() {
+            let Some(at) = self.schema.attribute(attr) else {
+                continue;
+            };
+            for v in self.described(entry, attr) {
+                claims.push(Claim::Unique((i, at.eq_key(v)), v.to_vec()));
+            }
+        }
+        if self.policy.mailbox_guard {
+            let at = self.schema.attribute("mailbox");
+            for (path, mailbox) in self.mailbox_paths(entry) {
+                let key = at.map_or_else(|| mailbox.clone(), |at| at.eq_key(&mailbox));
+                claims.push(Claim::Mailbox((path, key)));
+            }
+        }
+        claims
+    }
+}
+
+/// An entry checked, completed and stamped by [`Directory::bulk_prepare`], with its
+/// index keys and what it holds that no other entry may; not stored yet.
+pub struct Prepared {
+    entry: Entry,
+    absent: Vec<MissingAttribute>,
+    keys: Vec<IndexKey>,
+    claims: Vec<Claim>,
+}
+
 impl BulkAdd<'_> {
     /// [`Directory::add_with`] for an [`Origin::Import`] entry: the same checks in the
     /// same order, the same errors, the same operational attributes.
@@ -51,18 +106,27 @@ impl BulkAdd<'_> {
         actor: &str,
         missing: MissingMust,
     ) -> Result<Vec<MissingAttribute>, LdapError> {
-        let dir = self.dir;
-        dir.check_addable_name(&entry.dn)?;
-        let (entry, absent) = dir.prepare_new(entry, actor, Origin::Import, missing)?;
-        if !entry.dn.same_as(&dir.suffix) {
+        let prepared = self.dir.bulk_prepare(entry, actor, missing)?;
+        self.add_prepared(prepared)
+    }
+
+    /// The rest of [`BulkAdd::add`] for an entry [`Directory::bulk_prepare`] made:
+    /// the parent, the unique values and mailboxes against what was loaded, then
+    /// the store.
+    pub fn add_prepared(&mut self, prepared: Prepared) -> Result<Vec<MissingAttribute>, LdapError> {
+        let Prepared {
+            entry,
+            absent,
+            keys,
+            claims,
+        } = prepared;
+        if !entry.dn.same_as(&self.dir.suffix) {
             let parent = entry.dn.parent().unwrap_or_default();
             if !self.loader.exists(&parent) {
                 return Err(self.no_such_object(&entry.dn));
             }
         }
-        let claims = self.claims(&entry);
         self.guard(&entry, &claims)?;
-        let keys = dir.index_keys(&entry);
         let csn = entry_csn(&entry).unwrap_or_default();
         let id = self.loader.add(&entry, &keys, csn).map_err(store_err)?;
         for claim in claims {
@@ -87,30 +151,6 @@ impl BulkAdd<'_> {
     /// Write the rest and make the load durable; returns the number of entries.
     pub fn finish(self) -> Result<usize, LdapError> {
         self.loader.finish().map_err(store_err)
-    }
-
-    /// What `entry` would hold that no other entry may: its unique values (with the
-    /// value as written, for the message) and its mailbox paths, as the guard reads
-    /// them (`guard_write`).
-    fn claims(&self, entry: &Entry) -> Vec<Claim> {
-        let dir = self.dir;
-        let mut claims = Vec::new();
-        for (i, attr) in dir.policy.unique.iter().enumerate() {
-            let Some(at) = dir.schema.attribute(attr) else {
-                continue;
-            };
-            for v in dir.described(entry, attr) {
-                claims.push(Claim::Unique((i, at.eq_key(v)), v.to_vec()));
-            }
-        }
-        if dir.policy.mailbox_guard {
-            let at = dir.schema.attribute("mailbox");
-            for (path, mailbox) in dir.mailbox_paths(entry) {
-                let key = at.map_or_else(|| mailbox.clone(), |at| at.eq_key(&mailbox));
-                claims.push(Claim::Mailbox((path, key)));
-            }
-        }
-        claims
     }
 
     /// The guard's refusal of `entry` when an entry already loaded holds one of its

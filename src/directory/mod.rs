@@ -47,7 +47,7 @@ mod tests;
 mod verify;
 
 pub use crate::dn::in_scope;
-pub use bulk::BulkAdd;
+pub use bulk::{BulkAdd, Prepared};
 pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};

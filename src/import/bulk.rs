@@ -3,14 +3,25 @@
 //! the directory's add does but writes without a transaction per entry, files the
 //! index keys sorted at the end and makes the store durable once. Anything else (a
 //! store holding entries, change records) takes the directory's write path.
+//!
+//! Two threads: one checks and completes the entries in the order they apply
+//! ([`Directory::bulk_prepare`] reads nothing stored), the other loads them in that
+//! order, so the first refusal is still that of the first bad record.
 
-use super::{apply_sourced, order, ImportError, ImportOptions, ImportReport, Progress};
-use crate::directory::{BulkAdd, Directory};
-use crate::error::{LdapError, ResultCode};
+use super::{apply_steps, plan, ImportError, ImportOptions, ImportReport, Progress, Step};
+use crate::directory::{BulkAdd, Directory, Prepared};
+use crate::dn::Dn;
+use crate::entry::Entry;
+use crate::error::LdapError;
 use crate::ldif::{ChangeRecord, LdifRecord, LocatedRecord};
 use crate::schema::MissingMust;
+use std::sync::mpsc;
 
-/// Apply `records` (adds only) through `load`, parents first, then finish it.
+/// Entries prepared ahead of the load at most (bounds the memory they hold).
+const AHEAD: usize = 1_024;
+
+/// Apply `records` (adds only; any other record is skipped) through `load`,
+/// parents first, then finish it.
 pub(super) fn apply(
     dir: &Directory,
     mut load: BulkAdd<'_>,
@@ -19,21 +30,57 @@ pub(super) fn apply(
     options: ImportOptions,
     progress: Progress,
 ) -> Result<ImportReport, ImportError> {
-    let mut apply = |record: LdifRecord| match record {
-        LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) => {
-            (e.dn.clone(), load.add(e, actor, MissingMust::Report))
+    let (in_input, ordered) = plan(records);
+    let mut steps = Vec::with_capacity(ordered.len());
+    let mut entries = Vec::with_capacity(ordered.len());
+    for (file, rec) in ordered {
+        if let LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) = rec.record {
+            steps.push(Step {
+                file,
+                line: rec.line,
+                adding: true,
+                what: e.dn.clone(),
+            });
+            entries.push(e);
         }
-        change => {
-            let dn = order::changed_dn(&change).cloned().unwrap_or_default();
-            let refused = LdapError::new(
-                ResultCode::UnwillingToPerform,
-                "a bulk load takes adds only",
-            );
-            (dn, Err(refused))
-        }
-    };
-    let mut report = apply_sourced(dir, &mut apply, records, options, progress)?;
+    }
+    let mut report = std::thread::scope(|scope| {
+        let (sender, prepared) = mpsc::sync_channel::<Result<Prepared, LdapError>>(AHEAD);
+        scope.spawn(move || prepare_all(dir, entries, actor, &sender));
+        let mut apply = |dn: Dn| {
+            let outcome = match prepared.recv() {
+                Ok(p) => p.and_then(|p| load.add_prepared(p)),
+                Err(_) => Err(LdapError::internal("the entry checks stopped")),
+            };
+            (dn, outcome)
+        };
+        apply_steps(
+            dir,
+            &in_input,
+            steps.into_iter(),
+            &mut apply,
+            options,
+            progress,
+        )
+        // Returning drops the receiver: a preparer still running stops at its next send.
+    })?;
     load.finish()?;
     report.bulk = true;
     Ok(report)
+}
+
+/// Check and complete each of `entries` in order, sending each outcome; stops when
+/// the load stops listening (it met a refusal).
+fn prepare_all(
+    dir: &Directory,
+    entries: Vec<Entry>,
+    actor: &str,
+    sender: &mpsc::SyncSender<Result<Prepared, LdapError>>,
+) {
+    for entry in entries {
+        let prepared = dir.bulk_prepare(entry, actor, MissingMust::Report);
+        if sender.send(prepared).is_err() {
+            return;
+        }
+    }
 }

@@ -237,28 +237,61 @@ pub fn apply_records(
 
 /// How one record is applied: its DN (for messages) and the MUST attributes the
 /// entry lacks, or why it was refused.
-type ApplyFn<'a> = dyn FnMut(LdifRecord) -> (Dn, Result<Vec<MissingAttribute>, LdapError>) + 'a;
+type ApplyFn<'a, T> = dyn FnMut(T) -> (Dn, Result<Vec<MissingAttribute>, LdapError>) + 'a;
 
 /// Apply records from any number of sources, parents first, each with `apply`.
 fn apply_sourced(
     dir: &Directory,
-    apply: &mut ApplyFn<'_>,
+    apply: &mut ApplyFn<'_, LdifRecord>,
     records: Vec<(&str, LocatedRecord)>,
     options: ImportOptions,
-    mut progress: Progress,
+    progress: Progress,
 ) -> Result<ImportReport, ImportError> {
+    let (in_input, ordered) = plan(records);
+    let steps = ordered.into_iter().map(|(file, rec)| Step {
+        file,
+        line: rec.line,
+        adding: order::added_dn(&rec.record).is_some(),
+        what: rec.record,
+    });
+    apply_steps(dir, &in_input, steps, apply, options, progress)
+}
+
+/// The DNs the records add, and the records in the order to apply them.
+fn plan(records: Vec<(&str, LocatedRecord)>) -> (HashSet<String>, Vec<(&str, LocatedRecord)>) {
     let plain: Vec<&LdifRecord> = records.iter().map(|(_, r)| &r.record).collect();
     let in_input = order::added_anywhere(plain.iter().copied());
     let sequence = order::parents_first(&plain);
     let mut slots: Vec<Option<(&str, LocatedRecord)>> = records.into_iter().map(Some).collect();
+    let ordered = sequence
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect();
+    (in_input, ordered)
+}
+
+/// One record to apply: where it is, whether it adds, and what `apply` takes.
+struct Step<'a, T> {
+    file: &'a str,
+    line: usize,
+    adding: bool,
+    what: T,
+}
+
+/// Apply `steps` in order with `apply`: the first refusal stops the import with its
+/// file:line, and missing MUST attributes are refused or reported as asked.
+fn apply_steps<'a, T>(
+    dir: &Directory,
+    in_input: &HashSet<String>,
+    steps: impl Iterator<Item = Step<'a, T>>,
+    apply: &mut ApplyFn<'_, T>,
+    options: ImportOptions,
+    mut progress: Progress,
+) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
-    for i in sequence {
-        let Some((file, rec)) = slots[i].take() else {
-            continue;
-        };
-        let line = rec.line;
-        let adding = order::added_dn(&rec.record).is_some();
-        let (dn, outcome) = apply(rec.record);
+    for step in steps {
+        let (file, line, adding) = (step.file, step.line, step.adding);
+        let (dn, outcome) = apply(step.what);
         let missing = outcome.map_err(|error| {
             let attempt = Attempt {
                 file,
@@ -266,7 +299,7 @@ fn apply_sourced(
                 dn: &dn,
                 adding,
             };
-            refusal(dir, &in_input, attempt, error)
+            refusal(dir, in_input, attempt, error)
         })?;
         for m in missing {
             let note = MissingMustNote {
