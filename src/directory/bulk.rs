@@ -98,21 +98,9 @@ pub struct Prepared {
 }
 
 impl BulkAdd<'_> {
-    /// [`Directory::add_with`] for an [`Origin::Import`] entry: the same checks in the
-    /// same order, the same errors, the same operational attributes.
-    pub fn add(
-        &mut self,
-        entry: Entry,
-        actor: &str,
-        missing: MissingMust,
-    ) -> Result<Vec<MissingAttribute>, LdapError> {
-        let prepared = self.dir.bulk_prepare(entry, actor, missing)?;
-        self.add_prepared(prepared)
-    }
-
-    /// The rest of [`BulkAdd::add`] for an entry [`Directory::bulk_prepare`] made:
-    /// the parent, the unique values and mailboxes against what was loaded, then
-    /// the store.
+    /// The rest of [`Directory::add_with`] for an entry [`Directory::bulk_prepare`]
+    /// made, in the same order with the same errors: the parent, then the unique
+    /// values and mailboxes against what was loaded, then the store.
     pub fn add_prepared(&mut self, prepared: Prepared) -> Result<Vec<MissingAttribute>, LdapError> {
         let Prepared {
             entry,

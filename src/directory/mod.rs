@@ -15,6 +15,7 @@
 //! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it;
 //! - `replication`, `feed`: each write's CSN and session log record for the store,
 //!   and its change for the persistent searches (RFC 4533 provider, src/sync).
+//! - `bulk`: an import's load of an empty store, each entry checked as `add` checks it;
 //! - `verify`: the offline check and rebuild of a stopped server's store;
 //! - `replicated`: a replica's writes, as its provider sent them, with the sync cookie.
 

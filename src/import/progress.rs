@@ -32,7 +32,7 @@ impl Progress {
 
     /// `done` records are applied: redraw if the last redraw is old enough.
     pub(super) fn tick(&mut self, done: usize) {
-        if !self.shown || done % 256 != 0 {
+        if !self.shown || !done.is_multiple_of(256) {
             return;
         }
         let now = Instant::now();

@@ -20,7 +20,8 @@
 //! such as "has no children" are only sound while no other writer runs). The fsync
 //! happens after the mutex is released and is shared: writers that commit while a flush
 //! runs are covered by the next single flush (group commit, `commit`). Every write
-//! method returns only once its write is durable.
+//! method returns only once its write is durable, except an import's [`BulkLoader`]
+//! (`bulk`) into an empty staging copy, durable once when it finishes.
 
 mod bulk;
 mod codec;
