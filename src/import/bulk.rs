@@ -39,20 +39,20 @@ pub(super) fn apply(
                 file,
                 line: rec.line,
                 adding: true,
-                what: e.dn.clone(),
+                what: (),
             });
             entries.push(e);
         }
     }
     let mut report = std::thread::scope(|scope| {
-        let (sender, prepared) = mpsc::sync_channel::<Result<Prepared, LdapError>>(AHEAD);
+        let (sender, prepared) = mpsc::sync_channel::<(Dn, Outcome)>(AHEAD);
         scope.spawn(move || prepare_all(dir, entries, actor, &sender));
-        let mut apply = |dn: Dn| {
-            let outcome = match prepared.recv() {
-                Ok(p) => p.and_then(|p| load.add_prepared(p)),
-                Err(_) => Err(LdapError::internal("the entry checks stopped")),
-            };
-            (dn, outcome)
+        let mut apply = |()| match prepared.recv() {
+            Ok((dn, p)) => (dn, p.and_then(|p| load.add_prepared(p))),
+            Err(_) => (
+                Dn::default(),
+                Err(LdapError::internal("the entry checks stopped")),
+            ),
         };
         apply_steps(
             dir,
@@ -69,17 +69,22 @@ pub(super) fn apply(
     Ok(report)
 }
 
-/// Check and complete each of `entries` in order, sending each outcome; stops when
-/// the load stops listening (it met a refusal).
+/// What the checks of one entry gave.
+type Outcome = Result<Prepared, LdapError>;
+
+/// Check and complete each of `entries` in order, sending each outcome with the
+/// entry's DN (for messages); stops when the load stops listening (it met a
+/// refusal).
 fn prepare_all(
     dir: &Directory,
     entries: Vec<Entry>,
     actor: &str,
-    sender: &mpsc::SyncSender<Result<Prepared, LdapError>>,
+    sender: &mpsc::SyncSender<(Dn, Outcome)>,
 ) {
     for entry in entries {
+        let dn = entry.dn.clone();
         let prepared = dir.bulk_prepare(entry, actor, MissingMust::Report);
-        if sender.send(prepared).is_err() {
+        if sender.send((dn, prepared)).is_err() {
             return;
         }
     }

@@ -4,6 +4,7 @@
 //! input (`order`), and an entry whose parent is nowhere is refused with its file:line.
 
 mod bulk;
+mod chunks;
 mod order;
 mod progress;
 
@@ -11,7 +12,7 @@ use crate::config::Config;
 use crate::directory::{Directory, Origin};
 use crate::dn::Dn;
 use crate::error::{LdapError, ResultCode};
-use crate::ldif::{self, ChangeRecord, LdifError, LdifRecord, LocatedRecord};
+use crate::ldif::{ChangeRecord, LdifError, LdifRecord, LocatedRecord};
 use crate::schema::{MissingAttribute, MissingMust};
 pub use progress::summary;
 use progress::Progress;
@@ -402,7 +403,7 @@ fn parse_files(files: &[PathBuf]) -> Result<Vec<(String, Vec<LocatedRecord>)>, I
             cause,
         })?;
         let base = f.parent().map(Path::to_path_buf);
-        let records = ldif::parse_ldif(&bytes, &f.display().to_string(), base.as_deref())?;
+        let records = chunks::parse_in_pieces(&bytes, &f.display().to_string(), base.as_deref())?;
         parsed.push((f.display().to_string(), records));
     }
     Ok(parsed)

@@ -27,7 +27,7 @@ pub struct BulkLoader<'s> {
     /// Tree key of every entry loaded -> its id (written to `dn2id` at the end).
     names: HashMap<Vec<u8>, EntryId>,
     /// `index` tree keys of every entry loaded (sorted and written at the end).
-    filed: Vec<Vec<u8>>,
+    filed: Keys,
     /// Records not yet written to `id2entry`.
     batch: sled::Batch,
     pending: usize,
@@ -47,7 +47,7 @@ impl Store {
         Ok(Some(BulkLoader {
             writer,
             names: HashMap::new(),
-            filed: Vec::new(),
+            filed: Keys::default(),
             batch: sled::Batch::default(),
             pending: 0,
             newest_csn: None,
@@ -91,8 +91,9 @@ impl BulkLoader<'_> {
         self.batch
             .insert(&id.to_be_bytes(), super::codec::encode(entry));
         self.names.insert(dn_key, id);
-        self.filed
-            .extend(keys.iter().map(|key| index::tree_key(key, id)));
+        for key in keys {
+            self.filed.push(&index::tree_key(key, id));
+        }
         if self.newest_csn.as_deref().is_none_or(|c| csn > c) {
             self.newest_csn = Some(csn.to_string());
         }
@@ -123,9 +124,8 @@ impl BulkLoader<'_> {
         names.sort_unstable();
         let loaded = names.len();
         let mut filed = std::mem::take(&mut self.filed);
-        filed.sort_unstable();
-        filed.dedup();
-        write_in_parallel(store, names, filed)?;
+        filed.sort();
+        write_in_parallel(store, names, &filed)?;
         store
             .meta
             .insert(COUNT_KEY, &(loaded as u64).to_be_bytes())?;
@@ -156,18 +156,16 @@ impl BulkLoader<'_> {
 fn write_in_parallel(
     store: &Store,
     names: Vec<(Vec<u8>, EntryId)>,
-    filed: Vec<Vec<u8>>,
+    filed: &Keys,
 ) -> Result<(), StoreError> {
-    let half = (names.len() + filed.len()) / 2;
-    let first_part = half.saturating_sub(names.len()).min(filed.len());
-    let (first, second) = filed.split_at(first_part);
+    let half = (names.len() + filed.spans.len()) / 2;
+    let first_part = half.saturating_sub(names.len()).min(filed.spans.len());
+    let (first, second) = filed.spans.split_at(first_part);
     std::thread::scope(|scope| {
-        let other = scope.spawn(|| write_sorted(&store.index, filed_keys(second)));
-        let names = names
-            .into_iter()
-            .map(|(k, id)| (k, id.to_be_bytes().to_vec()));
+        let other = scope.spawn(|| write_sorted(&store.index, filed.items(second)));
+        let names = names.into_iter().map(|(k, id)| (k, id.to_be_bytes()));
         let own = write_sorted(&store.dn2id, names)
-            .and_then(|()| write_sorted(&store.index, filed_keys(first)));
+            .and_then(|()| write_sorted(&store.index, filed.items(first)));
         let other = other
             .join()
             .unwrap_or_else(|_| Err(StoreError::Io("the index writer panicked".into())));
@@ -175,20 +173,49 @@ fn write_in_parallel(
     })
 }
 
-/// The `index` items filing `keys`.
-fn filed_keys(keys: &[Vec<u8>]) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> + '_ {
-    keys.iter().map(|k| (k.clone(), Vec::new()))
-}
-
 /// Write `items` (in key order) to `tree`, one plain insert each: a sled batch
 /// holds every node version it replaces until it ends (a 20,000-key batch of sorted
 /// keys grew the process by hundreds of MB), a plain insert only its own.
-fn write_sorted(
+fn write_sorted<K: AsRef<[u8]>, V: AsRef<[u8]>>(
     tree: &sled::Tree,
-    items: impl Iterator<Item = (Vec<u8>, Vec<u8>)>,
+    items: impl Iterator<Item = (K, V)>,
 ) -> Result<(), StoreError> {
     for (k, v) in items {
-        tree.insert(k, v)?;
+        tree.insert(k.as_ref(), v.as_ref())?;
     }
     Ok(())
+}
+
+/// Where one key lies in [`Keys::bytes`].
+type Span = (usize, usize);
+
+/// Byte strings end to end in one buffer: a key costs its bytes and 16 more, not a
+/// heap block of its own (a million entries file about ten million index keys).
+#[derive(Default)]
+struct Keys {
+    bytes: Vec<u8>,
+    spans: Vec<Span>,
+}
+
+impl Keys {
+    fn push(&mut self, key: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(key);
+        self.spans.push((start, self.bytes.len()));
+    }
+
+    /// The `index` items (key, empty value) of `spans`.
+    fn items<'k>(&'k self, spans: &'k [Span]) -> impl Iterator<Item = (&'k [u8], &'k [u8])> {
+        spans
+            .iter()
+            .map(|(start, end)| (&self.bytes[*start..*end], &[][..]))
+    }
+
+    /// Put the spans in key order, without repeats.
+    fn sort(&mut self) {
+        let bytes = &self.bytes;
+        let key = |(start, end): &Span| &bytes[*start..*end];
+        self.spans.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        self.spans.dedup_by(|a, b| key(a) == key(b));
+    }
 }
