@@ -28,7 +28,7 @@ pub(super) fn apply(
     actor: &str,
     records: Vec<(&str, LocatedRecord)>,
     options: ImportOptions,
-    progress: Progress,
+    mut progress: Progress,
 ) -> Result<ImportReport, ImportError> {
     let (in_input, ordered) = plan(records);
     let mut steps = Vec::with_capacity(ordered.len());
@@ -60,10 +60,14 @@ pub(super) fn apply(
             steps.into_iter(),
             &mut apply,
             options,
-            progress,
+            &mut progress,
         )
         // Returning drops the receiver: a preparer still running stops at its next send.
     })?;
+    progress.phase(&format!(
+        "{} entries checked; writing the names and index keys, then syncing",
+        report.records
+    ));
     load.finish()?;
     report.bulk = true;
     Ok(report)

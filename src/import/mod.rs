@@ -216,7 +216,9 @@ fn apply_staged(
         return bulk::apply(dir, load, actor, sourced, options, progress);
     }
     let mut apply = |r: LdifRecord| apply_record(dir, actor, r);
-    let report = apply_sourced(dir, &mut apply, sourced, options, progress)?;
+    let mut progress = progress;
+    let report = apply_sourced(dir, &mut apply, sourced, options, &mut progress)?;
+    progress.phase("syncing");
     dir.flush()?;
     Ok(report)
 }
@@ -231,8 +233,14 @@ pub fn apply_records(
 ) -> Result<usize, ImportError> {
     let sourced = records.into_iter().map(|r| (source, r)).collect();
     let mut apply = |r: LdifRecord| apply_record(dir, actor, r);
-    let quiet = Progress::new(false, 0);
-    let report = apply_sourced(dir, &mut apply, sourced, ImportOptions::default(), quiet)?;
+    let mut quiet = Progress::new(false, 0);
+    let report = apply_sourced(
+        dir,
+        &mut apply,
+        sourced,
+        ImportOptions::default(),
+        &mut quiet,
+    )?;
     Ok(report.records)
 }
 
@@ -246,7 +254,7 @@ fn apply_sourced(
     apply: &mut ApplyFn<'_, LdifRecord>,
     records: Vec<(&str, LocatedRecord)>,
     options: ImportOptions,
-    progress: Progress,
+    progress: &mut Progress,
 ) -> Result<ImportReport, ImportError> {
     let (in_input, ordered) = plan(records);
     let steps = ordered.into_iter().map(|(file, rec)| Step {
@@ -287,7 +295,7 @@ fn apply_steps<'a, T>(
     steps: impl Iterator<Item = Step<'a, T>>,
     apply: &mut ApplyFn<'_, T>,
     options: ImportOptions,
-    mut progress: Progress,
+    progress: &mut Progress,
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
     for step in steps {
@@ -317,7 +325,6 @@ fn apply_steps<'a, T>(
         report.records += 1;
         progress.tick(report.records);
     }
-    progress.done();
     Ok(report)
 }
 

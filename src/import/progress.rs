@@ -53,8 +53,18 @@ impl Progress {
         let _ = err.flush();
     }
 
-    /// Clear the progress line (the summary replaces it).
-    pub(super) fn done(&mut self) {
+    /// Replace the progress line with `what` comes after the records.
+    pub(super) fn phase(&mut self, what: &str) {
+        if self.shown {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[K{what} ...");
+        }
+    }
+}
+
+/// The line is cleared when the import ends, done or failed: the summary or the
+/// error takes its place.
+impl Drop for Progress {
+    fn drop(&mut self) {
         if self.shown {
             let _ = write!(std::io::stderr().lock(), "\r\x1b[K");
         }
