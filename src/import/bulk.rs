@@ -8,61 +8,136 @@
 //! ([`Directory::bulk_prepare`] reads nothing stored), the other loads them in that
 //! order, so the first refusal is still that of the first bad record.
 
+use super::stream::Source;
 use super::{apply_steps, plan, ImportError, ImportOptions, ImportReport, Progress, Step};
 use crate::directory::{BulkAdd, Directory, Prepared};
 use crate::dn::Dn;
-use crate::entry::Entry;
 use crate::error::LdapError;
 use crate::ldif::{ChangeRecord, LdifRecord, LocatedRecord};
 use crate::schema::MissingMust;
-use std::sync::mpsc;
+use std::collections::HashSet;
+use std::sync::mpsc::{self, SyncSender};
 
-/// Entries prepared ahead of the load at most (bounds the memory they hold).
+/// Entries checked ahead of the load at most (bounds the memory they hold).
 const AHEAD: usize = 1_024;
 
-/// Apply `records` (adds only; any other record is skipped) through `load`,
-/// parents first, then finish it.
+/// What the checks of one entry gave.
+type Outcome = Result<Prepared, LdapError>;
+
+/// One record checked ahead of the load: where it is, its DN, the checks' outcome.
+struct Checked<'a> {
+    file: &'a str,
+    line: usize,
+    dn: Dn,
+    outcome: Outcome,
+}
+
+/// The bulk load of records already parsed (adds only; any other record is
+/// skipped), parents first.
 pub(super) fn apply(
     dir: &Directory,
-    mut load: BulkAdd<'_>,
+    load: BulkAdd<'_>,
     actor: &str,
     records: Vec<(&str, LocatedRecord)>,
     options: ImportOptions,
-    mut progress: Progress,
+    progress: Progress,
 ) -> Result<ImportReport, ImportError> {
     let (in_input, ordered) = plan(records);
-    let mut steps = Vec::with_capacity(ordered.len());
-    let mut entries = Vec::with_capacity(ordered.len());
-    for (file, rec) in ordered {
-        if let LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) = rec.record {
-            steps.push(Step {
-                file,
-                line: rec.line,
-                adding: true,
-                what: (),
-            });
-            entries.push(e);
+    run(dir, load, &in_input, options, progress, |sender| {
+        for (file, rec) in ordered {
+            if let LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) = rec.record {
+                if !check(dir, actor, sender, file, rec.line, e) {
+                    return;
+                }
+            }
         }
-    }
+    })
+}
+
+/// The bulk load of files [`super::stream::survey`] found streamable, parsed again
+/// piece by piece as they load.
+pub(super) fn stream(
+    dir: &Directory,
+    load: BulkAdd<'_>,
+    actor: &str,
+    sources: &[Source],
+    in_input: &HashSet<String>,
+    options: ImportOptions,
+    progress: Progress,
+) -> Result<ImportReport, ImportError> {
+    run(dir, load, in_input, options, progress, |sender| {
+        for source in sources {
+            let mut sent = true;
+            let parsed = source.pieces(&mut |piece| {
+                for rec in piece {
+                    if let LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) =
+                        rec.record
+                    {
+                        sent = sent && check(dir, actor, sender, &source.name, rec.line, e);
+                    }
+                }
+                sent
+            });
+            // The survey parsed the same bytes: an error here is this program's.
+            if let Err(e) = parsed {
+                let refused = LdapError::internal(format!("reading the input again: {e}"));
+                let _ = sender.send(Checked {
+                    file: &source.name,
+                    line: e.line,
+                    dn: Dn::default(),
+                    outcome: Err(refused),
+                });
+                return;
+            }
+            if !sent {
+                return;
+            }
+        }
+    })
+}
+
+/// Check `entry` and send it to the load; false once the load stopped listening.
+fn check<'a>(
+    dir: &Directory,
+    actor: &str,
+    sender: &SyncSender<Checked<'a>>,
+    file: &'a str,
+    line: usize,
+    entry: crate::entry::Entry,
+) -> bool {
+    let dn = entry.dn.clone();
+    let outcome = dir.bulk_prepare(entry, actor, MissingMust::Report);
+    let checked = Checked {
+        file,
+        line,
+        dn,
+        outcome,
+    };
+    sender.send(checked).is_ok()
+}
+
+/// Load what `produce` checks on a second thread, in its order, then finish.
+fn run<'a>(
+    dir: &Directory,
+    mut load: BulkAdd<'_>,
+    in_input: &HashSet<String>,
+    options: ImportOptions,
+    mut progress: Progress,
+    produce: impl FnOnce(&SyncSender<Checked<'a>>) + Send,
+) -> Result<ImportReport, ImportError> {
     let mut report = std::thread::scope(|scope| {
-        let (sender, prepared) = mpsc::sync_channel::<(Dn, Outcome)>(AHEAD);
-        scope.spawn(move || prepare_all(dir, entries, actor, &sender));
-        let mut apply = |()| match prepared.recv() {
-            Ok((dn, p)) => (dn, p.and_then(|p| load.add_prepared(p))),
-            Err(_) => (
-                Dn::default(),
-                Err(LdapError::internal("the entry checks stopped")),
-            ),
-        };
-        apply_steps(
-            dir,
-            &in_input,
-            steps.into_iter(),
-            &mut apply,
-            options,
-            &mut progress,
-        )
-        // Returning drops the receiver: a preparer still running stops at its next send.
+        let (sender, checked) = mpsc::sync_channel::<Checked<'a>>(AHEAD);
+        scope.spawn(move || produce(&sender));
+        let steps = std::iter::from_fn(|| checked.recv().ok()).map(|c| Step {
+            file: c.file,
+            line: c.line,
+            adding: true,
+            what: (c.dn, c.outcome),
+        });
+        let mut apply =
+            |(dn, outcome): (Dn, Outcome)| (dn, outcome.and_then(|p| load.add_prepared(p)));
+        apply_steps(dir, in_input, steps, &mut apply, options, &mut progress)
+        // Returning drops the receiver: a producer still running stops at its next send.
     })?;
     progress.phase(&format!(
         "{} entries checked; writing the names and index keys, then syncing",
@@ -71,25 +146,4 @@ pub(super) fn apply(
     load.finish()?;
     report.bulk = true;
     Ok(report)
-}
-
-/// What the checks of one entry gave.
-type Outcome = Result<Prepared, LdapError>;
-
-/// Check and complete each of `entries` in order, sending each outcome with the
-/// entry's DN (for messages); stops when the load stops listening (it met a
-/// refusal).
-fn prepare_all(
-    dir: &Directory,
-    entries: Vec<Entry>,
-    actor: &str,
-    sender: &mpsc::SyncSender<(Dn, Outcome)>,
-) {
-    for entry in entries {
-        let dn = entry.dn.clone();
-        let prepared = dir.bulk_prepare(entry, actor, MissingMust::Report);
-        if sender.send((dn, prepared)).is_err() {
-            return;
-        }
-    }
 }

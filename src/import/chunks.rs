@@ -18,6 +18,21 @@ pub(super) fn parse_in_pieces(
     base_dir: Option<&Path>,
 ) -> Result<Vec<LocatedRecord>, LdifError> {
     let mut records = Vec::new();
+    for_each_piece(input, source, base_dir, &mut |piece| {
+        records.extend(piece);
+        true
+    })?;
+    Ok(records)
+}
+
+/// Parse `input` piece by piece, handing each piece's records (lines those of the
+/// file) to `take` until it returns false; the first parse error ends it.
+pub(super) fn for_each_piece(
+    input: &[u8],
+    source: &str,
+    base_dir: Option<&Path>,
+    take: &mut dyn FnMut(Vec<LocatedRecord>) -> bool,
+) -> Result<(), LdifError> {
     let (mut start, mut lines_before) = (0, 0);
     while start < input.len() {
         let end = piece_end(input, start + PIECE);
@@ -27,14 +42,17 @@ pub(super) fn parse_in_pieces(
             line: shift(e.line),
             ..e
         })?;
-        records.extend(parsed.into_iter().map(|r| LocatedRecord {
+        let shifted = parsed.into_iter().map(|r| LocatedRecord {
             line: shift(r.line),
             ..r
-        }));
+        });
+        if !take(shifted.collect()) {
+            return Ok(());
+        }
         lines_before += piece.iter().filter(|b| **b == b'\n').count();
         start = end;
     }
-    Ok(records)
+    Ok(())
 }
 
 /// The first position at or after `from` that starts a `dn:` line following a blank

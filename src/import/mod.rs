@@ -7,6 +7,7 @@ mod bulk;
 mod chunks;
 mod order;
 mod progress;
+mod stream;
 
 use crate::config::Config;
 use crate::directory::{Directory, Origin};
@@ -161,7 +162,8 @@ fn import_by(
     route: Route,
 ) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
-    let parsed = parse_files(files)?;
+    let sources = read_files(files)?;
+    let survey = stream::survey(&sources)?;
     std::fs::create_dir_all(&config.data_dir)?;
     let live = Directory::store_path(config);
     let staging = config.data_dir.join("store.importing");
@@ -178,7 +180,22 @@ fn import_by(
         // One fsync at the end instead of one per entry: until the swap below nobody
         // sees the staging copy, and a failed import throws it away.
         dir.defer_durability();
-        apply_staged(&dir, &config.rootdn, parsed, options, route)?
+        let load = match (route, &survey.streamable) {
+            (Route::Fastest, Some(_)) => dir.bulk_add()?,
+            _ => None,
+        };
+        let report = match (load, &survey.streamable) {
+            (Some(load), Some(in_input)) => {
+                let progress = Progress::new(options.progress, survey.records);
+                let actor = &config.rootdn;
+                bulk::stream(&dir, load, actor, &sources, in_input, options, progress)?
+            }
+            _ => {
+                let parsed = parse_sources(sources)?;
+                apply_staged(&dir, &config.rootdn, parsed, options, route)?
+            }
+        };
+        report
     };
     report.elapsed = started.elapsed();
     if live.exists() {
@@ -400,18 +417,32 @@ fn apply_record(
     }
 }
 
-/// Every file parsed, before anything is written; `file://` URLs are relative to
-/// the file's own directory.
-fn parse_files(files: &[PathBuf]) -> Result<Vec<(String, Vec<LocatedRecord>)>, ImportError> {
-    let mut parsed = Vec::new();
+/// Every file read whole, before anything is parsed.
+fn read_files(files: &[PathBuf]) -> Result<Vec<stream::Source>, ImportError> {
+    let mut sources = Vec::new();
     for f in files {
         let bytes = std::fs::read(f).map_err(|cause| ImportError::Read {
             path: f.display().to_string(),
             cause,
         })?;
-        let base = f.parent().map(Path::to_path_buf);
-        let records = chunks::parse_in_pieces(&bytes, &f.display().to_string(), base.as_deref())?;
-        parsed.push((f.display().to_string(), records));
+        sources.push(stream::Source {
+            name: f.display().to_string(),
+            base: f.parent().map(Path::to_path_buf),
+            bytes,
+        });
+    }
+    Ok(sources)
+}
+
+/// Every file parsed, before anything is written; `file://` URLs are relative to
+/// the file's own directory.
+fn parse_sources(
+    sources: Vec<stream::Source>,
+) -> Result<Vec<(String, Vec<LocatedRecord>)>, ImportError> {
+    let mut parsed = Vec::new();
+    for source in sources {
+        let records = chunks::parse_in_pieces(&source.bytes, &source.name, source.base.as_deref())?;
+        parsed.push((source.name, records));
     }
     Ok(parsed)
 }

@@ -159,6 +159,11 @@ fn entries_without_a_must_attribute_load_only_when_asked_and_are_reported() {
 /// child before its parent, several domains: what the bulk path must store as the
 /// directory's add does.
 fn tree_ldif() -> String {
+    tree_in(false)
+}
+
+/// [`tree_ldif`], parents first when `in_order` (such a file streams as it loads).
+fn tree_in(in_order: bool) -> String {
     let mut text = String::from(BASE);
     for d in 1..=3 {
         let domain = format!("o=d{d},o=hosting,dc=myhosting,dc=example");
@@ -167,11 +172,15 @@ fn tree_ldif() -> String {
                 "\ndn: mail=u{k}@d{d},{domain}\nobjectClass: inetOrgPerson\nobjectClass: CourierMailAccount\nmail: u{k}@d{d}\ncn: User {k}\nsn: {k}\nuid: u{k}\nhomeDirectory: /home/vmail\nmailbox: d{d}/u{k}/\nuserPassword: {{SSHA}}c2VjcmV0c2FsdHNhbHQ=\n"
             )
         };
-        // The first account comes before its domain's entry.
+        // The first account comes before its domain's entry, unless in order.
+        let domain_entry = format!("\ndn: {domain}\nobjectClass: organization\no: d{d}\n");
+        if in_order {
+            text.push_str(&domain_entry);
+        }
         text.push_str(&account(0));
-        text.push_str(&format!(
-            "\ndn: {domain}\nobjectClass: organization\no: d{d}\n"
-        ));
+        if !in_order {
+            text.push_str(&domain_entry);
+        }
         for k in 1..4 {
             text.push_str(&account(k));
         }
@@ -281,7 +290,8 @@ fn the_bulk_path_refuses_what_the_directory_path_refuses_with_the_same_error() {
         // A MUST attribute missing (refused unless asked).
         "dn: cn=z,o=d1,o=hosting,dc=myhosting,dc=example\nobjectClass: organizationalRole\nobjectClass: CourierMailAlias\ncn: z\n".into(),
     ];
-    for case in &cases {
+    let in_order = tree_in(true);
+    for (tree, case) in cases.iter().flat_map(|c| [(&tree, c), (&in_order, c)]) {
         let text = format!("{tree}\n{case}");
         let (bulk_tmp, direct_tmp) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let options = ImportOptions::default();
