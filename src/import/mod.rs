@@ -180,22 +180,7 @@ fn import_by(
         // One fsync at the end instead of one per entry: until the swap below nobody
         // sees the staging copy, and a failed import throws it away.
         dir.defer_durability();
-        let load = match (route, &survey.streamable) {
-            (Route::Fastest, Some(_)) => dir.bulk_add()?,
-            _ => None,
-        };
-        let report = match (load, &survey.streamable) {
-            (Some(load), Some(in_input)) => {
-                let progress = Progress::new(options.progress, survey.records);
-                let actor = &config.rootdn;
-                bulk::stream(&dir, load, actor, &sources, in_input, options, progress)?
-            }
-            _ => {
-                let parsed = parse_sources(sources)?;
-                apply_staged(&dir, &config.rootdn, parsed, options, route)?
-            }
-        };
-        report
+        load_staging(&dir, &config.rootdn, sources, &survey, options, route)?
     };
     report.elapsed = started.elapsed();
     if live.exists() {
@@ -204,6 +189,26 @@ fn import_by(
     std::fs::rename(&staging, &live)?;
     let _ = std::fs::remove_dir_all(&old);
     Ok(report)
+}
+
+/// Load `sources` into the staging copy `dir` as `actor`: streamed when the survey
+/// allows it and the copy is empty, else parsed whole and applied by `route`.
+fn load_staging(
+    dir: &Directory,
+    actor: &str,
+    sources: Vec<stream::Source>,
+    survey: &stream::Survey,
+    options: ImportOptions,
+    route: Route,
+) -> Result<ImportReport, ImportError> {
+    if let (Route::Fastest, Some(in_input)) = (route, &survey.streamable) {
+        if let Some(load) = dir.bulk_add()? {
+            let progress = Progress::new(options.progress, survey.records);
+            return bulk::stream(dir, load, actor, &sources, in_input, options, progress);
+        }
+    }
+    let parsed = parse_sources(sources)?;
+    apply_staged(dir, actor, parsed, options, route)
 }
 
 /// Apply the parsed files to the staging copy `dir` as `actor`, by `route`, and
