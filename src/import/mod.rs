@@ -5,6 +5,7 @@
 
 mod bulk;
 mod chunks;
+mod files;
 mod order;
 mod progress;
 mod stream;
@@ -19,7 +20,7 @@ pub use progress::summary;
 use progress::Progress;
 use std::collections::HashSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
@@ -162,7 +163,7 @@ fn import_by(
     route: Route,
 ) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
-    let sources = read_files(files)?;
+    let sources = files::read_files(files)?;
     let survey = stream::survey(&sources)?;
     std::fs::create_dir_all(&config.data_dir)?;
     let live = Directory::store_path(config);
@@ -173,7 +174,7 @@ fn import_by(
     if live.exists() {
         // Opening the live store first fails cleanly if a server holds its lock.
         drop(Directory::open(config).map_err(ImportError::InUse)?);
-        copy_dir(&live, &staging)?;
+        files::copy_dir(&live, &staging)?;
     }
     let mut report = {
         let dir = Directory::open_at(&staging, config)?;
@@ -207,7 +208,7 @@ fn load_staging(
             return bulk::stream(dir, load, actor, &sources, in_input, options, progress);
         }
     }
-    let parsed = parse_sources(sources)?;
+    let parsed = files::parse_sources(sources)?;
     apply_staged(dir, actor, parsed, options, route)
 }
 
@@ -420,51 +421,6 @@ fn apply_record(
             (dn, outcome)
         }
     }
-}
-
-/// Every file read whole, before anything is parsed.
-fn read_files(files: &[PathBuf]) -> Result<Vec<stream::Source>, ImportError> {
-    let mut sources = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(f).map_err(|cause| ImportError::Read {
-            path: f.display().to_string(),
-            cause,
-        })?;
-        sources.push(stream::Source {
-            name: f.display().to_string(),
-            base: f.parent().map(Path::to_path_buf),
-            bytes,
-        });
-    }
-    Ok(sources)
-}
-
-/// Every file parsed, before anything is written; `file://` URLs are relative to
-/// the file's own directory.
-fn parse_sources(
-    sources: Vec<stream::Source>,
-) -> Result<Vec<(String, Vec<LocatedRecord>)>, ImportError> {
-    let mut parsed = Vec::new();
-    for source in sources {
-        let records = chunks::parse_in_pieces(&source.bytes, &source.name, source.base.as_deref())?;
-        parsed.push((source.name, records));
-    }
-    Ok(parsed)
-}
-
-/// Copy the directory tree `from` to `to` (the staged copy of the store).
-fn copy_dir(from: &Path, to: &Path) -> Result<(), std::io::Error> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::ldif;
+use std::path::Path;
 
 const BASE: &str = "dn: dc=myhosting,dc=example\nobjectClass: dcObject\nobjectClass: organization\no: myhosting\n\ndn: o=hosting,dc=myhosting,dc=example\nobjectClass: organization\no: hosting\n";
 
