@@ -7,6 +7,7 @@ use mailldap::directory::Directory;
 use mailldap::import;
 use mailldap::ldif;
 use mailldap::state::ServerState;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -192,14 +193,13 @@ fn import_command(
     files: &[PathBuf],
 ) -> Result<()> {
     let config = load_config(config, data)?;
-    let options = import::ImportOptions { allow_missing_must };
+    let options = import::ImportOptions {
+        allow_missing_must,
+        progress: std::io::stderr().is_terminal(),
+    };
     let report = import::import_files(&config, files, options)?;
     print_missing_must(&report);
-    eprintln!(
-        "imported {} records into {}",
-        report.records,
-        config.data_dir.display()
-    );
+    eprintln!("{}", import::summary(&report, &config.data_dir));
     Ok(())
 }
 

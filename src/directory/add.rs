@@ -4,6 +4,7 @@ use super::feed::ChangeKind;
 use super::operational::is_virtual;
 use super::replication::entry_csn;
 use super::{store_err, Directory, Origin};
+use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
 use crate::schema::{MissingAttribute, MissingMust};
@@ -24,15 +25,7 @@ impl Directory {
         origin: Origin,
         missing: MissingMust,
     ) -> Result<Vec<MissingAttribute>, LdapError> {
-        if entry.dn.is_root() || !self.in_naming_context(&entry.dn) {
-            return Err(LdapError::new(
-                ResultCode::NoSuchObject,
-                format!(
-                    "no global superior knowledge: {} is outside {}",
-                    entry.dn, self.suffix
-                ),
-            ));
-        }
+        self.check_addable_name(&entry.dn)?;
         let (mut entry, absent) = self.prepare_new(entry, actor, origin, missing)?;
         let mut writer = self.store.writer();
         if origin == Origin::Client {
@@ -52,9 +45,23 @@ impl Directory {
         Ok(absent)
     }
 
+    /// noSuchObject for a new entry's name outside the naming context.
+    pub(super) fn check_addable_name(&self, dn: &Dn) -> Result<(), LdapError> {
+        if dn.is_root() || !self.in_naming_context(dn) {
+            return Err(LdapError::new(
+                ResultCode::NoSuchObject,
+                format!(
+                    "no global superior knowledge: {dn} is outside {}",
+                    self.suffix
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// The entry as it will be stored: checked, completed and stamped. Needs no lock:
     /// it reads nothing but the entry itself.
-    fn prepare_new(
+    pub(super) fn prepare_new(
         &self,
         entry: Entry,
         actor: &str,

@@ -56,6 +56,25 @@ fn reservation_key(path: &str) -> String {
     format!("{MAILBOX_KEY}{path}")
 }
 
+/// The refusal of a unique `attr` value `v` that the entry `other` holds already.
+pub(super) fn unique_taken(attr: &str, v: &[u8], other: &str) -> LdapError {
+    LdapError::new(
+        ResultCode::ConstraintViolation,
+        format!(
+            "{attr}: value {:?} is already used by {other}",
+            String::from_utf8_lossy(v)
+        ),
+    )
+}
+
+/// The refusal of a mailbox `path` that the account `other` uses already.
+pub(super) fn mailbox_taken(path: &str, other: &str) -> LdapError {
+    LdapError::new(
+        ResultCode::ConstraintViolation,
+        format!("mailbox {path} is already used by {other}"),
+    )
+}
+
 impl Directory {
     /// Refuse `entry` when it reuses a unique value or a reserved or live mailbox path.
     /// `before` is the stored entry being changed and its id (None for an add).
@@ -98,10 +117,7 @@ impl Directory {
         let filter = Filter::Equality("mailbox".into(), mailbox.to_vec());
         let same_path = |e: &Entry| self.mailbox_paths(e).iter().any(|(p, _)| p == path);
         if let Some(other) = self.other_match(&filter, entry, before, &same_path)? {
-            return Err(LdapError::new(
-                ResultCode::ConstraintViolation,
-                format!("mailbox {path} is already used by {other}"),
-            ));
+            return Err(mailbox_taken(path, &other));
         }
         Ok(())
     }
@@ -109,7 +125,7 @@ impl Directory {
     /// Every Maildir path `entry` names, each with the mailbox value it is made of:
     /// each value of mailbox, tagged forms too (`mailbox;x-alt`), joined with each of
     /// homeDirectory, as a reader of any of them could be led there.
-    fn mailbox_paths(&self, entry: &Entry) -> Vec<(String, Vec<u8>)> {
+    pub(super) fn mailbox_paths(&self, entry: &Entry) -> Vec<(String, Vec<u8>)> {
         let mut homes: Vec<&str> = self
             .described(entry, "homeDirectory")
             .into_iter()
@@ -137,7 +153,7 @@ impl Directory {
 
     /// The values of `attr` in `entry` with those of its tagged forms and subtypes,
     /// as a filter on `attr` reads them.
-    fn described<'e>(&self, entry: &'e Entry, attr: &str) -> Vec<&'e [u8]> {
+    pub(super) fn described<'e>(&self, entry: &'e Entry, attr: &str) -> Vec<&'e [u8]> {
         self.schema.attr_desc(attr).map_or_else(Vec::new, |desc| {
             self.schema.described_values(entry, &desc, &|_| true)
         })
@@ -154,13 +170,7 @@ impl Directory {
             for v in self.described(entry, attr) {
                 let filter = Filter::Equality(attr.clone(), v.to_vec());
                 if let Some(other) = self.other_match(&filter, entry, before, &|_| true)? {
-                    return Err(LdapError::new(
-                        ResultCode::ConstraintViolation,
-                        format!(
-                            "{attr}: value {:?} is already used by {other}",
-                            String::from_utf8_lossy(v)
-                        ),
-                    ));
+                    return Err(unique_taken(attr, v, &other));
                 }
             }
         }

@@ -15,6 +15,7 @@
 //! - `refint`: the DN-valued attributes that name a deleted or renamed entry follow it;
 //! - `replication`, `feed`: each write's CSN and session log record for the store,
 //!   and its change for the persistent searches (RFC 4533 provider, src/sync).
+//! - `bulk`: an import's load of an empty store, each entry checked as `add` checks it;
 //! - `verify`: the offline check and rebuild of a stopped server's store;
 //! - `replicated`: a replica's writes, as its provider sent them, with the sync cookie.
 
@@ -27,6 +28,7 @@ use crate::schema::Schema;
 use crate::store::{IndexKey, Store, StoreError};
 
 mod add;
+mod bulk;
 mod delete;
 pub mod feed;
 mod guard;
@@ -46,6 +48,7 @@ mod tests;
 mod verify;
 
 pub use crate::dn::in_scope;
+pub use bulk::{BulkAdd, Prepared};
 pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};

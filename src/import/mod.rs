@@ -3,17 +3,25 @@
 //! every record applied. Records apply parents first whatever their order in the
 //! input (`order`), and an entry whose parent is nowhere is refused with its file:line.
 
+mod bulk;
+mod chunks;
+mod files;
 mod order;
+mod progress;
+mod stream;
 
 use crate::config::Config;
 use crate::directory::{Directory, Origin};
 use crate::dn::Dn;
 use crate::error::{LdapError, ResultCode};
-use crate::ldif::{self, ChangeRecord, LdifError, LdifRecord, LocatedRecord};
+use crate::ldif::{ChangeRecord, LdifError, LdifRecord, LocatedRecord};
 use crate::schema::{MissingAttribute, MissingMust};
+pub use progress::summary;
+use progress::Progress;
 use std::collections::HashSet;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 use thiserror::Error;
 
 /// Why an import stopped; the store is then as it was before.
@@ -75,6 +83,9 @@ pub struct ImportOptions {
     /// Load entries that lack a MUST attribute of one of their classes (legacy LDIF
     /// written under OpenLDAP 2.0), each reported in [`ImportReport::missing_must`].
     pub allow_missing_must: bool,
+    /// Draw a progress line on stderr while records apply (the CLI sets it when
+    /// stderr is a terminal).
+    pub progress: bool,
 }
 
 /// A record that left its entry without a MUST attribute: where, and which.
@@ -107,6 +118,10 @@ pub struct ImportReport {
     pub records: usize,
     /// Every missing MUST attribute loaded (only with `allow_missing_must`).
     pub missing_must: Vec<MissingMustNote>,
+    /// How long the import took, reading the files included.
+    pub elapsed: Duration,
+    /// Whether the records went through the bulk path (an empty store, adds only).
+    pub bulk: bool,
 }
 
 impl ImportReport {
@@ -127,7 +142,29 @@ pub fn import_files(
     files: &[PathBuf],
     options: ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let parsed = parse_files(files)?;
+    import_by(config, files, options, Route::Fastest)
+}
+
+/// Which write path an import may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// The bulk path when the store is empty and every record is an add.
+    Fastest,
+    /// Always the directory's write path (the tests compare the two).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Directory,
+}
+
+/// [`import_files`] by `route`.
+fn import_by(
+    config: &Config,
+    files: &[PathBuf],
+    options: ImportOptions,
+    route: Route,
+) -> Result<ImportReport, ImportError> {
+    let started = Instant::now();
+    let sources = files::read_files(files)?;
+    let survey = stream::survey(&sources)?;
     std::fs::create_dir_all(&config.data_dir)?;
     let live = Directory::store_path(config);
     let staging = config.data_dir.join("store.importing");
@@ -137,28 +174,75 @@ pub fn import_files(
     if live.exists() {
         // Opening the live store first fails cleanly if a server holds its lock.
         drop(Directory::open(config).map_err(ImportError::InUse)?);
-        copy_dir(&live, &staging)?;
+        files::copy_dir(&live, &staging)?;
     }
-    let report = {
+    let mut report = {
         let dir = Directory::open_at(&staging, config)?;
         // One fsync at the end instead of one per entry: until the swap below nobody
         // sees the staging copy, and a failed import throws it away.
         dir.defer_durability();
-        let (names, files): (Vec<String>, Vec<Vec<LocatedRecord>>) = parsed.into_iter().unzip();
-        let sourced: Vec<(&str, LocatedRecord)> = names
-            .iter()
-            .zip(files)
-            .flat_map(|(file, recs)| recs.into_iter().map(move |r| (file.as_str(), r)))
-            .collect();
-        let report = apply_sourced(&dir, &config.rootdn, sourced, options)?;
-        dir.flush()?;
-        report
+        load_staging(&dir, &config.rootdn, sources, &survey, options, route)?
     };
+    report.elapsed = started.elapsed();
     if live.exists() {
         std::fs::rename(&live, &old)?;
     }
     std::fs::rename(&staging, &live)?;
     let _ = std::fs::remove_dir_all(&old);
+    Ok(report)
+}
+
+/// Load `sources` into the staging copy `dir` as `actor`: streamed when the survey
+/// allows it and the copy is empty, else parsed whole and applied by `route`.
+fn load_staging(
+    dir: &Directory,
+    actor: &str,
+    sources: Vec<stream::Source>,
+    survey: &stream::Survey,
+    options: ImportOptions,
+    route: Route,
+) -> Result<ImportReport, ImportError> {
+    if let (Route::Fastest, Some(in_input)) = (route, &survey.streamable) {
+        if let Some(load) = dir.bulk_add()? {
+            let progress = Progress::new(options.progress, survey.records);
+            return bulk::stream(dir, load, actor, &sources, in_input, options, progress);
+        }
+    }
+    let parsed = files::parse_sources(sources)?;
+    apply_staged(dir, actor, parsed, options, route)
+}
+
+/// Apply the parsed files to the staging copy `dir` as `actor`, by `route`, and
+/// make it durable.
+fn apply_staged(
+    dir: &Directory,
+    actor: &str,
+    parsed: Vec<(String, Vec<LocatedRecord>)>,
+    options: ImportOptions,
+    route: Route,
+) -> Result<ImportReport, ImportError> {
+    let (names, files): (Vec<String>, Vec<Vec<LocatedRecord>>) = parsed.into_iter().unzip();
+    let sourced: Vec<(&str, LocatedRecord)> = names
+        .iter()
+        .zip(files)
+        .flat_map(|(file, recs)| recs.into_iter().map(move |r| (file.as_str(), r)))
+        .collect();
+    let progress = Progress::new(options.progress, sourced.len());
+    let all_adds = sourced
+        .iter()
+        .all(|(_, r)| order::added_dn(&r.record).is_some());
+    let load = match route {
+        Route::Fastest if all_adds => dir.bulk_add()?,
+        _ => None,
+    };
+    if let Some(load) = load {
+        return bulk::apply(dir, load, actor, sourced, options, progress);
+    }
+    let mut apply = |r: LdifRecord| apply_record(dir, actor, r);
+    let mut progress = progress;
+    let report = apply_sourced(dir, &mut apply, sourced, options, &mut progress)?;
+    progress.phase("syncing");
+    dir.flush()?;
     Ok(report)
 }
 
@@ -171,29 +255,75 @@ pub fn apply_records(
     source: &str,
 ) -> Result<usize, ImportError> {
     let sourced = records.into_iter().map(|r| (source, r)).collect();
-    let report = apply_sourced(dir, actor, sourced, ImportOptions::default())?;
+    let mut apply = |r: LdifRecord| apply_record(dir, actor, r);
+    let mut quiet = Progress::new(false, 0);
+    let report = apply_sourced(
+        dir,
+        &mut apply,
+        sourced,
+        ImportOptions::default(),
+        &mut quiet,
+    )?;
     Ok(report.records)
 }
 
-/// Apply records from any number of sources, parents first.
+/// How one record is applied: its DN (for messages) and the MUST attributes the
+/// entry lacks, or why it was refused.
+type ApplyFn<'a, T> = dyn FnMut(T) -> (Dn, Result<Vec<MissingAttribute>, LdapError>) + 'a;
+
+/// Apply records from any number of sources, parents first, each with `apply`.
 fn apply_sourced(
     dir: &Directory,
-    actor: &str,
+    apply: &mut ApplyFn<'_, LdifRecord>,
     records: Vec<(&str, LocatedRecord)>,
     options: ImportOptions,
+    progress: &mut Progress,
 ) -> Result<ImportReport, ImportError> {
+    let (in_input, ordered) = plan(records);
+    let steps = ordered.into_iter().map(|(file, rec)| Step {
+        file,
+        line: rec.line,
+        adding: order::added_dn(&rec.record).is_some(),
+        what: rec.record,
+    });
+    apply_steps(dir, &in_input, steps, apply, options, progress)
+}
+
+/// The DNs the records add, and the records in the order to apply them.
+fn plan(records: Vec<(&str, LocatedRecord)>) -> (HashSet<String>, Vec<(&str, LocatedRecord)>) {
     let plain: Vec<&LdifRecord> = records.iter().map(|(_, r)| &r.record).collect();
     let in_input = order::added_anywhere(plain.iter().copied());
     let sequence = order::parents_first(&plain);
     let mut slots: Vec<Option<(&str, LocatedRecord)>> = records.into_iter().map(Some).collect();
+    let ordered = sequence
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect();
+    (in_input, ordered)
+}
+
+/// One record to apply: where it is, whether it adds, and what `apply` takes.
+struct Step<'a, T> {
+    file: &'a str,
+    line: usize,
+    adding: bool,
+    what: T,
+}
+
+/// Apply `steps` in order with `apply`: the first refusal stops the import with its
+/// file:line, and missing MUST attributes are refused or reported as asked.
+fn apply_steps<'a, T>(
+    dir: &Directory,
+    in_input: &HashSet<String>,
+    steps: impl Iterator<Item = Step<'a, T>>,
+    apply: &mut ApplyFn<'_, T>,
+    options: ImportOptions,
+    progress: &mut Progress,
+) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
-    for i in sequence {
-        let Some((file, rec)) = slots[i].take() else {
-            continue;
-        };
-        let line = rec.line;
-        let adding = order::added_dn(&rec.record).is_some();
-        let (dn, outcome) = apply_record(dir, actor, rec.record);
+    for step in steps {
+        let (file, line, adding) = (step.file, step.line, step.adding);
+        let (dn, outcome) = apply(step.what);
         let missing = outcome.map_err(|error| {
             let attempt = Attempt {
                 file,
@@ -201,7 +331,7 @@ fn apply_sourced(
                 dn: &dn,
                 adding,
             };
-            refusal(dir, &in_input, attempt, error)
+            refusal(dir, in_input, attempt, error)
         })?;
         for m in missing {
             let note = MissingMustNote {
@@ -216,6 +346,7 @@ fn apply_sourced(
             report.missing_must.push(note);
         }
         report.records += 1;
+        progress.tick(report.records);
     }
     Ok(report)
 }
@@ -290,37 +421,6 @@ fn apply_record(
             (dn, outcome)
         }
     }
-}
-
-/// Every file parsed, before anything is written; `file://` URLs are relative to
-/// the file's own directory.
-fn parse_files(files: &[PathBuf]) -> Result<Vec<(String, Vec<LocatedRecord>)>, ImportError> {
-    let mut parsed = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(f).map_err(|cause| ImportError::Read {
-            path: f.display().to_string(),
-            cause,
-        })?;
-        let base = f.parent().map(Path::to_path_buf);
-        let records = ldif::parse_ldif(&bytes, &f.display().to_string(), base.as_deref())?;
-        parsed.push((f.display().to_string(), records));
-    }
-    Ok(parsed)
-}
-
-/// Copy the directory tree `from` to `to` (the staged copy of the store).
-fn copy_dir(from: &Path, to: &Path) -> Result<(), std::io::Error> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

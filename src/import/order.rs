@@ -14,7 +14,7 @@ pub(super) fn added_dn(record: &LdifRecord) -> Option<&Dn> {
 }
 
 /// The DN a change record works on (None for adds).
-fn changed_dn(record: &LdifRecord) -> Option<&Dn> {
+pub(super) fn changed_dn(record: &LdifRecord) -> Option<&Dn> {
     match record {
         LdifRecord::Content(_) | LdifRecord::Change(ChangeRecord::Add(_)) => None,
         LdifRecord::Change(ChangeRecord::Delete(dn))

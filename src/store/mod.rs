@@ -20,8 +20,10 @@
 //! such as "has no children" are only sound while no other writer runs). The fsync
 //! happens after the mutex is released and is shared: writers that commit while a flush
 //! runs are covered by the next single flush (group commit, `commit`). Every write
-//! method returns only once its write is durable.
+//! method returns only once its write is durable, except an import's [`BulkLoader`]
+//! (`bulk`) into an empty staging copy, durable once when it finishes.
 
+mod bulk;
 mod codec;
 mod commit;
 mod cookie;
@@ -38,6 +40,7 @@ mod verify;
 mod verify_index;
 mod write;
 
+pub use bulk::BulkLoader;
 pub use error::StoreError;
 pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,

@@ -193,7 +193,7 @@ impl<'s> Writer<'s> {
     /// Make the note's CSN the contextCSN if it is newer (an import keeps the CSNs it
     /// is given, older ones too: the context is the newest). Stored by the next flush,
     /// which this write waits for.
-    fn advance_context(&self, note: &ChangeNote) {
+    pub(super) fn advance_context(&self, note: &ChangeNote) {
         let mut context = self.store.lock_context();
         if context.csn.as_deref().is_none_or(|c| note.csn.as_str() > c) {
             context.csn = Some(note.csn.clone());

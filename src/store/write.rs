@@ -237,23 +237,7 @@ impl Writer<'_> {
 
     /// See [`Writer::add`]: a missing parent is an error only under a stored ancestor.
     pub(super) fn check_parent(&self, dn: &Dn) -> Result<(), StoreError> {
-        let mut ancestor = dn.parent();
-        let mut is_parent = true;
-        while let Some(a) = ancestor {
-            if a.is_root() {
-                break;
-            }
-            if self.store.dn2id.contains_key(a.tree_key())? {
-                return if is_parent {
-                    Ok(())
-                } else {
-                    Err(StoreError::NoSuchEntry)
-                };
-            }
-            is_parent = false;
-            ancestor = a.parent();
-        }
-        Ok(())
+        parent_check(dn, |a| Ok(self.store.dn2id.contains_key(a.tree_key())?))
     }
 
     /// Run `f` as one transaction over the four entry trees, with the write's note;
@@ -353,6 +337,31 @@ impl Tx<'_> {
         self.meta.insert(COUNT_KEY, &n.to_be_bytes())?;
         Ok(n)
     }
+}
+
+/// [`Writer::add`]'s parent rule, over `stored` (whether an ancestor is stored): a
+/// missing parent is `NoSuchEntry` only when some higher ancestor is stored.
+pub(super) fn parent_check(
+    dn: &Dn,
+    mut stored: impl FnMut(&Dn) -> Result<bool, StoreError>,
+) -> Result<(), StoreError> {
+    let mut ancestor = dn.parent();
+    let mut is_parent = true;
+    while let Some(a) = ancestor {
+        if a.is_root() {
+            break;
+        }
+        if stored(&a)? {
+            return if is_parent {
+                Ok(())
+            } else {
+                Err(StoreError::NoSuchEntry)
+            };
+        }
+        is_parent = false;
+        ancestor = a.parent();
+    }
+    Ok(())
 }
 
 /// Keys only in `old` (to remove) and only in `new` (to add): a modify that leaves an

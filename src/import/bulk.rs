@@ -1,0 +1,149 @@
+//! The bulk path: an import of adds only into an empty store (a fresh data
+//! directory, the common case) loads through [`BulkAdd`], which checks each entry as
+//! the directory's add does but writes without a transaction per entry, files the
+//! index keys sorted at the end and makes the store durable once. Anything else (a
+//! store holding entries, change records) takes the directory's write path.
+//!
+//! Two threads: one checks and completes the entries in the order they apply
+//! ([`Directory::bulk_prepare`] reads nothing stored), the other loads them in that
+//! order, so the first refusal is still that of the first bad record.
+
+use super::stream::Source;
+use super::{apply_steps, plan, ImportError, ImportOptions, ImportReport, Progress, Step};
+use crate::directory::{BulkAdd, Directory, Prepared};
+use crate::dn::Dn;
+use crate::error::LdapError;
+use crate::ldif::{ChangeRecord, LdifRecord, LocatedRecord};
+use crate::schema::MissingMust;
+use std::collections::HashSet;
+use std::sync::mpsc::{self, SyncSender};
+
+/// Entries checked ahead of the load at most (bounds the memory they hold).
+const AHEAD: usize = 1_024;
+
+/// What the checks of one entry gave.
+type Outcome = Result<Prepared, LdapError>;
+
+/// One record checked ahead of the load: where it is, its DN, the checks' outcome.
+struct Checked<'a> {
+    file: &'a str,
+    line: usize,
+    dn: Dn,
+    outcome: Outcome,
+}
+
+/// The bulk load of records already parsed (adds only; any other record is
+/// skipped), parents first.
+pub(super) fn apply(
+    dir: &Directory,
+    load: BulkAdd<'_>,
+    actor: &str,
+    records: Vec<(&str, LocatedRecord)>,
+    options: ImportOptions,
+    progress: Progress,
+) -> Result<ImportReport, ImportError> {
+    let (in_input, ordered) = plan(records);
+    run(dir, load, &in_input, options, progress, |sender| {
+        for (file, rec) in ordered {
+            if let LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) = rec.record {
+                if !check(dir, actor, sender, file, rec.line, e) {
+                    return;
+                }
+            }
+        }
+    })
+}
+
+/// The bulk load of files [`super::stream::survey`] found streamable, parsed again
+/// piece by piece as they load.
+pub(super) fn stream(
+    dir: &Directory,
+    load: BulkAdd<'_>,
+    actor: &str,
+    sources: &[Source],
+    in_input: &HashSet<String>,
+    options: ImportOptions,
+    progress: Progress,
+) -> Result<ImportReport, ImportError> {
+    run(dir, load, in_input, options, progress, |sender| {
+        for source in sources {
+            let mut sent = true;
+            let parsed = source.pieces(&mut |piece| {
+                for rec in piece {
+                    if let LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) =
+                        rec.record
+                    {
+                        sent = sent && check(dir, actor, sender, &source.name, rec.line, e);
+                    }
+                }
+                sent
+            });
+            // The survey parsed the same bytes: an error here is this program's.
+            if let Err(e) = parsed {
+                let refused = LdapError::internal(format!("reading the input again: {e}"));
+                let _ = sender.send(Checked {
+                    file: &source.name,
+                    line: e.line,
+                    dn: Dn::default(),
+                    outcome: Err(refused),
+                });
+                return;
+            }
+            if !sent {
+                return;
+            }
+        }
+    })
+}
+
+/// Check `entry` and send it to the load; false once the load stopped listening.
+fn check<'a>(
+    dir: &Directory,
+    actor: &str,
+    sender: &SyncSender<Checked<'a>>,
+    file: &'a str,
+    line: usize,
+    entry: crate::entry::Entry,
+) -> bool {
+    let dn = entry.dn.clone();
+    let outcome = dir.bulk_prepare(entry, actor, MissingMust::Report);
+    let checked = Checked {
+        file,
+        line,
+        dn,
+        outcome,
+    };
+    sender.send(checked).is_ok()
+}
+
+/// Load what `produce` checks on a second thread, in its order, then finish.
+fn run<'a>(
+    dir: &Directory,
+    mut load: BulkAdd<'_>,
+    in_input: &HashSet<String>,
+    options: ImportOptions,
+    mut progress: Progress,
+    produce: impl FnOnce(&SyncSender<Checked<'a>>) + Send,
+) -> Result<ImportReport, ImportError> {
+    let mut report = std::thread::scope(|scope| {
+        let (sender, checked) = mpsc::sync_channel::<Checked<'a>>(AHEAD);
+        scope.spawn(move || produce(&sender));
+        let steps = std::iter::from_fn(|| checked.recv().ok()).map(|c| Step {
+            file: c.file,
+            line: c.line,
+            adding: true,
+            what: (c.dn, c.outcome),
+        });
+        let mut apply =
+            |(dn, outcome): (Dn, Outcome)| (dn, outcome.and_then(|p| load.add_prepared(p)));
+        apply_steps(dir, in_input, steps, &mut apply, options, &mut progress)
+        // Returning drops the receiver: a producer still running stops at its next send.
+    })?;
+    progress.phase(&format!(
+        "{} entries checked; writing the names and index keys, then syncing",
+        report.records
+    ));
+    load.finish()?;
+    report.bulk = true;
+    Ok(report)
+}
