@@ -51,6 +51,9 @@ pub struct Config {
     pub listen: Vec<String>,
     /// Directory holding the store.
     pub data_dir: PathBuf,
+    /// MiB of decoded store pages kept in memory (sled's page cache); pages beyond
+    /// it are read back from the files (and the OS's page cache) when used.
+    pub store_cache_mb: u64,
     /// The naming context served.
     pub suffix: String,
     /// The administrator DN, which bypasses access control.
@@ -151,6 +154,7 @@ impl Default for Config {
         Config {
             listen: vec!["ldap://127.0.0.1:3389".into()],
             data_dir: PathBuf::from("./mailldap-data"),
+            store_cache_mb: crate::store::DEFAULT_CACHE_MB,
             suffix: "dc=myhosting,dc=example".into(),
             rootdn: "cn=Manager,dc=myhosting,dc=example".into(),
             rootpw: None,

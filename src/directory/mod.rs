@@ -109,7 +109,7 @@ impl Directory {
 
     /// Open the store at an explicit path (import stages into a copy).
     pub fn open_at(path: &std::path::Path, config: &Config) -> Result<Directory, LdapError> {
-        let store = Store::open(path).map_err(store_err)?;
+        let store = Store::open_with_cache(path, config.store_cache_mb).map_err(store_err)?;
         Self::with_store(store, config)
     }
 
