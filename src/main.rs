@@ -11,12 +11,6 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The server allocates and frees small buffers for every request (decoded
-/// messages, entries, replies); mimalloc's thread-local free lists do that in a
-/// fraction of glibc malloc's instructions.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The demo tree `serve --demo` loads into an empty store.
 const DEMO_LDIF: &str = include_str!("../ldif/demo.ldif");
 
