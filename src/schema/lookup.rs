@@ -43,8 +43,14 @@ impl Schema {
         false
     }
 
-    /// True when some other attribute type derives from `at` (`name`: cn, sn, ...).
+    /// True when some other attribute type derives from `at` (`name`: cn, sn, ...),
+    /// as found when the schema was loaded.
     pub fn has_subtypes(&self, at: &AttributeType) -> bool {
+        at.derived_from
+    }
+
+    /// [`Schema::has_subtypes`] worked out from the SUP chains (when the schema loads).
+    pub(super) fn derives_from(&self, at: &AttributeType) -> bool {
         self.attribute_types()
             .any(|t| t.oid != at.oid && self.is_subtype(t, at))
     }

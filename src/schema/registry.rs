@@ -254,7 +254,7 @@ impl Schema {
             }
             effective.push(d);
         }
-        let derived: Vec<bool> = attrs.items.iter().map(|at| self.has_subtypes(at)).collect();
+        let derived: Vec<bool> = attrs.items.iter().map(|at| self.derives_from(at)).collect();
         for ((at, d), derived) in self.attrs.items.iter_mut().zip(effective).zip(derived) {
             at.derived_from = derived;
             at.equality = d.equality;

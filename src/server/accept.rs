@@ -87,12 +87,12 @@ impl Acceptor {
             );
             let admitted = self.admit(conn, Some(peer.ip()));
             tokio::spawn(self.clone().serve_tcp(stream, peer, conn, tls, admitted));
-            // (serve_tcp keeps the rare paths boxed: a future is as large as its largest
-            // state, and a TLS handshake's inline made every plain connection's task
-            // tens of kilobytes to allocate and copy; callgrind, Courier logins.)
         }
     }
 
+    /// One accepted TCP client. The rare paths (TLS handshake, refusal) are boxed: a
+    /// future is as large as its largest state, and inline they made every plain
+    /// connection's task tens of kilobytes to allocate and copy.
     async fn serve_tcp(
         self,
         stream: TcpStream,
