@@ -103,6 +103,22 @@ enum Command {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+    /// Copy a stopped server's store, with everything LDIF does not carry (ids, retired
+    /// mailboxes, sync state), into a new directory on another engine (sled -> lmdb).
+    MigrateStore {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Data directory to copy (overrides data_dir).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The new data directory (its store must not exist yet).
+        #[arg(long)]
+        to: PathBuf,
+        /// Engine of the new directory: lmdb or sled.
+        #[arg(long, default_value = "lmdb")]
+        engine: mailldap::store::EngineKind,
+    },
     /// Rebuild the indexes, dn2id and the entry count of a stopped server's store.
     Reindex {
         /// TOML configuration file.
@@ -172,6 +188,12 @@ fn main() -> Result<()> {
         }
         Command::Verify { config, data } => verify(&load_config(config.as_deref(), data)?),
         Command::Reindex { config, data } => reindex(&load_config(config.as_deref(), data)?),
+        Command::MigrateStore {
+            config,
+            data,
+            to,
+            engine,
+        } => migrate_store(&load_config(config.as_deref(), data)?, &to, engine),
         Command::Hash { scheme } => hash(&scheme),
         Command::PrintConfig { kind, uri, config } => {
             print_config(&kind, uri, &load_config(config.as_deref(), None)?)
@@ -243,6 +265,29 @@ fn reindex(config: &Config) -> Result<()> {
     let report = or_exit(Directory::reindex(config), "reindex");
     print!("{report}");
     std::process::exit(i32::from(!report.after.is_clean()))
+}
+
+/// `mailldap migrate-store`: the copy, then a line saying what was copied where.
+fn migrate_store(config: &Config, to: &Path, engine: mailldap::store::EngineKind) -> Result<()> {
+    let from = &config.data_dir;
+    let started = std::time::Instant::now();
+    let to_config = Config {
+        data_dir: to.to_path_buf(),
+        ..config.clone()
+    };
+    let (old, new) = (
+        Directory::store_path(config),
+        Directory::store_path(&to_config),
+    );
+    let entries = mailldap::store::Store::migrate(&old, &new, engine, config.store_cache_mb)
+        .with_context(|| format!("migrating {} to {}", old.display(), new.display()))?;
+    eprintln!(
+        "copied {entries} entries from {} to {} ({engine}) in {:.1} s; point data_dir at the new directory",
+        from.display(),
+        to.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// What an offline store command found, or its error and exit status 2 (unable).

@@ -1,10 +1,11 @@
 //! `mailldap verify` and `mailldap reindex` against the real binary: a store imported
 //! from the demo and the article's LDIF is clean; each kind of damage, made by opening
-//! the sled directory directly as a bug or a bad disk would leave it, is reported as
+//! the LMDB store directly as a bug or a bad disk would leave it, is reported as
 //! exactly that problem with exit 1; reindex mends what the entries can rebuild, and
 //! the server then answers from the mended store.
 
 mod common;
+use common::raw_store::{RawStore, Tables};
 use common::*;
 use mailldap::dn::Dn;
 
@@ -53,11 +54,9 @@ fn expect_problems(s: &Server, want: &[String]) {
     );
 }
 
-/// Change the stopped server's store with sled itself, bypassing mailldap.
-fn damage(s: &Server, change: impl FnOnce(&sled::Db)) {
-    let db = sled::open(s.data_dir().join("store")).expect("open the sled directory");
-    change(&db);
-    db.flush().expect("flush");
+/// Change the stopped server's store with LMDB itself, bypassing mailldap.
+fn damage(s: &Server, change: impl FnOnce(&mut Tables<'_>)) {
+    RawStore::open(&s.data_dir()).change(change);
 }
 
 /// The raw `index` tree prefix of (attr, kind tag, value): the layout of src/store/index.rs.
@@ -74,10 +73,10 @@ fn dn_key(dn: &str) -> Vec<u8> {
     Dn::parse(dn).expect("DN").tree_key()
 }
 
-/// The id the `dn2id` tree gives `dn`.
-fn id_of(db: &sled::Db, dn: &str) -> u64 {
-    let v = db.open_tree("dn2id").unwrap().get(dn_key(dn)).unwrap();
-    u64::from_be_bytes(v.expect("stored").as_ref().try_into().unwrap())
+/// The id the `dn2id` table gives `dn`.
+fn id_of(t: &Tables<'_>, dn: &str) -> u64 {
+    let v = t.get("dn2id", &dn_key(dn)).expect("stored");
+    u64::from_be_bytes(v.try_into().unwrap())
 }
 
 fn demo_stopped() -> Server {
@@ -135,25 +134,23 @@ fn each_damage_is_reported_and_reindex_mends_it() {
     expect_problems(&s, &[]);
 
     // An index key lost: user1's mail equality key.
-    damage(&s, |db| {
-        let index = db.open_tree("index").unwrap();
+    damage(&s, |t| {
         let prefix = index_prefix("mail", b'e', "user1@domain1.example");
-        let (k, _) = index.scan_prefix(prefix).next().expect("filed").unwrap();
-        index.remove(k).unwrap();
+        let k = t.keys("index", &prefix).into_iter().next().expect("filed");
+        t.remove("index", &k);
     });
     let missing =
         format!("index key mail eq \"user1@domain1.example\": missing for entry {USER1:?}");
     expect_problems(&s, std::slice::from_ref(&missing));
 
     // Keys left over: one naming no entry, one naming user2 for a value it lacks.
-    damage(&s, |db| {
-        let index = db.open_tree("index").unwrap();
+    damage(&s, |t| {
         let mut ghost = index_prefix("mail", b'e', "ghost@domain1.example");
         ghost.extend_from_slice(&999_999u64.to_be_bytes());
-        index.insert(ghost, &[]).unwrap();
+        t.insert("index", &ghost, b"");
         let mut stale = index_prefix("mail", b'e', "stale@domain1.example");
-        stale.extend_from_slice(&id_of(db, USER2).to_be_bytes());
-        index.insert(stale, &[]).unwrap();
+        stale.extend_from_slice(&id_of(t, USER2).to_be_bytes());
+        t.insert("index", &stale, b"");
     });
     let dangling =
         "index key mail eq \"ghost@domain1.example\": names id 999999, which id2entry lacks";
@@ -164,12 +161,9 @@ fn each_damage_is_reported_and_reindex_mends_it() {
 
     // A dn2id key lost: user2 can no longer be found by its DN.
     let mut user2_id = 0;
-    damage(&s, |db| {
-        user2_id = id_of(db, USER2);
-        db.open_tree("dn2id")
-            .unwrap()
-            .remove(dn_key(USER2))
-            .unwrap();
+    damage(&s, |t| {
+        user2_id = id_of(t, USER2);
+        t.remove("dn2id", &dn_key(USER2));
     });
     let no_dn_key = format!("entry {USER2:?} (id {user2_id}): no dn2id key");
     let all = [missing, dangling.into(), stale, no_dn_key];
@@ -219,38 +213,20 @@ fn a_removed_parent_is_reported_and_only_its_return_mends_it() {
     // The domain's entry removed cleanly (record, DN key, index keys, count) as a
     // delete of a non-leaf would have: its five children are cut off.
     let mut children = Vec::new();
-    damage(&s, |db| {
-        let id = id_of(db, DOMAIN2);
-        let dn2id = db.open_tree("dn2id").unwrap();
+    damage(&s, |t| {
+        let id = id_of(t, DOMAIN2);
         let parent = dn_key(DOMAIN2);
-        for item in dn2id.scan_prefix(&parent) {
-            let (k, _) = item.unwrap();
-            if k.len() > parent.len() {
-                children.push(k.to_vec());
-            }
-        }
-        dn2id.remove(&parent).unwrap();
-        db.open_tree("id2entry")
-            .unwrap()
-            .remove(id.to_be_bytes())
-            .unwrap();
-        let index = db.open_tree("index").unwrap();
-        for item in index.iter() {
-            let (k, _) = item.unwrap();
+        children = t.keys("dn2id", &parent);
+        children.retain(|k| k.len() > parent.len());
+        t.remove("dn2id", &parent);
+        t.remove("id2entry", &id.to_be_bytes());
+        for k in t.keys("index", b"") {
             if k.ends_with(&id.to_be_bytes()) {
-                index.remove(k).unwrap();
+                t.remove("index", &k);
             }
         }
-        let meta = db.open_tree("meta").unwrap();
-        let n = u64::from_be_bytes(
-            meta.get("entry_count")
-                .unwrap()
-                .unwrap()
-                .as_ref()
-                .try_into()
-                .unwrap(),
-        );
-        meta.insert("entry_count", &(n - 1).to_be_bytes()).unwrap();
+        let n = u64::from_be_bytes(t.get("meta", b"entry_count").unwrap().try_into().unwrap());
+        t.insert("meta", b"entry_count", &(n - 1).to_be_bytes());
     });
     assert_eq!(children.len(), 5);
     let want: Vec<String> = [

@@ -52,8 +52,12 @@ pub struct Config {
     /// Directory holding the store.
     pub data_dir: PathBuf,
     /// MiB of decoded store pages kept in memory (sled's page cache); pages beyond
-    /// it are read back from the files (and the OS's page cache) when used.
+    /// it are read back from the files (and the OS's page cache) when used. LMDB
+    /// reads through the OS's page cache and ignores it.
     pub store_cache_mb: u64,
+    /// The engine a new data directory is created with (an existing one opens with
+    /// the engine that wrote it).
+    pub store_engine: crate::store::EngineKind,
     /// The naming context served.
     pub suffix: String,
     /// The administrator DN, which bypasses access control.
@@ -155,6 +159,7 @@ impl Default for Config {
             listen: vec!["ldap://127.0.0.1:3389".into()],
             data_dir: PathBuf::from("./mailldap-data"),
             store_cache_mb: crate::store::DEFAULT_CACHE_MB,
+            store_engine: crate::store::EngineKind::default(),
             suffix: "dc=myhosting,dc=example".into(),
             rootdn: "cn=Manager,dc=myhosting,dc=example".into(),
             rootpw: None,

@@ -103,5 +103,5 @@ fn open_existing(config: &Config) -> Result<Store, LdapError> {
             format!("no store at {}", path.display()),
         ));
     }
-    Store::open_with_cache(&path, config.store_cache_mb).map_err(store_err)
+    Store::open_with(&path, config.store_engine, config.store_cache_mb).map_err(store_err)
 }

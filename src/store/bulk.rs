@@ -8,6 +8,7 @@
 //! values); the loader refuses what [`Writer::add`](super::Writer::add) refuses (a
 //! taken DN, a missing parent under a stored ancestor) from its own map of names.
 
+use super::engine::Batch;
 use super::index::{self, IndexKey};
 use super::synclog::ChangeNote;
 use super::{EntryId, Store, StoreError, Writer, COUNT_KEY};
@@ -17,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 
 /// Entries per `id2entry` batch, and keys per batch at the end: large enough that
-/// sled's per-batch cost vanishes, small enough to keep a batch's memory modest.
+/// the per-batch cost vanishes, small enough to keep a batch's memory modest.
 const BATCH: usize = 1_000;
 
 /// Loads entries into a store that was empty; holds the store's one writer until
@@ -29,7 +30,7 @@ pub struct BulkLoader<'s> {
     /// `index` tree keys of every entry loaded (sorted and written at the end).
     filed: Keys,
     /// Records not yet written to `id2entry`.
-    batch: sled::Batch,
+    batch: Batch,
     pending: usize,
     /// The newest entryCSN seen: the contextCSN once loaded.
     newest_csn: Option<String>,
@@ -40,15 +41,15 @@ impl Store {
     /// mailbox keys (load those through the [`Writer`], which checks against them).
     pub fn bulk_loader(&self) -> Result<Option<BulkLoader<'_>>, StoreError> {
         let writer = self.writer();
-        let reserved = !self.db.open_tree(super::RESERVATIONS_TREE)?.is_empty();
-        if !self.id2entry.is_empty() || !self.dn2id.is_empty() || reserved {
+        let reserved = !self.reservations.is_empty()?;
+        if !self.id2entry.is_empty()? || !self.dn2id.is_empty()? || reserved {
             return Ok(None);
         }
         Ok(Some(BulkLoader {
             writer,
             names: HashMap::new(),
             filed: Keys::default(),
-            batch: sled::Batch::default(),
+            batch: Batch::default(),
             pending: 0,
             newest_csn: None,
         }))
@@ -87,9 +88,9 @@ impl BulkLoader<'_> {
             return Err(StoreError::AlreadyExists);
         }
         super::write::parent_check(&entry.dn, |a| Ok(self.names.contains_key(&a.tree_key())))?;
-        let id = self.writer.store.db.generate_id()?;
+        let id = self.writer.store.engine.generate_id()?;
         self.batch
-            .insert(&id.to_be_bytes(), super::codec::encode(entry));
+            .insert(id.to_be_bytes(), super::codec::encode(entry));
         self.names.insert(dn_key, id);
         for key in keys {
             self.filed.push(&index::tree_key(key, id));
@@ -128,7 +129,7 @@ impl BulkLoader<'_> {
         write_in_parallel(store, names, &filed)?;
         store
             .meta
-            .insert(COUNT_KEY, &(loaded as u64).to_be_bytes())?;
+            .insert(COUNT_KEY, (loaded as u64).to_be_bytes())?;
         store.count.store(loaded as u64, Ordering::SeqCst);
         if let Some(csn) = self.newest_csn.take() {
             self.writer
@@ -150,40 +151,34 @@ impl BulkLoader<'_> {
     }
 }
 
-/// Write `names` to `dn2id` and `filed` to `index` (both sorted) on two threads,
-/// each about half of the keys: sled's cost is per key (a leaf splits at 16), and
-/// sled takes concurrent inserts into distinct ranges without waiting.
+/// Write `names` to `dn2id` and `filed` to `index` (both sorted). On sled, on two
+/// threads, each about half of the keys: sled's cost is per key (a leaf splits at 16),
+/// and sled takes concurrent inserts into distinct ranges without waiting. LMDB has
+/// one writer, and appends sorted keys faster than a second thread could help.
 fn write_in_parallel(
     store: &Store,
     names: Vec<(Vec<u8>, EntryId)>,
     filed: &Keys,
 ) -> Result<(), StoreError> {
+    let engine = &store.engine;
+    let names = names.into_iter().map(|(k, id)| (k, id.to_be_bytes()));
+    if !engine.parallel_loads() {
+        engine.load_sorted(&store.dn2id, names)?;
+        return engine.load_sorted(&store.index, filed.items(&filed.spans));
+    }
     let half = (names.len() + filed.spans.len()) / 2;
     let first_part = half.saturating_sub(names.len()).min(filed.spans.len());
     let (first, second) = filed.spans.split_at(first_part);
     std::thread::scope(|scope| {
-        let other = scope.spawn(|| write_sorted(&store.index, filed.items(second)));
-        let names = names.into_iter().map(|(k, id)| (k, id.to_be_bytes()));
-        let own = write_sorted(&store.dn2id, names)
-            .and_then(|()| write_sorted(&store.index, filed.items(first)));
+        let other = scope.spawn(|| engine.load_sorted(&store.index, filed.items(second)));
+        let own = engine
+            .load_sorted(&store.dn2id, names)
+            .and_then(|()| engine.load_sorted(&store.index, filed.items(first)));
         let other = other
             .join()
             .unwrap_or_else(|_| Err(StoreError::Io("the index writer panicked".into())));
         own.and(other)
     })
-}
-
-/// Write `items` (in key order) to `tree`, one plain insert each: a sled batch
-/// holds every node version it replaces until it ends (a 20,000-key batch of sorted
-/// keys grew the process by hundreds of MB), a plain insert only its own.
-fn write_sorted<K: AsRef<[u8]>, V: AsRef<[u8]>>(
-    tree: &sled::Tree,
-    items: impl Iterator<Item = (K, V)>,
-) -> Result<(), StoreError> {
-    for (k, v) in items {
-        tree.insert(k.as_ref(), v.as_ref())?;
-    }
-    Ok(())
 }
 
 /// Where one key lies in [`Keys::bytes`].

@@ -1,13 +1,7 @@
-//! Group commit: writers share fsyncs instead of queueing one each.
-//!
-//! A flush is sled's flush followed by an fdatasync of sled's log file: on Linux,
-//! sled's flush ends in sync_file_range, which writes the data out but neither the
-//! file's size (the log grows) nor the disk's write cache, so alone it survives a
-//! killed process, not a power loss. sled's own fsync runs only every 500 ms, from a
-//! background thread, after writes were acknowledged.
+//! Group commit: writers share fsyncs instead of queueing one each (the engine's flush,
+//! `engine`, says what one makes durable).
 
 use super::{Store, StoreError};
-use std::fs::File;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -21,19 +15,9 @@ pub(super) struct GroupCommit {
     /// Bulk loading: writes return without waiting for disk; `force` makes them
     /// durable at the end (an import's staging copy is thrown away if it fails).
     deferred: AtomicBool,
-    /// sled's log file, synced after each flush (none for a temporary store).
-    log: Option<File>,
 }
 
 impl GroupCommit {
-    /// Group commit for a store whose log file is `log`.
-    pub(super) fn new(log: Option<File>) -> GroupCommit {
-        GroupCommit {
-            log,
-            ..GroupCommit::default()
-        }
-    }
-
     /// Return once everything committed before this call is on disk. A writer that
     /// waited for the mutex usually finds a flush started after its commit already
     /// covered it, and returns without an fsync of its own.
@@ -61,11 +45,7 @@ impl GroupCommit {
         // Those writes updated the contextCSN before taking their tickets: stored once
         // per flush, not in each write's transaction.
         store.checkpoint_context()?;
-        store.db.flush()?;
-        if let Some(log) = &self.log {
-            log.sync_data()
-                .map_err(|e| StoreError::Io(format!("syncing the store: {e}")))?;
-        }
+        store.engine.flush()?;
         *durable = upto;
         Ok(())
     }

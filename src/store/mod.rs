@@ -1,35 +1,39 @@
-//! The persistent store, laid out after OpenLDAP back-mdb on sled trees:
+//! The persistent store, laid out after OpenLDAP back-mdb in tables of an embedded
+//! engine (`engine`: LMDB by default, sled for directories it wrote):
 //!
 //! - `id2entry`: big-endian u64 id -> entry encoded by `codec` (version byte first);
 //! - `dn2id`: [`Dn::tree_key`] (normalised RDNs root-first, each NUL-terminated) -> id,
 //!   so a subtree is one prefix range and key order puts parents before children;
-//! - `index`: one sled key per (index key, id) pair, see `index` for why;
+//! - `index`: one key per (index key, id) pair, see `index` for why;
 //! - `meta`: format version, entry count, the caller's index configuration string, the
 //!   journal of a subtree move in progress (`subtree`), a replica's sync cookie
 //!   (`cookie`) and the contextCSN (`synclog`);
 //! - `synclog`: the replication session log, CSN -> departed entry (`synclog`).
 //!
 //! The store knows nothing of schema, ACLs or BER: callers pass entries and the index
-//! keys they computed with [`index_keys`]. Every sled type stays in this module so the
-//! engine can be swapped here alone.
+//! keys they computed with [`index_keys`]. Every engine type stays in `engine`, so the
+//! rest of the store reads the same on either engine.
 //!
 //! Concurrency and durability: reads wait only while a subtree move runs (the store's
 //! gate keeps them from seeing it half done). Writes go through the one [`Writer`]
 //! (`write`), which holds the store's only write mutex from the caller's checks to the
-//! commit of one multi-tree transaction (sled transactions cannot range-scan, so checks
-//! such as "has no children" are only sound while no other writer runs). The fsync
-//! happens after the mutex is released and is shared: writers that commit while a flush
-//! runs are covered by the next single flush (group commit, `commit`). Every write
-//! method returns only once its write is durable, except an import's [`BulkLoader`]
-//! (`bulk`) into an empty staging copy, durable once when it finishes.
+//! commit of one multi-table transaction (sled transactions cannot range-scan, so checks
+//! such as "has no children" are only sound while no other writer runs). The flush that
+//! makes commits durable happens after the mutex is released and is shared: writers that
+//! commit while a flush runs are covered by the next single flush (group commit,
+//! `commit`). Every write method returns only once its write is durable, except an
+//! import's [`BulkLoader`] (`bulk`) into an empty staging copy, durable once when it
+//! finishes.
 
 mod bulk;
 mod codec;
 mod commit;
 mod cookie;
+mod engine;
 mod error;
 mod index;
 mod lookup;
+mod migrate;
 mod rebuild;
 mod rename;
 mod subtree;
@@ -41,6 +45,7 @@ mod verify_index;
 mod write;
 
 pub use bulk::BulkLoader;
+pub use engine::EngineKind;
 pub use error::StoreError;
 pub use index::{
     index_keys, intersect, retain_in, substring_query_keys, union, IndexKey, IndexKind,
@@ -53,6 +58,7 @@ pub use write::{Rewrite, Writer};
 use crate::dn::{Dn, Scope};
 use crate::entry::Entry;
 use commit::GroupCommit;
+use engine::{Engine, Table, Value};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard};
 
@@ -70,18 +76,20 @@ const FORMAT: u64 = 1;
 const FORMAT_KEY: &[u8] = b"format";
 const COUNT_KEY: &[u8] = b"entry_count";
 const INDEX_CONFIG_KEY: &[u8] = b"index_config";
-/// Index keys written per sled batch during [`Writer::reindex`].
+/// Index keys written per batch during [`Writer::reindex`].
 const REINDEX_BATCH: usize = 10_000;
 
 /// The directory's persistent store.
 pub struct Store {
-    db: sled::Db,
-    id2entry: sled::Tree,
-    dn2id: sled::Tree,
-    index: sled::Tree,
-    meta: sled::Tree,
+    engine: Engine,
+    id2entry: Table,
+    dn2id: Table,
+    index: Table,
+    meta: Table,
     /// The replication session log (`synclog`).
-    synclog: sled::Tree,
+    synclog: Table,
+    /// Reserved keys (see [`Writer::reserve`]).
+    reservations: Table,
     /// Records in `synclog`, and how many it keeps.
     synclog_len: AtomicUsize,
     synclog_limit: AtomicUsize,
@@ -103,54 +111,41 @@ impl Store {
     /// Open (or create) the store in the directory `path`. Fails with `Locked` when
     /// another process holds it, `Corrupt` when it was written with another layout.
     pub fn open(path: &std::path::Path) -> Result<Store, StoreError> {
-        Store::open_with_cache(path, DEFAULT_CACHE_MB)
+        Store::open_with(path, EngineKind::default(), DEFAULT_CACHE_MB)
     }
 
-    /// [`Store::open`] with sled's page cache limited to `cache_mb` MiB. A page not
-    /// in it is read back from the file and decoded on every use, so the cache should
-    /// hold the working set: at 124k entries a 64 MiB cache cost 1.6x the CPU per
-    /// {SSHA} bind and 1.5x per lookup of a 512 MiB one, whose resident set stayed
-    /// under 300 MiB (the cache fills only with the pages used).
-    pub fn open_with_cache(path: &std::path::Path, cache_mb: u64) -> Result<Store, StoreError> {
-        let cache = cache_mb.max(1).saturating_mul(1024 * 1024);
-        let config = sled::Config::new().path(path).cache_capacity(cache);
-        // A store this process just dropped keeps its file lock until sled's flusher
-        // thread ends: retry briefly (another process's lock still fails after that).
-        let mut tries = 0;
-        let db = loop {
-            match config.open() {
-                Err(sled::Error::Io(e)) if e.to_string().contains("lock") && tries < 50 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(sled::Error::Io(e)) if e.to_string().contains("lock") => {
-                    return Err(StoreError::Locked(path.display().to_string()))
-                }
-                other => break other?,
-            }
-        };
-        // sled's log file (sled::Config::db_path): synced after every flush, see
-        // `commit`; the directory once, so that a new store's files are found again.
-        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
-        let log = std::fs::File::open(path.join("db")).map_err(io)?;
-        std::fs::File::open(path)
-            .and_then(|d| d.sync_all())
-            .map_err(io)?;
-        Store::from_db(db, GroupCommit::new(Some(log)))
+    /// [`Store::open`], creating a `new_engine` store when `path` holds none (a store
+    /// opens with the engine that wrote it), with sled's page cache limited to
+    /// `cache_mb` MiB. A sled page not in it is read back from the file and decoded on
+    /// every use, so the cache should hold the working set: at 124k entries a 64 MiB
+    /// cache cost 1.6x the CPU per {SSHA} bind and 1.5x per lookup of a 512 MiB one,
+    /// whose resident set stayed under 300 MiB (the cache fills only with the pages
+    /// used). LMDB reads through the OS's page cache instead.
+    pub fn open_with(
+        path: &std::path::Path,
+        new_engine: EngineKind,
+        cache_mb: u64,
+    ) -> Result<Store, StoreError> {
+        Store::from_engine(Engine::open(path, new_engine, cache_mb)?)
     }
 
     /// A store that lives in a temporary directory removed on drop (tests).
     pub fn open_temporary() -> Result<Store, StoreError> {
-        let db = sled::Config::new().temporary(true).open()?;
-        Store::from_db(db, GroupCommit::default())
+        Store::from_engine(Engine::temporary(EngineKind::default())?)
     }
 
-    fn from_db(db: sled::Db, commits: GroupCommit) -> Result<Store, StoreError> {
-        let id2entry = db.open_tree("id2entry")?;
-        let dn2id = db.open_tree("dn2id")?;
-        let index = db.open_tree("index")?;
-        let meta = db.open_tree("meta")?;
-        let synclog = db.open_tree(synclog::SYNCLOG_TREE)?;
+    /// The engine the store runs on.
+    pub fn engine(&self) -> EngineKind {
+        self.engine.kind()
+    }
+
+    fn from_engine(engine: Engine) -> Result<Store, StoreError> {
+        let id2entry = engine.table("id2entry")?;
+        let dn2id = engine.table("dn2id")?;
+        let index = engine.table("index")?;
+        let meta = engine.table("meta")?;
+        let synclog = engine.table(synclog::SYNCLOG_TREE)?;
+        let reservations = engine.table(RESERVATIONS_TREE)?;
         match meta.get(FORMAT_KEY)? {
             Some(v) if be_u64(&v)? == FORMAT => {}
             Some(v) => {
@@ -159,34 +154,35 @@ impl Store {
                     be_u64(&v)?
                 )))
             }
-            None if id2entry.is_empty() && dn2id.is_empty() => {
-                meta.insert(FORMAT_KEY, &FORMAT.to_be_bytes())?;
+            None if id2entry.is_empty()? && dn2id.is_empty()? => {
+                meta.insert(FORMAT_KEY, FORMAT.to_be_bytes())?;
             }
             None => return Err(StoreError::Corrupt("store has no format marker".into())),
         }
         let count = match meta.get(COUNT_KEY)? {
             Some(v) => be_u64(&v)?,
             None => {
-                let n = id2entry.len() as u64;
-                meta.insert(COUNT_KEY, &n.to_be_bytes())?;
+                let n = id2entry.len()? as u64;
+                meta.insert(COUNT_KEY, n.to_be_bytes())?;
                 n
             }
         };
         let store = Store {
-            db,
+            engine,
             id2entry,
             dn2id,
             index,
             meta,
-            synclog_len: AtomicUsize::new(synclog.len()),
+            synclog_len: AtomicUsize::new(synclog.len()?),
             synclog_limit: AtomicUsize::new(usize::MAX),
             synclog,
+            reservations,
             context: Mutex::new(synclog::Context::default()),
             write_lock: Mutex::new(()),
             gate: RwLock::new(()),
             count: AtomicU64::new(count),
             generation: AtomicU64::new(0),
-            commits,
+            commits: GroupCommit::default(),
         };
         store.resume_move()?;
         store.load_context()?;
@@ -218,16 +214,15 @@ impl Store {
 
     /// [`Store::get_by_id`] for a caller already past the gate (it is not reentrant).
     fn load(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
-        match self.id2entry.get(id.to_be_bytes())? {
-            Some(bytes) => Ok(Some(decode_entry(&bytes)?)),
-            None => Ok(None),
-        }
+        self.id2entry
+            .get_with(id.to_be_bytes(), decode_entry)?
+            .transpose()
     }
 
     /// Whether an entry named `dn` exists.
     pub fn exists(&self, dn: &Dn) -> Result<bool, StoreError> {
         let _gate = self.reading();
-        Ok(self.dn2id.contains_key(dn.tree_key())?)
+        self.dn2id.contains_key(dn.tree_key())
     }
 
     /// Whether any entry lies below `dn`.
@@ -282,7 +277,7 @@ impl Store {
     fn one_level(&self, base: &[u8]) -> Result<Vec<EntryId>, StoreError> {
         let mut ids = Vec::new();
         let mut from = base.to_vec();
-        while let Some(item) = self.dn2id.range(from.as_slice()..).next() {
+        while let Some(item) = self.dn2id.range_from(&from).next() {
             let (k, v) = item?;
             let Some(rest) = k.strip_prefix(base) else {
                 break;
@@ -319,8 +314,7 @@ impl Store {
     /// The note of a reservation, if `key` is reserved.
     pub fn reservation(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
-            .db
-            .open_tree(RESERVATIONS_TREE)?
+            .reservations
             .get(key.as_bytes())?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
@@ -328,7 +322,7 @@ impl Store {
     /// Every reservation as (key, note), in key order.
     pub fn reservations(&self) -> Result<Vec<(String, String)>, StoreError> {
         let mut out = Vec::new();
-        for item in self.db.open_tree(RESERVATIONS_TREE)?.iter() {
+        for item in self.reservations.iter() {
             let (k, v) = item?;
             out.push((
                 String::from_utf8_lossy(&k).into_owned(),
@@ -365,8 +359,9 @@ impl Store {
 
     /// Bulk load: writes stop waiting for the disk until [`Store::flush`]. Only for a
     /// store nobody else sees until then (an import's staging copy).
-    pub fn defer_durability(&self) {
+    pub fn defer_durability(&self) -> Result<(), StoreError> {
         self.commits.set_deferred(true);
+        self.engine.defer_commits(true)
     }
 }
 
@@ -383,13 +378,13 @@ fn decode_entry(bytes: &[u8]) -> Result<Entry, StoreError> {
 
 /// The entry a `dn2id` item points to; `None` when deleted since the item was read.
 fn load_listed(
-    entries: &sled::Tree,
-    item: sled::Result<(sled::IVec, sled::IVec)>,
+    entries: &Table,
+    item: Result<(Value, Value), StoreError>,
 ) -> Result<Option<(EntryId, Entry)>, StoreError> {
     let (_, v) = item?;
     let id = be_u64(&v)?;
-    match entries.get(id.to_be_bytes())? {
-        Some(bytes) => Ok(Some((id, decode_entry(&bytes)?))),
-        None => Ok(None),
-    }
+    let entry = entries
+        .get_with(id.to_be_bytes(), decode_entry)?
+        .transpose()?;
+    Ok(entry.map(|e| (id, e)))
 }

@@ -7,6 +7,7 @@
 //! midway leaves a store no worse than before and a rerun finishes the work. Two
 //! entries with one DN keep the key that names the first; verify still reports the other.
 
+use super::engine::Batch;
 use super::write::Writer;
 use super::{be_u64, codec, StoreError, COUNT_KEY};
 use std::sync::atomic::Ordering;
@@ -30,7 +31,7 @@ impl Writer<'_> {
     pub fn rebuild_dn2id(&self) -> Result<DnRebuild, StoreError> {
         let store = self.store;
         let mut rebuilt = DnRebuild::default();
-        let mut stale = sled::Batch::default();
+        let mut stale = Batch::default();
         for item in store.dn2id.iter() {
             let (key, value) = item?;
             if !self.names_its_entry(&key, &value)? {
@@ -59,7 +60,7 @@ impl Writer<'_> {
         if kept != Some(rebuilt.entries) {
             store
                 .meta
-                .insert(COUNT_KEY, &rebuilt.entries.to_be_bytes())?;
+                .insert(COUNT_KEY, rebuilt.entries.to_be_bytes())?;
             store.count.store(rebuilt.entries, Ordering::SeqCst);
             rebuilt.count_was = Some(kept);
         }

@@ -52,8 +52,8 @@ impl Writer<'_> {
         let gate = subtree.then(|| store.gate.write().unwrap_or_else(PoisonError::into_inner));
         self.transact(|tx| {
             tx.dns.remove(old_key.as_slice())?;
-            tx.dns.insert(new_key.as_slice(), &id_bytes)?;
-            tx.entries.insert(&id_bytes, record.as_slice())?;
+            tx.dns.insert(new_key.as_slice(), id_bytes)?;
+            tx.entries.insert(id_bytes, record.as_slice())?;
             tx.unfile(gone.iter().copied(), id)?;
             tx.file(fresh.iter().copied(), id)?;
             if let Some((from, to)) = &journal {

@@ -12,6 +12,7 @@
 //! rebased only while its DN still lies below the old DN.
 
 use super::codec;
+use super::engine::Batch;
 use super::{be_u64, EntryId, Store, StoreError};
 use crate::dn::Dn;
 use crate::entry::Entry;
@@ -58,7 +59,7 @@ impl Store {
                 self.move_one(from, to, *id)?;
                 let moved = [new_key.as_slice(), &key[old_key.len()..]].concat();
                 if moved != *key {
-                    self.dn2id.insert(moved, &id.to_be_bytes())?;
+                    self.dn2id.insert(moved, id.to_be_bytes())?;
                     self.dn2id.remove(key)?;
                 }
             }
@@ -72,7 +73,7 @@ impl Store {
         start: &[u8],
     ) -> Result<Vec<(Vec<u8>, EntryId)>, StoreError> {
         let mut out = Vec::with_capacity(MOVE_CHUNK);
-        for item in self.dn2id.range(start..) {
+        for item in self.dn2id.range_from(start) {
             let (k, v) = item?;
             if !k.starts_with(prefix) || out.len() == MOVE_CHUNK {
                 break;
@@ -99,10 +100,10 @@ impl Store {
 
     /// Drop the journal: the move is complete.
     fn end_move(&self) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         batch.remove(MOVE_FROM_KEY);
         batch.remove(MOVE_TO_KEY);
-        Ok(self.meta.apply_batch(batch)?)
+        self.meta.apply_batch(batch)
     }
 
     /// Finish the move of a subtree whose top entry, referrers and journal were just

@@ -134,7 +134,7 @@ impl Store {
     pub fn sync_log_since(&self, csn: &str) -> Result<Vec<LogRecord>, StoreError> {
         let mut out = Vec::new();
         let from = [csn.as_bytes(), &[0]].concat();
-        for item in self.synclog.range(from..) {
+        for item in self.synclog.range_from(&from) {
             let (k, v) = item?;
             out.push(decode(&k, &v)?);
         }

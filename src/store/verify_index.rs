@@ -24,7 +24,7 @@ impl Store {
         keys_of: Option<KeysOf<'_>>,
         report: &mut VerifyReport,
     ) -> Result<(), StoreError> {
-        report.index_keys = self.index.len() as u64;
+        report.index_keys = self.index.len()? as u64;
         let Some(keys_of) = keys_of else {
             return self.check_index_ids(report);
         };

@@ -7,15 +7,13 @@
 //! writer: they commit, let the next writer in, then wait for the shared flush (group
 //! commit), so every one returns only once its write is durable.
 
+pub(super) use super::engine::TxResult;
+use super::engine::{Batch, TxTable};
 use super::index::{self, IndexKey};
 use super::{be_u64, EntryId, Store, StoreError, COUNT_KEY, INDEX_CONFIG_KEY};
-use super::{decode_entry, REINDEX_BATCH, RESERVATIONS_TREE};
+use super::{decode_entry, REINDEX_BATCH};
 use crate::dn::Dn;
 use crate::entry::Entry;
-use sled::transaction::{
-    abort, ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
-};
-use sled::Transactional;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::{MutexGuard, PoisonError};
@@ -93,14 +91,14 @@ impl Writer<'_> {
         let dn_key = entry.dn.tree_key();
         let record = super::codec::encode(entry);
         self.check_parent(&entry.dn)?;
-        let id = store.db.generate_id()?;
+        let id = store.engine.generate_id()?;
         let id_bytes = id.to_be_bytes();
         let count = self.transact(|tx| {
             if tx.dns.get(&dn_key)?.is_some() {
-                return abort(StoreError::AlreadyExists);
+                return Err(StoreError::AlreadyExists.into());
             }
-            tx.entries.insert(&id_bytes, record.as_slice())?;
-            tx.dns.insert(dn_key.as_slice(), &id_bytes)?;
+            tx.entries.insert(id_bytes, record.as_slice())?;
+            tx.dns.insert(dn_key.as_slice(), id_bytes)?;
             tx.file(keys, id)?;
             tx.add_count(1)
         })?;
@@ -128,13 +126,13 @@ impl Writer<'_> {
         let id_bytes = id.to_be_bytes();
         self.transact(|tx| {
             let same = match tx.dns.get(&dn_key)? {
-                Some(v) => be_u64(&v).map_err(ConflictableTransactionError::Abort)? == id,
+                Some(v) => be_u64(&v)? == id,
                 None => false,
             };
             if !same || tx.entries.get(id_bytes)?.is_none() {
-                return abort(StoreError::NoSuchEntry);
+                return Err(StoreError::NoSuchEntry.into());
             }
-            tx.entries.insert(&id_bytes, record.as_slice())?;
+            tx.entries.insert(id_bytes, record.as_slice())?;
             tx.unfile(gone.iter().copied(), id)?;
             tx.file(fresh.iter().copied(), id)
         })?;
@@ -161,7 +159,7 @@ impl Writer<'_> {
         let id_bytes = id.to_be_bytes();
         let count = self.transact(|tx| {
             tx.dns.remove(dn_key.as_slice())?;
-            tx.entries.remove(&id_bytes)?;
+            tx.entries.remove(id_bytes)?;
             tx.unfile(keys, id)?;
             tx.rewrite(rewrites)?;
             tx.add_count(-1)
@@ -178,18 +176,15 @@ impl Writer<'_> {
     pub fn reindex(&self, keys_of: &dyn Fn(&Entry) -> Vec<IndexKey>) -> Result<(), StoreError> {
         let store = self.store;
         store.index.clear()?;
-        let mut batch = sled::Batch::default();
-        let mut pending = 0;
+        let mut batch = Batch::default();
         for item in store.id2entry.iter() {
             let (k, v) = item?;
             let id = be_u64(&k)?;
             for key in keys_of(&decode_entry(&v)?) {
-                batch.insert(index::tree_key(&key, id), &[]);
-                pending += 1;
+                batch.insert(index::tree_key(&key, id), b"");
             }
-            if pending >= REINDEX_BATCH {
+            if batch.len() >= REINDEX_BATCH {
                 store.index.apply_batch(std::mem::take(&mut batch))?;
-                pending = 0;
             }
         }
         store.index.apply_batch(batch)?;
@@ -209,21 +204,14 @@ impl Writer<'_> {
     /// paths of deleted accounts). Durable on return.
     pub fn reserve(&self, key: &str, note: &str) -> Result<(), StoreError> {
         let store = self.store;
-        store
-            .db
-            .open_tree(RESERVATIONS_TREE)?
-            .insert(key.as_bytes(), note.as_bytes())?;
+        store.reservations.insert(key.as_bytes(), note.as_bytes())?;
         store.commits.sync(store)
     }
 
     /// Drop a reservation; true if it existed. Durable on return.
     pub fn release(&self, key: &str) -> Result<bool, StoreError> {
         let store = self.store;
-        let existed = store
-            .db
-            .open_tree(RESERVATIONS_TREE)?
-            .remove(key.as_bytes())?
-            .is_some();
+        let existed = store.reservations.remove(key.as_bytes())?;
         store.commits.sync(store)?;
         Ok(existed)
     }
@@ -237,54 +225,41 @@ impl Writer<'_> {
 
     /// See [`Writer::add`]: a missing parent is an error only under a stored ancestor.
     pub(super) fn check_parent(&self, dn: &Dn) -> Result<(), StoreError> {
-        parent_check(dn, |a| Ok(self.store.dn2id.contains_key(a.tree_key())?))
+        parent_check(dn, |a| self.store.dn2id.contains_key(a.tree_key()))
     }
 
-    /// Run `f` as one transaction over the four entry trees, with the write's note;
-    /// the session log's tree joins only a write that logs a departure (a tree more
-    /// in every transaction costs every write).
+    /// Run `f` as one transaction over the four entry tables, with the write's note;
+    /// the session log's table joins only a write that logs a departure (a table more
+    /// in every sled transaction costs every write).
     pub(super) fn transact<T>(&self, f: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T, StoreError> {
         let s = self.store;
-        let run = |tx: Tx<'_>| -> TxResult<T> {
+        let mut tables = vec![&s.id2entry, &s.dn2id, &s.index, &s.meta];
+        if self.logs_departure() {
+            tables.push(&s.synclog);
+        }
+        s.engine.transact(&tables, |views| {
+            let tx = Tx {
+                entries: &views[0],
+                dns: &views[1],
+                index: &views[2],
+                meta: &views[3],
+                synclog: views.get(4),
+            };
             let done = f(&tx)?;
             tx.record_cookie(self.cookie.as_deref())?;
             self.write_note(&tx)?;
             Ok(done)
-        };
-        if !self.logs_departure() {
-            let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta);
-            return Ok(trees.transaction(|(entries, dns, index, meta)| {
-                run(Tx {
-                    entries,
-                    dns,
-                    index,
-                    meta,
-                    synclog: None,
-                })
-            })?);
-        }
-        let trees = (&s.id2entry, &s.dn2id, &s.index, &s.meta, &s.synclog);
-        Ok(trees.transaction(|(entries, dns, index, meta, synclog)| {
-            run(Tx {
-                entries,
-                dns,
-                index,
-                meta,
-                synclog: Some(synclog),
-            })
-        })?)
+        })
     }
 }
 
-pub(super) type TxResult<T> = ConflictableTransactionResult<T, StoreError>;
-
-/// The trees inside one transaction (the session log's only when it is written).
+/// The tables inside one transaction (the session log's only when it is written).
 pub(super) struct Tx<'a> {
-    pub(super) entries: &'a TransactionalTree,
-    pub(super) dns: &'a TransactionalTree,
-    index: &'a TransactionalTree,
-    pub(super) meta: &'a TransactionalTree,
-    pub(super) synclog: Option<&'a TransactionalTree>,
+    pub(super) entries: &'a TxTable<'a>,
+    pub(super) dns: &'a TxTable<'a>,
+    index: &'a TxTable<'a>,
+    pub(super) meta: &'a TxTable<'a>,
+    pub(super) synclog: Option<&'a TxTable<'a>>,
 }
 
 impl Tx<'_> {
@@ -294,10 +269,10 @@ impl Tx<'_> {
         for r in rewrites {
             let id_bytes = r.id.to_be_bytes();
             if self.entries.get(id_bytes)?.is_none() {
-                return abort(StoreError::NoSuchEntry);
+                return Err(StoreError::NoSuchEntry.into());
             }
             self.entries
-                .insert(&id_bytes, super::codec::encode(&r.entry))?;
+                .insert(id_bytes, super::codec::encode(&r.entry))?;
             let (gone, fresh) = key_diff(&r.old_keys, &r.new_keys);
             self.unfile(gone, r.id)?;
             self.file(fresh, r.id)?;
@@ -311,7 +286,7 @@ impl Tx<'_> {
         id: EntryId,
     ) -> TxResult<()> {
         for key in keys {
-            self.index.insert(index::tree_key(key, id), &[])?;
+            self.index.insert(index::tree_key(key, id), b"")?;
         }
         Ok(())
     }
@@ -330,11 +305,11 @@ impl Tx<'_> {
     /// Adjust the persistent entry count; returns the new count.
     fn add_count(&self, delta: i64) -> TxResult<u64> {
         let n = match self.meta.get(COUNT_KEY)? {
-            Some(v) => be_u64(&v).map_err(ConflictableTransactionError::Abort)?,
+            Some(v) => be_u64(&v)?,
             None => 0,
         };
         let n = n.saturating_add_signed(delta);
-        self.meta.insert(COUNT_KEY, &n.to_be_bytes())?;
+        self.meta.insert(COUNT_KEY, n.to_be_bytes())?;
         Ok(n)
     }
 }

@@ -12,6 +12,7 @@ pub mod flood;
 pub mod interop;
 pub mod ldif;
 pub mod metrics;
+pub mod raw_store;
 pub mod server;
 pub mod slapd;
 pub mod sync;

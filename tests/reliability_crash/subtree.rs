@@ -80,11 +80,10 @@ pub fn mover(uri: &str, renamed: bool, until: Instant) -> Moves {
 }
 
 /// Whether the killed server's store holds the journal of an unfinished subtree move
-/// (read with sled itself; the `meta` key of src/store/subtree.rs).
+/// (read with LMDB itself; the `meta` key of src/store/subtree.rs).
 pub fn journal_left(s: &Server) -> bool {
-    let db = sled::open(s.data_dir().join("store")).expect("open the sled directory");
-    let meta = db.open_tree("meta").expect("meta");
-    meta.contains_key("move_from").expect("read meta")
+    let store = crate::common::raw_store::RawStore::open(&s.data_dir());
+    store.change(|t| t.get("meta", b"move_from").is_some())
 }
 
 /// Where the container is after the restart (asserting it is where `moves` allows,

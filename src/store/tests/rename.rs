@@ -227,7 +227,7 @@ fn an_interrupted_subtree_move_is_finished_when_the_store_opens() {
         store.dn2id.remove(from.tree_key()).unwrap();
         store
             .dn2id
-            .insert(to.tree_key(), &top_id.to_be_bytes())
+            .insert(to.tree_key(), top_id.to_be_bytes())
             .unwrap();
         store
             .id2entry
@@ -249,7 +249,7 @@ fn an_interrupted_subtree_move_is_finished_when_the_store_opens() {
         ids
     };
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.meta.get(subtree::MOVE_FROM_KEY).unwrap(), None);
+    assert!(store.meta.get(subtree::MOVE_FROM_KEY).unwrap().is_none());
     assert_eq!(
         sorted(store.scope_ids(&to, Scope::Subtree).unwrap()),
         ids_of(&ids, &["d1", "u1", "u2"])

@@ -42,9 +42,9 @@ fn damage_is_named_and_rebuild_mends_what_the_entries_say() {
     // A key naming u2 under another DN, and a wrong count.
     store
         .dn2id
-        .insert(b"dc=elsewhere\0", &ids["u2"].to_be_bytes())
+        .insert(b"dc=elsewhere\0", ids["u2"].to_be_bytes())
         .unwrap();
-    store.meta.insert(COUNT_KEY, &3u64.to_be_bytes()).unwrap();
+    store.meta.insert(COUNT_KEY, 3u64.to_be_bytes()).unwrap();
     let problems = check(&store);
     let d1 = dn(D1).to_string();
     assert!(problems.contains(&Problem::MissingDnKey {

@@ -1,0 +1,449 @@
+//! LMDB (through heed) under the store's tables: one environment per data directory,
+//! one named database per table.
+//!
+//! Durability: the environment runs with MDB_NOMETASYNC, so a commit syncs the pages it
+//! wrote but not the meta page that makes them current; a crash can lose the last
+//! commits, never the database's integrity (LMDB keeps the previous two versions).
+//! The store's group commit then calls [`Lmdb::flush`] (`mdb_env_sync`), which makes
+//! every commit before it durable with one sync shared by all waiting writers.
+//!
+//! Reads open a read-only transaction each (`MDB_NOTLS`, so a thread may hold several
+//! and tokio's threads need no slot of their own) and read records in place.
+
+use super::{TxError, TxResult, Value};
+use crate::store::StoreError;
+use heed::types::Bytes;
+use heed::{Database, Env, EnvFlags, EnvOpenOptions, PutFlags, RwTxn, WithoutTls};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fs::File;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// LMDB's data file in a data directory.
+pub(super) const DATA_FILE: &str = "data.mdb";
+/// Locked by the process that has the directory open (LMDB itself lets several in).
+const LOCK_FILE: &str = "mailldap.lock";
+/// Address space reserved for the map: the file grows only as pages are used.
+const MAP_SIZE: usize = 64 << 30;
+/// Concurrent read transactions (one per thread reading at that moment).
+const MAX_READERS: u32 = 1024;
+/// The engine's own table: the next entry id.
+const IDS_TABLE: &str = "engine";
+const NEXT_ID_KEY: &[u8] = b"next_id";
+/// Sorted items per transaction in [`Lmdb::load_sorted`]: bounds its dirty pages.
+const LOAD_CHUNK: usize = 200_000;
+
+type Db = Database<Bytes, Bytes>;
+/// A key and its value, copied out of the map.
+type Item = (Vec<u8>, Vec<u8>);
+
+/// An open LMDB environment.
+pub(in crate::store) struct Lmdb {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    env: Env<WithoutTls>,
+    ids: Db,
+    /// The next id [`Lmdb::generate_id`] hands out, and the value stored in `ids`.
+    next_id: AtomicU64,
+    stored_id: AtomicU64,
+    _lock: File,
+    /// Removed after the environment closes (declared last: dropped last).
+    _temporary: Option<TempDir>,
+}
+
+/// A directory removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn io(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+impl From<heed::Error> for StoreError {
+    fn from(e: heed::Error) -> StoreError {
+        StoreError::Io(format!("lmdb: {e}"))
+    }
+}
+
+impl From<heed::Error> for TxError {
+    fn from(e: heed::Error) -> TxError {
+        TxError::Abort(e.into())
+    }
+}
+
+impl Lmdb {
+    /// Open (or create) the environment in the directory `path`; `Locked` when
+    /// another process (or this one) has it open.
+    pub(super) fn open(path: &Path) -> Result<Lmdb, StoreError> {
+        Lmdb::open_in(path, None)
+    }
+
+    /// An environment in a new temporary directory, removed on drop.
+    pub(super) fn temporary() -> Result<Lmdb, StoreError> {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "mailldap-store-{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::Relaxed)
+        );
+        let path = std::env::temp_dir().join(name);
+        let _ = std::fs::remove_dir_all(&path);
+        Lmdb::open_in(&path.clone(), Some(TempDir(path)))
+    }
+
+    fn open_in(path: &Path, temporary: Option<TempDir>) -> Result<Lmdb, StoreError> {
+        let at = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+        std::fs::create_dir_all(path).map_err(at)?;
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.join(LOCK_FILE))
+            .map_err(at)?;
+        if lock.try_lock().is_err() {
+            return Err(StoreError::Locked(path.display().to_string()));
+        }
+        let env = open_env(path)?;
+        // Readers of a killed process hold slots (and old pages) until cleared.
+        env.clear_stale_readers()?;
+        let mut wtxn = env.write_txn()?;
+        let ids: Db = env.create_database(&mut wtxn, Some(IDS_TABLE))?;
+        let next = match ids.get(&wtxn, NEXT_ID_KEY)? {
+            Some(v) => be_u64(v)?,
+            None => 0,
+        };
+        wtxn.commit()?;
+        // The directory once, so that a new store's files are found again.
+        File::open(path).and_then(|d| d.sync_all()).map_err(at)?;
+        let inner = Inner {
+            env,
+            ids,
+            next_id: AtomicU64::new(next),
+            stored_id: AtomicU64::new(next),
+            _lock: lock,
+            _temporary: temporary,
+        };
+        Ok(Lmdb {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The table `name`, created when missing.
+    pub(super) fn table(&self, name: &str) -> Result<Table, StoreError> {
+        let mut wtxn = self.inner.env.write_txn()?;
+        let db: Db = self.inner.env.create_database(&mut wtxn, Some(name))?;
+        wtxn.commit()?;
+        Ok(Table {
+            inner: Arc::clone(&self.inner),
+            db,
+        })
+    }
+
+    /// A new id; stored with the next commit (ids are only used inside commits).
+    pub(super) fn generate_id(&self) -> u64 {
+        self.inner.next_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Hand out ids above `id` from now on (stored by a commit of its own).
+    pub(super) fn raise_next_id(&self, id: u64) -> Result<(), StoreError> {
+        self.inner.next_id.fetch_max(id + 1, Ordering::SeqCst);
+        self.inner.commit(self.inner.env.write_txn()?)
+    }
+
+    /// Make every commit so far durable.
+    pub(super) fn flush(&self) -> Result<(), StoreError> {
+        Ok(self.inner.env.force_sync()?)
+    }
+
+    /// Stop (or resume) syncing at each commit.
+    pub(super) fn defer_commits(&self, deferred: bool) -> Result<(), StoreError> {
+        let mode = if deferred {
+            heed::FlagSetMode::Enable
+        } else {
+            heed::FlagSetMode::Disable
+        };
+        // SAFETY: MDB_NOSYNC is one of the flags LMDB lets a process change while the
+        // environment is open; it changes only when commits sync.
+        unsafe { self.inner.env.set_flags(EnvFlags::NO_SYNC, mode)? };
+        Ok(())
+    }
+
+    /// [`super::Engine::transact`]: one write transaction, committed when `f` succeeds.
+    pub(super) fn transact<T>(
+        &self,
+        tables: &[&super::Table],
+        f: impl Fn(&[super::TxTable<'_>]) -> TxResult<T>,
+    ) -> Result<T, StoreError> {
+        let dbs = tables
+            .iter()
+            .map(|t| match t {
+                super::Table::Lmdb(t) => Ok(t.db),
+                super::Table::Sled(_) => Err(super::mixed()),
+            })
+            .collect::<Result<Vec<Db>, StoreError>>()?;
+        let txn = RefCell::new(self.inner.env.write_txn()?);
+        let views: Vec<super::TxTable<'_>> = dbs
+            .iter()
+            .map(|db| super::TxTable::Lmdb(TxTable { txn: &txn, db: *db }))
+            .collect();
+        let done = match f(&views) {
+            Ok(v) => v,
+            Err(TxError::Abort(e)) => return Err(e),
+            Err(TxError::Sled(e)) => return Err(io(e)),
+        };
+        drop(views);
+        self.inner.commit(txn.into_inner())?;
+        Ok(done)
+    }
+
+    /// Append `items` (ascending, above every key of `table`) in large transactions.
+    pub(super) fn load_sorted<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        table: &Table,
+        items: impl Iterator<Item = (K, V)>,
+    ) -> Result<(), StoreError> {
+        let mut wtxn = self.inner.env.write_txn()?;
+        for (n, (k, v)) in items.enumerate() {
+            table
+                .db
+                .put_with_flags(&mut wtxn, PutFlags::APPEND, k.as_ref(), v.as_ref())?;
+            if (n + 1) % LOAD_CHUNK == 0 {
+                self.inner.commit(wtxn)?;
+                wtxn = self.inner.env.write_txn()?;
+            }
+        }
+        self.inner.commit(wtxn)
+    }
+}
+
+impl Inner {
+    /// Commit `wtxn`, storing the next id with it when ids were handed out since.
+    fn commit(&self, mut wtxn: RwTxn<'_>) -> Result<(), StoreError> {
+        let next = self.next_id.load(Ordering::SeqCst);
+        if next > self.stored_id.load(Ordering::SeqCst) {
+            self.ids.put(&mut wtxn, NEXT_ID_KEY, &next.to_be_bytes())?;
+        }
+        wtxn.commit()?;
+        self.stored_id.fetch_max(next, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Open the environment (the one unsafe step: heed cannot check that the file is not
+/// changed behind the map, which the lock file rules out).
+fn open_env(path: &Path) -> Result<Env<WithoutTls>, StoreError> {
+    let mut options = EnvOpenOptions::new().read_txn_without_tls();
+    options
+        .map_size(MAP_SIZE)
+        .max_readers(MAX_READERS)
+        .max_dbs(16);
+    // SAFETY: this process holds the directory's lock file, so no other mailldap maps
+    // the file, and heed refuses a second open of it in this process.
+    unsafe {
+        options.flags(EnvFlags::NO_META_SYNC);
+        Ok(options.open(path)?)
+    }
+}
+
+fn be_u64(bytes: &[u8]) -> Result<u64, StoreError> {
+    let arr: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("engine id is not 8 bytes".into()))?;
+    Ok(u64::from_be_bytes(arr))
+}
+
+/// One LMDB database of an environment.
+#[derive(Clone)]
+pub(in crate::store) struct Table {
+    inner: Arc<Inner>,
+    db: Db,
+}
+
+impl Table {
+    /// `f` of the value of `key`, read in place.
+    pub(super) fn get_with<R>(
+        &self,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        // LMDB stores no empty key (and refuses to look one up).
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let rtxn = self.inner.env.read_txn()?;
+        Ok(self.db.get(&rtxn, key)?.map(f))
+    }
+
+    /// Remove `key` in a transaction of its own; whether it was there.
+    pub(super) fn remove(&self, key: &[u8]) -> Result<bool, StoreError> {
+        let mut wtxn = self.inner.env.write_txn()?;
+        let existed = self.db.delete(&mut wtxn, key)?;
+        self.inner.commit(wtxn)?;
+        Ok(existed)
+    }
+
+    /// Apply puts and removes in one transaction.
+    pub(super) fn apply(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<(), StoreError> {
+        let mut wtxn = self.inner.env.write_txn()?;
+        for (k, v) in ops {
+            match v {
+                Some(v) => self.db.put(&mut wtxn, &k, &v)?,
+                None => {
+                    self.db.delete(&mut wtxn, &k)?;
+                }
+            }
+        }
+        self.inner.commit(wtxn)
+    }
+
+    /// Remove every key.
+    pub(super) fn clear(&self) -> Result<(), StoreError> {
+        let mut wtxn = self.inner.env.write_txn()?;
+        self.db.clear(&mut wtxn)?;
+        self.inner.commit(wtxn)
+    }
+
+    /// Number of keys (kept by LMDB).
+    pub(super) fn len(&self) -> Result<usize, StoreError> {
+        let rtxn = self.inner.env.read_txn()?;
+        Ok(self.db.len(&rtxn)? as usize)
+    }
+
+    /// Whether the table holds no key.
+    pub(super) fn is_empty(&self) -> Result<bool, StoreError> {
+        let rtxn = self.inner.env.read_txn()?;
+        Ok(self.db.first(&rtxn)?.is_none())
+    }
+
+    /// The last key and its value.
+    pub(super) fn last(&self) -> Result<Option<Item>, StoreError> {
+        let rtxn = self.inner.env.read_txn()?;
+        Ok(self.db.last(&rtxn)?.map(|(k, v)| (k.to_vec(), v.to_vec())))
+    }
+
+    /// Keys from `start` on (only those starting with `prefix`, when given).
+    pub(super) fn range(&self, start: Vec<u8>, prefix: Option<Vec<u8>>) -> Range {
+        // An empty start is the beginning, which LMDB must be told without a key.
+        let from = match start.is_empty() {
+            true => Bound::Unbounded,
+            false => Bound::Included(start),
+        };
+        Range {
+            table: self.clone(),
+            from: Some(from),
+            prefix,
+            buf: VecDeque::new(),
+            chunk: super::FIRST_CHUNK,
+        }
+    }
+}
+
+/// Items in key order, read a chunk per read transaction so that none stays open
+/// while the caller works (an open reader keeps LMDB from reusing pages).
+pub(in crate::store) struct Range {
+    table: Table,
+    /// Where the next chunk starts; `None` once the end was read.
+    from: Option<Bound<Vec<u8>>>,
+    prefix: Option<Vec<u8>>,
+    buf: VecDeque<Item>,
+    chunk: usize,
+}
+
+impl Range {
+    fn refill(&mut self) -> Result<(), StoreError> {
+        let Some(from) = self.from.take() else {
+            return Ok(());
+        };
+        let rtxn = self.table.inner.env.read_txn()?;
+        let bounds = (from.as_ref().map(Vec::as_slice), Bound::Unbounded);
+        let mut read = 0;
+        for item in self.table.db.range(&rtxn, &bounds)? {
+            let (k, v) = item?;
+            if self.prefix.as_ref().is_some_and(|p| !k.starts_with(p)) {
+                return Ok(());
+            }
+            self.buf.push_back((k.to_vec(), v.to_vec()));
+            read += 1;
+            if read == self.chunk {
+                self.from = Some(Bound::Excluded(k.to_vec()));
+                self.chunk = (self.chunk * 16).min(4096);
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for Range {
+    type Item = Result<Item, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.buf.is_empty() {
+            if let Err(e) = self.refill() {
+                self.from = None;
+                return Some(Err(e));
+            }
+        }
+        self.buf.pop_front().map(Ok)
+    }
+}
+
+/// One database inside a write transaction.
+pub(in crate::store) struct TxTable<'t> {
+    txn: &'t dyn Writing,
+    db: Db,
+}
+
+/// The operations of a write transaction, behind `dyn` so that [`TxTable`] need not
+/// name the environment's lifetime.
+trait Writing {
+    fn get(&self, db: Db, key: &[u8]) -> TxResult<Option<Value>>;
+    fn put(&self, db: Db, key: &[u8], value: &[u8]) -> TxResult<()>;
+    fn delete(&self, db: Db, key: &[u8]) -> TxResult<()>;
+}
+
+impl Writing for RefCell<RwTxn<'_>> {
+    fn get(&self, db: Db, key: &[u8]) -> TxResult<Option<Value>> {
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let txn = self.borrow();
+        Ok(db.get(&txn, key)?.map(|v| Value::Owned(v.to_vec())))
+    }
+
+    fn put(&self, db: Db, key: &[u8], value: &[u8]) -> TxResult<()> {
+        Ok(db.put(&mut self.borrow_mut(), key, value)?)
+    }
+
+    fn delete(&self, db: Db, key: &[u8]) -> TxResult<()> {
+        if key.is_empty() {
+            return Ok(());
+        }
+        db.delete(&mut self.borrow_mut(), key)?;
+        Ok(())
+    }
+}
+
+impl TxTable<'_> {
+    pub(super) fn get(&self, key: &[u8]) -> TxResult<Option<Value>> {
+        self.txn.get(self.db, key)
+    }
+
+    pub(super) fn insert(&self, key: &[u8], value: &[u8]) -> TxResult<()> {
+        self.txn.put(self.db, key, value)
+    }
+
+    pub(super) fn remove(&self, key: &[u8]) -> TxResult<()> {
+        self.txn.delete(self.db, key)
+    }
+}

@@ -1,0 +1,424 @@
+//! The storage engines under the store: every engine type stays in this module, so the
+//! rest of `store` speaks only of [`Table`]s (ordered byte-string maps), one-table
+//! writes, [`Batch`]es and multi-table transactions ([`Engine::transact`]).
+//!
+//! Two engines are built in: LMDB (through heed; what slapd's back-mdb runs on) and
+//! sled (the first engine, kept so that an existing data directory still opens and
+//! can be exported). A data directory says which engine wrote it (`data.mdb` or
+//! sled's `db` file); [`EngineKind`] names the one a new directory gets.
+
+mod lmdb;
+mod sled;
+
+use super::StoreError;
+use std::path::Path;
+
+/// Which engine a new data directory is created with (`store_engine` in the config).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// LMDB through heed: memory-mapped B+tree, readers never block (the default,
+    /// chosen by measurement: docs/BENCHMARKS.md).
+    #[default]
+    Lmdb,
+    /// sled 0.34 (the first engine).
+    Sled,
+}
+
+impl EngineKind {
+    /// The engine that wrote the data directory `path`, if it holds one.
+    pub fn of_directory(path: &Path) -> Option<EngineKind> {
+        if path.join(lmdb::DATA_FILE).exists() {
+            Some(EngineKind::Lmdb)
+        } else if path.join(sled::LOG_FILE).exists() {
+            Some(EngineKind::Sled)
+        } else {
+            None
+        }
+    }
+}
+
+impl std::str::FromStr for EngineKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<EngineKind, String> {
+        match s {
+            "lmdb" => Ok(EngineKind::Lmdb),
+            "sled" => Ok(EngineKind::Sled),
+            _ => Err(format!("unknown store engine {s:?} (lmdb or sled)")),
+        }
+    }
+}
+
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EngineKind::Lmdb => "lmdb",
+            EngineKind::Sled => "sled",
+        })
+    }
+}
+
+/// An open engine.
+pub(super) enum Engine {
+    Lmdb(lmdb::Lmdb),
+    Sled(sled::Sled),
+}
+
+/// One named table of an engine: ordered byte-string keys to byte-string values.
+#[derive(Clone)]
+pub(super) enum Table {
+    Lmdb(lmdb::Table),
+    Sled(::sled::Tree),
+}
+
+/// A key or value read from a table.
+pub(super) enum Value {
+    Owned(Vec<u8>),
+    Sled(::sled::IVec),
+}
+
+impl std::ops::Deref for Value {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Value::Owned(v) => v,
+            Value::Sled(v) => v,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Value {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+/// Puts and removes applied to one table at once (atomically for both engines).
+#[derive(Default)]
+pub(super) struct Batch {
+    ops: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Batch {
+    /// Set `key` to `value`.
+    pub(super) fn insert(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
+        self.ops
+            .push((key.as_ref().to_vec(), Some(value.as_ref().to_vec())));
+    }
+
+    /// Remove `key`.
+    pub(super) fn remove(&mut self, key: impl AsRef<[u8]>) {
+        self.ops.push((key.as_ref().to_vec(), None));
+    }
+
+    /// Number of operations.
+    pub(super) fn len(&self) -> usize {
+        self.ops.len()
+    }
+}
+
+/// Why a transaction's closure stopped: the store's own error aborts it; sled's
+/// conflicts must reach sled, which runs the closure again.
+pub(super) enum TxError {
+    Abort(StoreError),
+    Sled(::sled::transaction::UnabortableTransactionError),
+}
+
+impl From<StoreError> for TxError {
+    fn from(e: StoreError) -> TxError {
+        TxError::Abort(e)
+    }
+}
+
+/// What a transaction's closure returns.
+pub(super) type TxResult<T> = Result<T, TxError>;
+
+/// One table inside a transaction: reads see the transaction's own writes.
+pub(super) enum TxTable<'t> {
+    Lmdb(lmdb::TxTable<'t>),
+    Sled(&'t ::sled::transaction::TransactionalTree),
+}
+
+impl TxTable<'_> {
+    /// The value of `key`.
+    pub(super) fn get(&self, key: impl AsRef<[u8]>) -> TxResult<Option<Value>> {
+        match self {
+            TxTable::Lmdb(t) => t.get(key.as_ref()),
+            TxTable::Sled(t) => Ok(t.get(key.as_ref()).map_err(TxError::Sled)?.map(Value::Sled)),
+        }
+    }
+
+    /// Set `key` to `value`.
+    pub(super) fn insert(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> TxResult<()> {
+        match self {
+            TxTable::Lmdb(t) => t.insert(key.as_ref(), value.as_ref()),
+            TxTable::Sled(t) => {
+                t.insert(key.as_ref(), value.as_ref())
+                    .map_err(TxError::Sled)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Remove `key`.
+    pub(super) fn remove(&self, key: impl AsRef<[u8]>) -> TxResult<()> {
+        match self {
+            TxTable::Lmdb(t) => t.remove(key.as_ref()),
+            TxTable::Sled(t) => {
+                t.remove(key.as_ref()).map_err(TxError::Sled)?;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// Open the engine of the data directory `path`, creating a `new_kind` store
+    /// when it holds none. `cache_mb` sizes sled's page cache (LMDB uses the OS's).
+    pub(super) fn open(
+        path: &Path,
+        new_kind: EngineKind,
+        cache_mb: u64,
+    ) -> Result<Engine, StoreError> {
+        match EngineKind::of_directory(path).unwrap_or(new_kind) {
+            EngineKind::Lmdb => Ok(Engine::Lmdb(lmdb::Lmdb::open(path)?)),
+            EngineKind::Sled => Ok(Engine::Sled(sled::Sled::open(path, cache_mb)?)),
+        }
+    }
+
+    /// An engine in a temporary directory removed on drop (tests).
+    pub(super) fn temporary(kind: EngineKind) -> Result<Engine, StoreError> {
+        match kind {
+            EngineKind::Lmdb => Ok(Engine::Lmdb(lmdb::Lmdb::temporary()?)),
+            EngineKind::Sled => Ok(Engine::Sled(sled::Sled::temporary()?)),
+        }
+    }
+
+    /// Which engine this is.
+    pub(super) fn kind(&self) -> EngineKind {
+        match self {
+            Engine::Lmdb(_) => EngineKind::Lmdb,
+            Engine::Sled(_) => EngineKind::Sled,
+        }
+    }
+
+    /// The table `name`, created when missing.
+    pub(super) fn table(&self, name: &str) -> Result<Table, StoreError> {
+        match self {
+            Engine::Lmdb(e) => Ok(Table::Lmdb(e.table(name)?)),
+            Engine::Sled(e) => Ok(Table::Sled(e.db.open_tree(name)?)),
+        }
+    }
+
+    /// A new entry id, larger than every id handed out before (even across restarts).
+    pub(super) fn generate_id(&self) -> Result<u64, StoreError> {
+        match self {
+            Engine::Lmdb(e) => Ok(e.generate_id()),
+            Engine::Sled(e) => Ok(e.db.generate_id()?),
+        }
+    }
+
+    /// Make sure ids handed out from now on are above `id` (a copied store's).
+    pub(super) fn raise_next_id(&self, id: u64) -> Result<(), StoreError> {
+        match self {
+            Engine::Lmdb(e) => e.raise_next_id(id),
+            Engine::Sled(e) => {
+                // sled counts in memory and stores the count now and then: cheap.
+                while e.db.generate_id()? <= id {}
+                Ok(())
+            }
+        }
+    }
+
+    /// Make every committed write durable (one flush for all of them).
+    pub(super) fn flush(&self) -> Result<(), StoreError> {
+        match self {
+            Engine::Lmdb(e) => e.flush(),
+            Engine::Sled(e) => e.flush(),
+        }
+    }
+
+    /// Bulk loading into a copy nobody sees: commits stop waiting for the disk until
+    /// [`Engine::flush`] (LMDB only; sled's commits never wait, its flush does).
+    pub(super) fn defer_commits(&self, deferred: bool) -> Result<(), StoreError> {
+        match self {
+            Engine::Lmdb(e) => e.defer_commits(deferred),
+            Engine::Sled(_) => Ok(()),
+        }
+    }
+
+    /// Run `f` over `tables` as one atomic transaction; sled may run it more than once.
+    pub(super) fn transact<T>(
+        &self,
+        tables: &[&Table],
+        f: impl Fn(&[TxTable<'_>]) -> TxResult<T>,
+    ) -> Result<T, StoreError> {
+        match self {
+            Engine::Lmdb(e) => e.transact(tables, f),
+            Engine::Sled(_) => sled::transact(tables, f),
+        }
+    }
+
+    /// Write `items` (in ascending key order, into an empty or lower-keyed table)
+    /// as fast as the engine can; durable only at the next [`Engine::flush`].
+    pub(super) fn load_sorted<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+        &self,
+        table: &Table,
+        items: impl Iterator<Item = (K, V)>,
+    ) -> Result<(), StoreError> {
+        match (self, table) {
+            (Engine::Lmdb(e), Table::Lmdb(t)) => e.load_sorted(t, items),
+            (Engine::Sled(_), Table::Sled(t)) => sled::load_sorted(t, items),
+            _ => Err(mixed()),
+        }
+    }
+
+    /// Whether two threads may load distinct key ranges at once (sled takes them
+    /// without waiting; LMDB has one writer).
+    pub(super) fn parallel_loads(&self) -> bool {
+        matches!(self, Engine::Sled(_))
+    }
+}
+
+fn mixed() -> StoreError {
+    StoreError::Io("a table of one engine used with another".into())
+}
+
+/// Entries read per step by a range iterator over LMDB: the first is small, since
+/// index scans often stop after a few keys; later steps read more at a time.
+const FIRST_CHUNK: usize = 16;
+
+impl Table {
+    /// The value of `key`.
+    pub(super) fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>, StoreError> {
+        match self {
+            Table::Lmdb(t) => Ok(t.get_with(key.as_ref(), |v| v.to_vec())?.map(Value::Owned)),
+            Table::Sled(t) => Ok(t.get(key.as_ref())?.map(Value::Sled)),
+        }
+    }
+
+    /// `f` of the value of `key`, read in place where the engine allows.
+    pub(super) fn get_with<R>(
+        &self,
+        key: impl AsRef<[u8]>,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        match self {
+            Table::Lmdb(t) => t.get_with(key.as_ref(), f),
+            Table::Sled(t) => Ok(t.get(key.as_ref())?.map(|v| f(&v))),
+        }
+    }
+
+    /// Whether `key` is present.
+    pub(super) fn contains_key(&self, key: impl AsRef<[u8]>) -> Result<bool, StoreError> {
+        match self {
+            Table::Lmdb(t) => Ok(t.get_with(key.as_ref(), |_| ())?.is_some()),
+            Table::Sled(t) => Ok(t.contains_key(key.as_ref())?),
+        }
+    }
+
+    /// Set `key` to `value` (committed alone; durable at the next flush).
+    pub(super) fn insert(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+    ) -> Result<(), StoreError> {
+        let mut batch = Batch::default();
+        batch.insert(key, value);
+        self.apply_batch(batch)
+    }
+
+    /// Remove `key`; whether it was present.
+    pub(super) fn remove(&self, key: impl AsRef<[u8]>) -> Result<bool, StoreError> {
+        match self {
+            Table::Lmdb(t) => t.remove(key.as_ref()),
+            Table::Sled(t) => Ok(t.remove(key.as_ref())?.is_some()),
+        }
+    }
+
+    /// Apply `batch` atomically.
+    pub(super) fn apply_batch(&self, batch: Batch) -> Result<(), StoreError> {
+        match self {
+            Table::Lmdb(t) => t.apply(batch.ops),
+            Table::Sled(t) => sled::apply(t, batch.ops),
+        }
+    }
+
+    /// Remove every key.
+    pub(super) fn clear(&self) -> Result<(), StoreError> {
+        match self {
+            Table::Lmdb(t) => t.clear(),
+            Table::Sled(t) => Ok(t.clear()?),
+        }
+    }
+
+    /// Number of keys (sled counts them one by one).
+    pub(super) fn len(&self) -> Result<usize, StoreError> {
+        match self {
+            Table::Lmdb(t) => t.len(),
+            Table::Sled(t) => Ok(t.len()),
+        }
+    }
+
+    /// Whether the table holds no key.
+    pub(super) fn is_empty(&self) -> Result<bool, StoreError> {
+        match self {
+            Table::Lmdb(t) => t.is_empty(),
+            Table::Sled(t) => Ok(t.is_empty()),
+        }
+    }
+
+    /// The last key and its value.
+    pub(super) fn last(&self) -> Result<Option<(Value, Value)>, StoreError> {
+        match self {
+            Table::Lmdb(t) => Ok(t.last()?.map(|(k, v)| (Value::Owned(k), Value::Owned(v)))),
+            Table::Sled(t) => Ok(t.last()?.map(|(k, v)| (Value::Sled(k), Value::Sled(v)))),
+        }
+    }
+
+    /// Every key starting with `prefix`, in order.
+    pub(super) fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Iter {
+        let prefix = prefix.as_ref();
+        match self {
+            Table::Lmdb(t) => Iter::Lmdb(t.range(prefix.to_vec(), Some(prefix.to_vec()))),
+            Table::Sled(t) => Iter::Sled(t.scan_prefix(prefix)),
+        }
+    }
+
+    /// Every key from `start` on, in order.
+    pub(super) fn range_from(&self, start: impl AsRef<[u8]>) -> Iter {
+        let start = start.as_ref();
+        match self {
+            Table::Lmdb(t) => Iter::Lmdb(t.range(start.to_vec(), None)),
+            Table::Sled(t) => Iter::Sled(t.range(start..)),
+        }
+    }
+
+    /// Every key, in order.
+    pub(super) fn iter(&self) -> Iter {
+        self.range_from([])
+    }
+}
+
+/// Items of a table in key order. Like sled's, an iterator is no snapshot: writes
+/// committed while it runs may or may not be seen.
+pub(super) enum Iter {
+    Lmdb(lmdb::Range),
+    Sled(::sled::Iter),
+}
+
+impl Iterator for Iter {
+    type Item = Result<(Value, Value), StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Lmdb(r) => r
+                .next()
+                .map(|item| item.map(|(k, v)| (Value::Owned(k), Value::Owned(v)))),
+            Iter::Sled(i) => i.next().map(|item| {
+                item.map(|(k, v)| (Value::Sled(k), Value::Sled(v)))
+                    .map_err(Into::into)
+            }),
+        }
+    }
+}
