@@ -16,7 +16,8 @@
 //! - [`acl`]: the access policy, compiled from its own spec, decided once per entry.
 //! - [`directory`]: reads, each write, operational attributes, the index spec, the
 //!   planner and the mailbox guard, one file each.
-//! - [`store`]: sled trees (id2entry, dn2id, indexes), one write lock, durable commits.
+//! - [`store`]: tables (id2entry, dn2id, indexes) of an embedded engine (LMDB, or sled
+//!   for old directories), one write lock, durable group commits.
 //!
 //! Beside the path: [`dn`], [`entry`], [`error`], [`filter`], [`schema`], [`password`],
 //! [`ldif`], [`import`], [`config`], [`state`], [`connections`], [`tls`], [`throttle`],

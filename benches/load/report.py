@@ -21,7 +21,10 @@ HEADINGS = {
     "slapd": "slapd (no ACLs)",
     "slapd-acl": "slapd, article's ACLs",
     "mailldap": "mailldap",
+    "mailldap-sled": "mailldap on sled",
 }
+# mailldap's first engine, run when scripts/bench has BENCH_SLED=1: the engine comparison.
+SLED = "mailldap-sled"
 MODE_ORDER = ["postfix", "bind", "authbind", "dovecot", "write", "scan"]
 PHASE_TEXT = {
     "pinned": "server pinned to one core, client to the other (taskset)",
@@ -107,9 +110,10 @@ def throughput(runs, phase):
             ratio(m["mailldap"], m["slapd"]),
             ratio(m["mailldap"], m["slapd-acl"]),
             ratio(m["mailldap"], m["canned"]),
-        ])
+        ] + ([ratio(m["mailldap"], m[SLED])] if SLED in SERVERS else []))
     header = ["workload (ops/s, median)"] + [HEADINGS[s] for s in SERVERS] + [
-        "mailldap / slapd", "mailldap / slapd ACLs", "mailldap / floor"]
+        "mailldap / slapd", "mailldap / slapd ACLs", "mailldap / floor"] + (
+        ["LMDB / sled"] if SLED in SERVERS else [])
     return table(header, rows)
 
 
@@ -175,11 +179,14 @@ def memory(runs, setup, phase):
 
 
 def setup_table(setup):
+    stores = ["mailldap", "slapd", "slapd-acl"] + ([SLED] if SLED in SERVERS else [])
+
     def row(what, key, fmt):
-        vals = [setup.get(f"{key}_{s}") for s in ("mailldap", "slapd", "slapd-acl")]
+        vals = [setup.get(f"{key}_{s}") for s in stores]
         return [what] + [fmt(v) for v in vals] + [ratio(vals[0], vals[1])]
-    return table(["offline load", "mailldap import", "slapadd -q", "slapadd -q (ACL copy)",
-                  "mailldap / slapd"], [
+    sled = ["mailldap import on sled"] if SLED in SERVERS else []
+    return table(["offline load", "mailldap import", "slapadd -q", "slapadd -q (ACL copy)"]
+                 + sled + ["mailldap / slapd"], [
         row("time", "import_seconds", lambda v: "-" if v is None else f"{v:.1f} s"),
         row("data on disk (du)", "disk_kib", mib),
     ])
@@ -208,6 +215,8 @@ def machine(setup):
 
 def main(path):
     runs, setup = load(path)
+    if any(r["label"] == SLED for r in runs):
+        SERVERS.append(SLED)
     s = setup.get("settings", {})
     phases = [p for p in ("pinned", "unpinned") if any(r.get("phase") == p for r in runs)]
     print(HEADER.format(
@@ -248,7 +257,9 @@ BENCH_ACCOUNTS=2000 BENCH_ROUNDS=1 BENCH_SECONDS=2 BENCH_OUT=- scripts/bench   #
   with 100 accounts (inetOrgPerson + CourierMailAccount, `{{SSHA}}` password), 20 aliases,
   postmaster (the domain's admin role), abuse and a catch-all (`mail: @domain`).
 - **mailldap**: release build, `mailldap import` offline, then `mailldap serve` with its
-  default configuration (the article's policy, its default indexes), log level `{log}`.
+  default configuration (the article's policy, its default indexes, the LMDB engine),
+  log level `{log}`. "mailldap on sled" is the same build and configuration on its first
+  engine (`store_engine = "sled"`), imported from the same LDIF: the engine comparison.
 - **slapd**: back-mdb, `slapadd -q`, Courier schema from schema/, `index objectClass eq`,
   `index mail eq,sub`, `loglevel none`. "slapd" has no access lines (slapd's default
   `access to * by * read`); "slapd, article's ACLs" has benches/load/slapd-acl.conf,
