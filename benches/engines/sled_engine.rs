@@ -8,9 +8,9 @@ use sled::Transactional as _;
 use std::fs::File;
 use std::path::Path;
 
-/// Rows per import batch: mailldap's bulk loader's size, where sled's per-batch cost
-/// has vanished but one atomic batch stays small.
-const LOAD_ROWS: usize = 1_000;
+/// Rows handed to each [`Engine::load`]: only the import's chunking, since sled loads
+/// with plain inserts (see `load`).
+const LOAD_ROWS: usize = 100_000;
 
 /// A sled store with mailldap's three trees.
 pub struct SledEngine {
@@ -65,11 +65,14 @@ impl Engine for SledEngine {
     }
 
     fn load(&self, table: Table, rows: &Batch) -> Result<()> {
-        let mut batch = sled::Batch::default();
+        // Plain inserts, not sled::Batch: at 100,000 entries batches of 1,000 (src/store's
+        // bulk loader size) took 12.9-16.6 s against 9.1-9.4 s, and an import has no
+        // reader that an atomic batch would protect.
+        let tree = self.tree(table);
         for (k, v) in rows.iter() {
-            batch.insert(k, v);
+            tree.insert(k, v)?;
         }
-        Ok(self.tree(table).apply_batch(batch)?)
+        Ok(())
     }
 
     fn sync(&self) -> Result<()> {
