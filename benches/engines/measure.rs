@@ -27,6 +27,14 @@ pub struct Rate {
     pub seconds: f64,
     /// Process CPU (user + system, every thread, the engines' own included) per op.
     pub cpu_us_per_op: f64,
+    /// Process CPU seconds per wall second: below the thread count, the threads waited
+    /// (on locks, on disk, or for a core another process held; see `preempted`).
+    pub cores: f64,
+    /// Involuntary context switches: how often another runnable thread or process
+    /// took a core from this one (the machine is shared).
+    pub preempted: u64,
+    /// Page faults that had to read from disk (a warm cache has none).
+    pub major_faults: u64,
 }
 
 impl Rate {
@@ -36,19 +44,34 @@ impl Rate {
     }
 }
 
-/// User + system CPU microseconds this process has used, all threads together.
-pub fn cpu_micros() -> u64 {
+/// What the kernel counts for this process, all threads together.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Usage {
+    /// User + system CPU microseconds.
+    pub cpu_us: u64,
+    /// Involuntary context switches.
+    pub preempted: u64,
+    /// Major page faults.
+    pub major_faults: u64,
+}
+
+/// This process's [`Usage`] so far (zero if getrusage fails, which it cannot here).
+pub fn usage() -> Usage {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: getrusage writes one rusage into the memory we own and pass, and reads
     // nothing; the struct is plain integers, so it is initialised once rc is 0.
     let usage = unsafe {
         if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
-            return 0;
+            return Usage::default();
         }
         usage.assume_init()
     };
     let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-    micros(usage.ru_utime) + micros(usage.ru_stime)
+    Usage {
+        cpu_us: micros(usage.ru_utime) + micros(usage.ru_stime),
+        preempted: usage.ru_nivcsw as u64,
+        major_faults: usage.ru_majflt as u64,
+    }
 }
 
 /// Load every row of `data` into the empty `engine`, sorted, then make it durable;
@@ -106,7 +129,7 @@ pub fn run<S>(
     init: impl Fn(usize) -> S + Sync,
     op: impl Fn(&mut S, u64) -> Result<()> + Sync,
 ) -> Result<Rate> {
-    let cpu = cpu_micros();
+    let before = usage();
     let start = Instant::now();
     let end = start + duration;
     let counts: Vec<Result<u64>> = std::thread::scope(|scope| {
@@ -127,12 +150,16 @@ pub fn run<S>(
         workers.into_iter().map(|w| w.join().unwrap()).collect()
     });
     let seconds = start.elapsed().as_secs_f64();
-    let cpu = cpu_micros().saturating_sub(cpu) as f64;
+    let after = usage();
+    let cpu = after.cpu_us.saturating_sub(before.cpu_us) as f64;
     let ops = counts.into_iter().sum::<Result<u64>>()?;
     Ok(Rate {
         ops,
         seconds,
         cpu_us_per_op: cpu / ops.max(1) as f64,
+        cores: cpu / 1e6 / seconds,
+        preempted: after.preempted.saturating_sub(before.preempted),
+        major_faults: after.major_faults.saturating_sub(before.major_faults),
     })
 }
 
