@@ -1,10 +1,10 @@
-//! LMDB through heed 0.23, laid out as slapd's back-mdb would hold mailldap's tables:
+//! LMDB through heed 0.22, laid out as slapd's back-mdb would hold mailldap's tables:
 //! one named database per table in one environment, default (fully synchronous) flags.
 
 use crate::engine::{touch, Batch, Engine, Op, Table};
 use anyhow::{anyhow, Context as _, Result};
 use heed::types::Bytes;
-use heed::{CommitOrAbort, Database, Env, EnvOpenOptions, PutFlags};
+use heed::{Database, Env, EnvOpenOptions, PutFlags};
 use std::path::Path;
 
 /// The map: address space reserved, not disk (the file grows as pages are used).
@@ -13,7 +13,7 @@ const MAP_SIZE: usize = 64 << 30;
 /// Rows per import transaction: few large transactions, each appending sorted keys.
 const LOAD_ROWS: usize = 250_000;
 
-type Db = Database<'static, Bytes, Bytes>;
+type Db = Database<Bytes, Bytes>;
 
 /// An LMDB environment with mailldap's three databases.
 pub struct LmdbEngine {
@@ -38,16 +38,12 @@ impl LmdbEngine {
     /// Open or create the environment and its databases in `dir`.
     pub fn open(dir: &Path) -> Result<LmdbEngine> {
         let env = open_env(dir)?;
-        let wtxn = env.write_txn()?;
-        let dbs = env
-            .create_databases_and_commit(wtxn, |opener, wtxn| -> heed::Result<_> {
-                let dbs = Table::ALL
-                    .map(|t| opener.create_database::<Bytes, Bytes>(wtxn, Some(t.name())));
-                let [a, b, c] = dbs;
-                Ok(CommitOrAbort::<_, ()>::Commit([a?, b?, c?]))
-            })?
-            .commit()
-            .ok_or_else(|| anyhow!("creating the LMDB databases aborted"))?;
+        let mut wtxn = env.write_txn()?;
+        let dbs =
+            Table::ALL.map(|t| env.create_database::<Bytes, Bytes>(&mut wtxn, Some(t.name())));
+        let [a, b, c] = dbs;
+        let dbs = [a?, b?, c?];
+        wtxn.commit()?;
         Ok(LmdbEngine { dbs, env })
     }
 
