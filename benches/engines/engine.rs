@@ -108,7 +108,7 @@ pub enum Kind {
     Sled,
     /// redb 4.
     Redb,
-    /// LMDB through heed 0.23.
+    /// LMDB through heed 0.22.
     Lmdb,
 }
 

@@ -259,7 +259,9 @@ BENCH_ACCOUNTS=2000 BENCH_ROUNDS=1 BENCH_SECONDS=2 BENCH_OUT=- scripts/bench   #
 - **mailldap**: release build, `mailldap import` offline, then `mailldap serve` with its
   default configuration (the article's policy, its default indexes, the LMDB engine),
   log level `{log}`. "mailldap on sled" is the same build and configuration on its first
-  engine (`store_engine = "sled"`), imported from the same LDIF: the engine comparison.
+  engine (`store_engine = "sled"`), imported from the same LDIF: the engine comparison
+  through the server (docs/ENGINES.md compares sled, redb and LMDB on the store's layout
+  alone, at 1M entries).
 - **slapd**: back-mdb, `slapadd -q`, Courier schema from schema/, `index objectClass eq`,
   `index mail eq,sub`, `loglevel none`. "slapd" has no access lines (slapd's default
   `access to * by * read`); "slapd, article's ACLs" has benches/load/slapd-acl.conf,
