@@ -5,7 +5,7 @@ use super::{store_err, Directory};
 use crate::dn::{in_scope, Dn, Scope};
 use crate::entry::Entry;
 use crate::error::LdapError;
-use crate::filter::Filter;
+use crate::filter::{Filter, Tri};
 use crate::store::EntryId;
 
 /// How a search found its candidates: through an index, and how many entries it read.
@@ -116,11 +116,19 @@ impl Directory {
                     .into_iter(),
             ),
         };
+        let screen = match stats.indexed {
+            false => self.screen(filter),
+            true => None,
+        };
         for id in ids.filter(|id| Some(*id) != skip) {
-            let Some(e) = self.store.get_by_id(id).map_err(store_err)? else {
-                continue;
+            let found = match &screen {
+                Some(s) => self.store.get_by_id_if(id, &s.keep, &s.test),
+                None => self.store.get_by_id(id),
             };
             stats.examined += 1;
+            let Some(e) = found.map_err(store_err)? else {
+                continue;
+            };
             if stats.indexed && !in_scope(&e.dn, base, scope) {
                 continue;
             }
@@ -130,4 +138,28 @@ impl Directory {
         }
         Ok(stats)
     }
+
+    /// For a scan of the scope: the test that passes over an entry the filter cannot
+    /// match, reading only the attributes it names (see
+    /// [`Filter::screening_attributes`]); the caller still judges what passes, with
+    /// access control. `None` when the filter cannot be screened.
+    fn screen<'f>(&'f self, filter: &'f Filter) -> Option<Screen<'f>> {
+        let schema = &self.schema;
+        let read: Vec<_> = filter
+            .screening_attributes()?
+            .into_iter()
+            .filter_map(|a| schema.attr_desc(a))
+            .collect();
+        Some(Screen {
+            keep: Box::new(move |name| read.iter().any(|d| !d.surely_misses_raw(name))),
+            test: Box::new(move |e| filter.evaluate(e, schema, &|_| true) == Tri::True),
+        })
+    }
+}
+
+/// [`Directory::screen`]'s two halves: which stored attributes to decode, and the
+/// filter over them.
+struct Screen<'f> {
+    keep: Box<dyn Fn(&[u8]) -> bool + 'f>,
+    test: Box<dyn Fn(&Entry) -> bool + 'f>,
 }

@@ -83,6 +83,36 @@ impl Tri {
     }
 }
 
+impl Filter {
+    /// The attribute descriptions the filter reads, when it can be screened without
+    /// access control: a filter free of NOT and extensible matches can only lose
+    /// truth when attributes are hidden from it (AND and OR are monotone, a hidden
+    /// attribute is absent), so an entry it does not match over all of its attributes
+    /// it matches over none of the visible ones either. `None` for the others (NOT
+    /// could turn a hidden value's absence into a match; an extensible match may read
+    /// every attribute and the DN).
+    pub fn screening_attributes(&self) -> Option<Vec<&str>> {
+        let mut out = Vec::new();
+        self.collect_screening(&mut out).then_some(out)
+    }
+
+    fn collect_screening<'f>(&'f self, out: &mut Vec<&'f str>) -> bool {
+        match self {
+            Filter::And(list) | Filter::Or(list) => list.iter().all(|f| f.collect_screening(out)),
+            Filter::Not(_) | Filter::Extensible { .. } => false,
+            Filter::Equality(a, _)
+            | Filter::GreaterOrEqual(a, _)
+            | Filter::LessOrEqual(a, _)
+            | Filter::Present(a)
+            | Filter::Approx(a, _)
+            | Filter::Substring { attr: a, .. } => {
+                out.push(a);
+                true
+            }
+        }
+    }
+}
+
 /// Why a filter string could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("bad search filter at offset {pos}: {msg}")]

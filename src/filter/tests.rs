@@ -389,3 +389,21 @@ fn subschema_descriptions_match_by_name_or_oid() {
     // The assertion is an OID or a descriptor; anything else is Undefined.
     assert_eq!(eval("(objectClasses=not a name)", &sub), Tri::Undefined);
 }
+
+#[test]
+fn only_filters_without_not_or_extensible_matches_are_screened() {
+    let attrs = |f: &str| {
+        let parsed = Filter::parse(f).unwrap();
+        let read = parsed.screening_attributes();
+        read.map(|v| v.into_iter().map(String::from).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        attrs("(&(mail=*@d.example)(|(objectClass=a)(cn>=b)))"),
+        Some(vec!["mail".into(), "objectClass".into(), "cn".into()])
+    );
+    assert_eq!(attrs("(description=x)"), Some(vec!["description".into()]));
+    // Hiding userPassword makes (!(userPassword=x)) true: it cannot be screened
+    // over all attributes without telling who holds that value.
+    assert_eq!(attrs("(&(cn=a)(!(userPassword=x)))"), None);
+    assert_eq!(attrs("(cn:dn:=a)"), None);
+}

@@ -131,6 +131,12 @@ impl<'s> AttrDesc<'s> {
     /// nothing derives from its type, and `name`'s type is a plain name that is none
     /// of its type's names. False means "resolve `name` and see".
     pub fn surely_misses(&self, name: &str) -> bool {
+        self.surely_misses_raw(name.as_bytes())
+    }
+
+    /// [`AttrDesc::surely_misses`] for a name still in stored bytes, not yet checked
+    /// to be UTF-8 (a scan checks only the names it keeps).
+    pub fn surely_misses_raw(&self, name: &[u8]) -> bool {
         self.options.tags.is_empty() && !self.at.derived_from && surely_other_type(name, self.at)
     }
 
@@ -241,8 +247,7 @@ impl Schema {
 /// Whether the stored description `name` is surely not of type `at`: its type is a
 /// plain name (a letter, then letters, digits, hyphens; no OID) that is none of
 /// `at`'s names. One pass over the bytes finds the type's end and checks its form.
-fn surely_other_type(name: &str, at: &AttributeType) -> bool {
-    let bytes = name.as_bytes();
+fn surely_other_type(bytes: &[u8], at: &AttributeType) -> bool {
     let mut end = bytes.len();
     for (i, &b) in bytes.iter().enumerate() {
         if b == b';' {

@@ -212,6 +212,29 @@ impl Store {
         self.load(id)
     }
 
+    /// The entry with id `id` if `test` holds for its attributes that `keep` names
+    /// (decoded alone, under the root DN): an unindexed search reads every entry of
+    /// its scope, and most fail the filter on one or two attributes, so they are
+    /// never decoded whole. `Ok(None)` when absent or refused by `test`.
+    pub fn get_by_id_if(
+        &self,
+        id: EntryId,
+        keep: &dyn Fn(&[u8]) -> bool,
+        test: &dyn Fn(&Entry) -> bool,
+    ) -> Result<Option<Entry>, StoreError> {
+        let _gate = self.reading();
+        let found =
+            self.id2entry
+                .get_with(id.to_be_bytes(), |record| -> Result<_, StoreError> {
+                    let corrupt = |e: codec::DecodeError| StoreError::Corrupt(e.to_string());
+                    match test(&codec::decode_attrs_where(record, keep).map_err(corrupt)?) {
+                        true => Ok(Some(codec::decode(record).map_err(corrupt)?)),
+                        false => Ok(None),
+                    }
+                })?;
+        Ok(found.transpose()?.flatten())
+    }
+
     /// [`Store::get_by_id`] for a caller already past the gate (it is not reentrant).
     fn load(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
         self.id2entry
