@@ -160,6 +160,9 @@ impl Directory {
 /// [`Directory::screen`]'s two halves: which stored attributes to decode, and the
 /// filter over them.
 struct Screen<'f> {
-    keep: Box<dyn Fn(&[u8]) -> bool + 'f>,
-    test: Box<dyn Fn(&Entry) -> bool + 'f>,
+    keep: Predicate<'f, [u8]>,
+    test: Predicate<'f, Entry>,
 }
+
+/// A test of a `T` borrowed from the filter and the schema.
+type Predicate<'f, T> = Box<dyn Fn(&T) -> bool + 'f>;
