@@ -198,12 +198,15 @@ impl Store {
     /// The entry named `dn` and its id.
     pub fn get(&self, dn: &Dn) -> Result<Option<(EntryId, Entry)>, StoreError> {
         let _gate = self.reading();
-        let Some(v) = self.dn2id.get(dn.tree_key())? else {
+        // Both reads in one snapshot: one transaction begun instead of two.
+        let view = self.engine.snapshot()?;
+        let Some(id) = view.get_with(&self.dn2id, dn.tree_key(), be_u64)? else {
             return Ok(None);
         };
-        let id = be_u64(&v)?;
-        // Missing here means a delete committed between the two reads: absent, not corrupt.
-        Ok(self.load(id)?.map(|e| (id, e)))
+        let id = id?;
+        // Missing here (sled) means a delete committed between the two reads: absent.
+        let entry = view.get_with(&self.id2entry, id.to_be_bytes(), decode_entry)?;
+        Ok(entry.transpose()?.map(|e| (id, e)))
     }
 
     /// The entry with id `id`.

@@ -13,7 +13,7 @@
 use super::{TxError, TxResult, Value};
 use crate::store::StoreError;
 use heed::types::Bytes;
-use heed::{Database, Env, EnvFlags, EnvOpenOptions, PutFlags, RwTxn, WithoutTls};
+use heed::{Database, Env, EnvFlags, EnvOpenOptions, PutFlags, RoTxn, RwTxn, WithoutTls};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fs::File;
@@ -28,8 +28,13 @@ pub(super) const DATA_FILE: &str = "data.mdb";
 const LOCK_FILE: &str = "mailldap.lock";
 /// Address space reserved for the map: the file grows only as pages are used.
 const MAP_SIZE: usize = 64 << 30;
+/// The smallest map tried when the address space refuses a larger one.
+const MIN_MAP_SIZE: usize = 1 << 30;
 /// Concurrent read transactions (one per thread reading at that moment).
 const MAX_READERS: u32 = 1024;
+/// Named databases: the store's six tables and the engine's own. Each read
+/// transaction allocates and clears a slot per database, so no more than needed.
+const MAX_DBS: u32 = 8;
 /// The engine's own table: the next entry id.
 const IDS_TABLE: &str = "engine";
 const NEXT_ID_KEY: &[u8] = b"next_id";
@@ -160,6 +165,13 @@ impl Lmdb {
         self.inner.commit(self.inner.env.write_txn()?)
     }
 
+    /// A read transaction for several reads that must agree (and cost one begin).
+    pub(super) fn snapshot(&self) -> Result<Snapshot<'_>, StoreError> {
+        Ok(Snapshot {
+            txn: self.inner.env.read_txn()?,
+        })
+    }
+
     /// Make every commit so far durable.
     pub(super) fn flush(&self) -> Result<(), StoreError> {
         Ok(self.inner.env.force_sync()?)
@@ -240,19 +252,33 @@ impl Inner {
 }
 
 /// Open the environment (the one unsafe step: heed cannot check that the file is not
-/// changed behind the map, which the lock file rules out).
+/// changed behind the map, which the lock file rules out). Where the address space is
+/// short (valgrind, a 32-bit-like rlimit) a 64 GiB map is refused: smaller ones are
+/// tried down to 1 GiB (LMDB still maps a larger file whole).
 fn open_env(path: &Path) -> Result<Env<WithoutTls>, StoreError> {
-    let mut options = EnvOpenOptions::new().read_txn_without_tls();
-    options
-        .map_size(MAP_SIZE)
-        .max_readers(MAX_READERS)
-        .max_dbs(16);
-    // SAFETY: this process holds the directory's lock file, so no other mailldap maps
-    // the file, and heed refuses a second open of it in this process.
-    unsafe {
-        options.flags(EnvFlags::NO_META_SYNC);
-        Ok(options.open(path)?)
+    let mut size = MAP_SIZE;
+    loop {
+        let mut options = EnvOpenOptions::new().read_txn_without_tls();
+        options
+            .map_size(size)
+            .max_readers(MAX_READERS)
+            .max_dbs(MAX_DBS);
+        // SAFETY: this process holds the directory's lock file, so no other mailldap
+        // maps the file, and heed refuses a second open of it in this process.
+        let opened = unsafe {
+            options.flags(EnvFlags::NO_META_SYNC);
+            options.open(path)
+        };
+        match opened {
+            Err(heed::Error::Io(e)) if size > MIN_MAP_SIZE && refused_map(&e) => size /= 4,
+            other => return Ok(other?),
+        }
     }
+}
+
+/// Whether mmap refused the map's size (EINVAL or ENOMEM).
+fn refused_map(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(22) | Some(12))
 }
 
 fn be_u64(bytes: &[u8]) -> Result<u64, StoreError> {
@@ -260,6 +286,26 @@ fn be_u64(bytes: &[u8]) -> Result<u64, StoreError> {
         .try_into()
         .map_err(|_| StoreError::Corrupt("engine id is not 8 bytes".into()))?;
     Ok(u64::from_be_bytes(arr))
+}
+
+/// One read transaction of the environment.
+pub(in crate::store) struct Snapshot<'e> {
+    txn: RoTxn<'e, WithoutTls>,
+}
+
+impl Snapshot<'_> {
+    /// `f` of the value of `key` in `table`, read in place.
+    pub(super) fn get_with<R>(
+        &self,
+        table: &Table,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        if key.is_empty() {
+            return Ok(None);
+        }
+        Ok(table.db.get(&self.txn, key)?.map(f))
+    }
 }
 
 /// One LMDB database of an environment.

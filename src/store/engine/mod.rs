@@ -218,6 +218,15 @@ impl Engine {
         }
     }
 
+    /// A view for several reads that must agree: one LMDB read transaction (sled
+    /// reads each key as it is).
+    pub(super) fn snapshot(&self) -> Result<Snapshot<'_>, StoreError> {
+        match self {
+            Engine::Lmdb(e) => Ok(Snapshot::Lmdb(e.snapshot()?)),
+            Engine::Sled(_) => Ok(Snapshot::Sled),
+        }
+    }
+
     /// Make sure ids handed out from now on are above `id` (a copied store's).
     pub(super) fn raise_next_id(&self, id: u64) -> Result<(), StoreError> {
         match self {
@@ -282,6 +291,27 @@ impl Engine {
 
 fn mixed() -> StoreError {
     StoreError::Io("a table of one engine used with another".into())
+}
+
+/// See [`Engine::snapshot`].
+pub(super) enum Snapshot<'e> {
+    Lmdb(lmdb::Snapshot<'e>),
+    Sled,
+}
+
+impl Snapshot<'_> {
+    /// `f` of the value of `key` in `table`, read in place where the engine allows.
+    pub(super) fn get_with<R>(
+        &self,
+        table: &Table,
+        key: impl AsRef<[u8]>,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        match (self, table) {
+            (Snapshot::Lmdb(s), Table::Lmdb(t)) => s.get_with(t, key.as_ref(), f),
+            (_, t) => t.get_with(key, f),
+        }
+    }
 }
 
 /// Entries read per step by a range iterator over LMDB: the first is small, since
