@@ -78,6 +78,8 @@ impl Store {
             },
         };
         drop(scans);
+        // The probes share one snapshot: a read transaction each costs more than a probe.
+        let view = self.engine.snapshot()?;
         let mut ids = std::mem::take(&mut lists[shortest]);
         for (i, prefix) in prefixes.iter().enumerate() {
             if i == shortest || ids.is_empty() {
@@ -88,7 +90,7 @@ impl Store {
             for id in ids {
                 probe.truncate(prefix.len());
                 probe.extend_from_slice(&id.to_be_bytes());
-                if self.index.contains_key(&probe)? {
+                if view.get_with(&self.index, &probe, |_| ())?.is_some() {
                     kept.push(id);
                 }
             }
