@@ -2,7 +2,8 @@
 //! controls out before ldap3_proto builds the message: ldap3_proto drops the
 //! criticality of the controls it types itself (paged results, sort), and a control
 //! value it cannot parse fails the whole message, where RFC 4511 wants only that
-//! operation to fail. Encoding is ldap3_proto's.
+//! operation to fail. Encoding is ldap3_proto's, but for search result entries
+//! (`entry_ber`).
 
 use ldap3_lber::common::TagClass;
 use ldap3_lber::structure::{StructureTag, PL};
@@ -89,6 +90,9 @@ impl Encoder<LdapMsg> for Codec {
     type Error = io::Error;
 
     fn encode(&mut self, msg: LdapMsg, buf: &mut BytesMut) -> io::Result<()> {
+        if super::entry_ber::encode_entry(&msg, buf) {
+            return Ok(());
+        }
         self.encoder.encode(msg, buf)
     }
 }

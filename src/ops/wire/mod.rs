@@ -4,6 +4,7 @@
 
 mod codec;
 mod controls;
+mod entry_ber;
 mod filter;
 mod reply;
 mod sync;
