@@ -22,25 +22,31 @@ pub struct Selection<'s> {
     all_user: bool,
     all_operational: bool,
     named: Vec<Requested<'s>>,
+    /// Every name of the asked types, when each asked description is a type without
+    /// options or subtypes: a stored name without options is then asked for by name
+    /// exactly when it is one of them, no schema lookup needed (Courier asks for ten).
+    plain: Option<Vec<&'s str>>,
     types_only: bool,
 }
 
 impl<'s> Selection<'s> {
     /// The selection for `requested` ("*", "+", "1.1" or names); `types_only` drops values.
     pub fn new(schema: &'s Schema, requested: &[String], types_only: bool) -> Self {
+        let named: Vec<Requested<'s>> = requested
+            .iter()
+            .filter(|a| !matches!(a.as_str(), "*" | "+" | "1.1"))
+            .map(|a| match schema.attr_desc(a) {
+                Some(d) => Requested::Known(d),
+                None => Requested::Unknown(a.clone()),
+            })
+            .collect();
         Selection {
             schema,
             none: requested.len() == 1 && requested[0] == "1.1",
             all_user: requested.is_empty() || requested.iter().any(|a| a == "*"),
             all_operational: requested.iter().any(|a| a == "+"),
-            named: requested
-                .iter()
-                .filter(|a| !matches!(a.as_str(), "*" | "+" | "1.1"))
-                .map(|a| match schema.attr_desc(a) {
-                    Some(d) => Requested::Known(d),
-                    None => Requested::Unknown(a.clone()),
-                })
-                .collect(),
+            plain: plain_names(&named),
+            named,
             types_only,
         }
     }
@@ -50,6 +56,16 @@ impl<'s> Selection<'s> {
     pub fn wants(&self, name: &str) -> bool {
         if self.none {
             return false;
+        }
+        if let Some(names) = &self.plain {
+            if is_plain_name(name) {
+                if names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                    return true;
+                }
+                if !self.all_user && !self.all_operational {
+                    return false;
+                }
+            }
         }
         // A name or two asked for (as Postfix asks): most stored attributes are told
         // apart by name, without resolving them against the schema. For longer lists
@@ -109,6 +125,29 @@ impl<'s> Selection<'s> {
     }
 }
 
+/// See `Selection::plain`.
+fn plain_names<'s>(named: &[Requested<'s>]) -> Option<Vec<&'s str>> {
+    let mut names = Vec::new();
+    for r in named {
+        let Requested::Known(d) = r else {
+            return None;
+        };
+        if !d.options.tags.is_empty() || d.options.binary || d.at.derived_from {
+            return None;
+        }
+        names.extend(d.at.names.iter().map(String::as_str));
+    }
+    Some(names)
+}
+
+/// A stored description that is a type name alone: a letter, then letters, digits
+/// and hyphens (no options, no OID).
+fn is_plain_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +203,32 @@ mod tests {
             vec!["userCertificate;binary"]
         );
         assert!(wanted(&["noSuchAttr", "cn;binary"], STORED).is_empty());
+    }
+
+    #[test]
+    fn a_long_list_of_plain_types_is_told_by_name() {
+        // Courier's shape: many plain types, matched by any of their names and case.
+        let asked = [
+            "mail",
+            "commonName",
+            "uid",
+            "homeDirectory",
+            "createTimestamp",
+        ];
+        assert_eq!(
+            wanted(
+                &asked,
+                &["MAIL", "cn", "CN;lang-de", "sn", "createTimestamp", "uid"]
+            ),
+            vec!["MAIL", "cn", "CN;lang-de", "createTimestamp", "uid"]
+        );
+        // With `*` a name not asked for is still a user attribute, not an operational one.
+        let mut star = asked.to_vec();
+        star.push("*");
+        assert_eq!(
+            wanted(&star, &["sn", "modifyTimestamp", "createTimestamp"]),
+            vec!["sn", "createTimestamp"]
+        );
     }
 
     #[test]
