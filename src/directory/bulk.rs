@@ -13,7 +13,7 @@ use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::error::LdapError;
 use crate::schema::{MissingAttribute, MissingMust};
-use crate::store::{BulkLoader, EntryId, IndexKey};
+use crate::store::{BulkLoader, EntryId};
 use std::collections::HashMap;
 
 /// An empty directory being loaded; the store is written and made durable by
@@ -55,11 +55,9 @@ impl Directory {
         self.check_addable_name(&entry.dn)?;
         let (entry, absent) = self.prepare_new(entry, actor, Origin::Import, missing)?;
         let claims = self.claims(&entry);
-        let keys = self.index_keys(&entry);
         Ok(Prepared {
             entry,
             absent,
-            keys,
             claims,
         })
     }
@@ -88,12 +86,13 @@ impl Directory {
     }
 }
 
-/// An entry checked, completed and stamped by [`Directory::bulk_prepare`], with its
-/// index keys and what it holds that no other entry may; not stored yet.
+/// An entry checked, completed and stamped by [`Directory::bulk_prepare`], with
+/// what it holds that no other entry may; not stored yet. Its index keys are worked
+/// out by [`BulkAdd::add_prepared`], on the loading thread: the checking thread is
+/// the import's bottleneck (perf: 62% of the samples against 38%).
 pub struct Prepared {
     entry: Entry,
     absent: Vec<MissingAttribute>,
-    keys: Vec<IndexKey>,
     claims: Vec<Claim>,
 }
 
@@ -105,7 +104,6 @@ impl BulkAdd<'_> {
         let Prepared {
             entry,
             absent,
-            keys,
             claims,
         } = prepared;
         if !entry.dn.same_as(&self.dir.suffix) {
@@ -115,6 +113,7 @@ impl BulkAdd<'_> {
             }
         }
         self.guard(&entry, &claims)?;
+        let keys = self.dir.index_keys(&entry);
         let csn = entry_csn(&entry).unwrap_or_default();
         let id = self.loader.add(&entry, &keys, csn).map_err(store_err)?;
         for claim in claims {

@@ -21,6 +21,10 @@ use std::sync::mpsc::{self, SyncSender};
 /// Entries checked ahead of the load at most (bounds the memory they hold).
 const AHEAD: usize = 1_024;
 
+/// Checked entries sent to the load at a time: sent one by one, each send woke
+/// the other thread, and the futex calls took a fifth of the import's time.
+const BATCH: usize = 64;
+
 /// What the checks of one entry gave.
 type Outcome = Result<Prepared, LdapError>;
 
@@ -81,7 +85,7 @@ pub(super) fn stream(
             // The survey parsed the same bytes: an error here is this program's.
             if let Err(e) = parsed {
                 let refused = LdapError::internal(format!("reading the input again: {e}"));
-                let _ = sender.send(Checked {
+                let _ = sender.push(Checked {
                     file: &source.name,
                     line: e.line,
                     dn: Dn::default(),
@@ -100,7 +104,7 @@ pub(super) fn stream(
 fn check<'a>(
     dir: &Directory,
     actor: &str,
-    sender: &SyncSender<Checked<'a>>,
+    sender: &mut Outbox<'a>,
     file: &'a str,
     line: usize,
     entry: crate::entry::Entry,
@@ -113,7 +117,44 @@ fn check<'a>(
         dn,
         outcome,
     };
-    sender.send(checked).is_ok()
+    sender.push(checked)
+}
+
+/// The producing end of the channel to the load, sending [`BATCH`] entries at a
+/// time; what is left is sent when it drops.
+struct Outbox<'a> {
+    sender: SyncSender<Vec<Checked<'a>>>,
+    batch: Vec<Checked<'a>>,
+}
+
+impl<'a> Outbox<'a> {
+    fn new(sender: SyncSender<Vec<Checked<'a>>>) -> Self {
+        Outbox {
+            sender,
+            batch: Vec::with_capacity(BATCH),
+        }
+    }
+
+    /// Queue `checked`; false once the load stopped listening.
+    fn push(&mut self, checked: Checked<'a>) -> bool {
+        self.batch.push(checked);
+        self.batch.len() < BATCH || self.flush()
+    }
+
+    /// Send what is queued; false once the load stopped listening.
+    fn flush(&mut self) -> bool {
+        if self.batch.is_empty() {
+            return true;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.sender.send(batch).is_ok()
+    }
+}
+
+impl Drop for Outbox<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 /// Load what `produce` checks on a second thread, in its order, then finish.
@@ -123,12 +164,13 @@ fn run<'a>(
     in_input: &HashSet<String>,
     options: ImportOptions,
     mut progress: Progress,
-    produce: impl FnOnce(&SyncSender<Checked<'a>>) + Send,
+    produce: impl FnOnce(&mut Outbox<'a>) + Send,
 ) -> Result<ImportReport, ImportError> {
     let mut report = std::thread::scope(|scope| {
-        let (sender, checked) = mpsc::sync_channel::<Checked<'a>>(AHEAD);
-        scope.spawn(move || produce(&sender));
-        let steps = std::iter::from_fn(|| checked.recv().ok()).map(|c| Step {
+        let (sender, checked) = mpsc::sync_channel::<Vec<Checked<'a>>>(AHEAD / BATCH);
+        scope.spawn(move || produce(&mut Outbox::new(sender)));
+        let batches = std::iter::from_fn(|| checked.recv().ok());
+        let steps = batches.flatten().map(|c| Step {
             file: c.file,
             line: c.line,
             adding: true,
