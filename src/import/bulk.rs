@@ -12,11 +12,12 @@ use super::stream::Source;
 use super::{apply_steps, plan, ImportError, ImportOptions, ImportReport, Progress, Step};
 use crate::directory::{BulkAdd, Directory, Prepared};
 use crate::dn::Dn;
+use crate::entry::Entry;
 use crate::error::LdapError;
 use crate::ldif::{ChangeRecord, LdifRecord, LocatedRecord};
 use crate::schema::MissingMust;
 use std::collections::HashSet;
-use std::sync::mpsc::{self, SyncSender};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 /// Entries checked ahead of the load at most (bounds the memory they hold).
 const AHEAD: usize = 1_024;
@@ -120,18 +121,29 @@ fn check<'a>(
     sender.push(checked)
 }
 
+/// Hand the entries `load` is done with back to the checking thread, [`BATCH`] at a
+/// time (once it has ended, they are freed here).
+fn give_back_spent(load: &mut BulkAdd<'_>, give_back: &Sender<Vec<Entry>>) {
+    if load.spent() >= BATCH {
+        let _ = give_back.send(load.take_spent());
+    }
+}
+
 /// The producing end of the channel to the load, sending [`BATCH`] entries at a
 /// time; what is left is sent when it drops.
 struct Outbox<'a> {
     sender: SyncSender<Vec<Checked<'a>>>,
     batch: Vec<Checked<'a>>,
+    /// Entries the load is done with, freed here (see [`BulkAdd::take_spent`]).
+    spent: Receiver<Vec<Entry>>,
 }
 
 impl<'a> Outbox<'a> {
-    fn new(sender: SyncSender<Vec<Checked<'a>>>) -> Self {
+    fn new(sender: SyncSender<Vec<Checked<'a>>>, spent: Receiver<Vec<Entry>>) -> Self {
         Outbox {
             sender,
             batch: Vec::with_capacity(BATCH),
+            spent,
         }
     }
 
@@ -147,6 +159,9 @@ impl<'a> Outbox<'a> {
             return true;
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        while let Ok(spent) = self.spent.try_recv() {
+            drop(spent);
+        }
         self.sender.send(batch).is_ok()
     }
 }
@@ -168,7 +183,8 @@ fn run<'a>(
 ) -> Result<ImportReport, ImportError> {
     let mut report = std::thread::scope(|scope| {
         let (sender, checked) = mpsc::sync_channel::<Vec<Checked<'a>>>(AHEAD / BATCH);
-        scope.spawn(move || produce(&mut Outbox::new(sender)));
+        let (give_back, spent) = mpsc::channel::<Vec<Entry>>();
+        scope.spawn(move || produce(&mut Outbox::new(sender, spent)));
         let batches = std::iter::from_fn(|| checked.recv().ok());
         let steps = batches.flatten().map(|c| Step {
             file: c.file,
@@ -176,8 +192,11 @@ fn run<'a>(
             adding: true,
             what: (c.dn, c.outcome),
         });
-        let mut apply =
-            |(dn, outcome): (Dn, Outcome)| (dn, outcome.and_then(|p| load.add_prepared(p)));
+        let mut apply = |(dn, outcome): (Dn, Outcome)| {
+            let added = outcome.and_then(|p| load.add_prepared(p));
+            give_back_spent(&mut load, &give_back);
+            (dn, added)
+        };
         apply_steps(dir, in_input, steps, &mut apply, options, &mut progress)
         // Returning drops the receiver: a producer still running stops at its next send.
     })?;
