@@ -92,7 +92,14 @@ impl Entry {
     /// Append values to `name`, creating the attribute when missing. Exact duplicates are
     /// the caller's to reject; this only stores.
     pub fn add_values(&mut self, name: &str, values: impl IntoIterator<Item = Vec<u8>>) {
-        match self.get_mut(name) {
+        // The last attribute first: LDIF writes an attribute's values on consecutive
+        // lines, and each description is in the entry once, so no other can match.
+        let last = self.attrs.last().is_some_and(|a| a.name == name);
+        let found = match last {
+            true => self.attrs.last_mut(),
+            false => self.get_mut(name),
+        };
+        match found {
             Some(a) => a.values.extend(values),
             None => {
                 let values: Vec<Vec<u8>> = values.into_iter().collect();

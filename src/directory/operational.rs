@@ -119,8 +119,13 @@ impl Directory {
         let now = now_generalized();
         let keep = origin == Origin::Import;
         let mut set = |name: &str, value: String| {
-            if !(keep && entry.get(name).is_some()) {
-                entry.set_values(name, vec![value.into_bytes()]);
+            let values = vec![value.into_bytes()];
+            // An absent attribute is pushed: set_values would scan the entry again.
+            if entry.get(name).is_none() {
+                let name = name.to_string();
+                entry.attrs.push(crate::entry::Attribute { name, values });
+            } else if !keep {
+                entry.set_values(name, values);
             }
         };
         set("structuralObjectClass", structural.to_string());

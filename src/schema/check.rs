@@ -2,8 +2,9 @@
 //! classes, MUST / MAY, SINGLE-VALUE, value syntax and naming.
 
 use super::description::Options;
-use super::{AttributeType, ClassKind, ObjectClass, Schema};
+use super::{base_of, AttributeType, ClassAttrs, ClassKind, ObjectClass, Schema};
 use crate::entry::Entry;
+use std::borrow::Cow;
 use thiserror::Error;
 use SchemaViolation::*;
 
@@ -86,6 +87,8 @@ pub struct CheckedEntry {
 /// `commonName` count as one attribute.
 struct Group<'a> {
     at: &'a AttributeType,
+    /// `at`'s slot in the schema (one per OID), compared rather than OIDs.
+    slot: usize,
     shown: &'a str,
     values: Vec<&'a [u8]>,
 }
@@ -182,9 +185,10 @@ impl Schema {
     fn attribute_groups<'a>(&'a self, entry: &'a Entry) -> Result<Vec<Group<'a>>, SchemaViolation> {
         let mut groups: Vec<Group> = Vec::new();
         for attr in &entry.attrs {
-            let at = self.attribute(&attr.name).ok_or_else(|| {
+            let slot = self.attrs.position(base_of(&attr.name)).ok_or_else(|| {
                 UndefinedAttributeType(format!("{}: attribute type undefined", attr.name))
             })?;
+            let at = &self.attrs.items[slot];
             // A language range (cn;lang-en-) selects values; none can be stored under it.
             if Options::parse(&attr.name).is_none_or(|o| o.has_range()) {
                 return Err(UndefinedAttributeType(format!(
@@ -195,11 +199,12 @@ impl Schema {
             self.check_values(at, &attr.name, &attr.values)?;
             let tags = Options::parse(&attr.name).map(|o| o.tags);
             let same =
-                |g: &Group| g.at.oid == at.oid && Options::parse(g.shown).map(|o| o.tags) == tags;
+                |g: &Group| g.slot == slot && Options::parse(g.shown).map(|o| o.tags) == tags;
             match groups.iter_mut().find(|g| same(g)) {
                 Some(g) => g.values.extend(attr.values.iter().map(Vec::as_slice)),
                 None => groups.push(Group {
                     at,
+                    slot,
                     shown: &attr.name,
                     values: attr.values.iter().map(Vec::as_slice).collect(),
                 }),
@@ -264,18 +269,13 @@ impl Schema {
     /// Every user attribute is in some class's MUST or MAY (operational
     /// attributes are the server's, not the classes').
     fn check_allowed(&self, all: &[&ObjectClass], groups: &[Group]) -> Result<(), SchemaViolation> {
-        let listed = |list: &dyn Fn(&ObjectClass) -> &Vec<String>, at: &AttributeType| {
-            all.iter().any(|c| {
-                list(c)
-                    .iter()
-                    .any(|n| self.attribute(n).is_some_and(|x| x.oid == at.oid))
-            })
-        };
+        let lists: Vec<_> = all.iter().map(|c| self.class_attrs(c)).collect();
         for g in groups {
             if g.at.is_operational() {
                 continue;
             }
-            if !listed(&|c| &c.must, g.at) && !listed(&|c| &c.may, g.at) {
+            let listed = |l: &[usize]| l.contains(&g.slot);
+            if !lists.iter().any(|c| listed(&c.must) || listed(&c.may)) {
                 return Err(ObjectClassViolation(format!(
                     "attribute '{}' not allowed",
                     g.shown
@@ -283,6 +283,15 @@ impl Schema {
             }
         }
         Ok(())
+    }
+
+    /// The MUST and MAY slots of `class` (worked out here if the load did not).
+    fn class_attrs(&self, class: &ObjectClass) -> Cow<'_, ClassAttrs> {
+        let slot = self.classes.position(&class.oid);
+        match slot.and_then(|i| self.class_attrs.get(i)) {
+            Some(attrs) => Cow::Borrowed(attrs),
+            None => Cow::Owned(self.attrs_of(class)),
+        }
     }
 
     /// Every MUST attribute of every class is present, whatever the class's kind
@@ -295,13 +304,11 @@ impl Schema {
     ) -> Result<Vec<MissingAttribute>, SchemaViolation> {
         let mut absent = Vec::new();
         for c in all {
-            for m in &c.must {
-                let Some(at) = self.attribute(m) else {
-                    continue;
-                };
-                if groups.iter().any(|g| g.at.oid == at.oid) {
+            for &slot in &self.class_attrs(c).must {
+                if groups.iter().any(|g| g.slot == slot) {
                     continue;
                 }
+                let at = &self.attrs.items[slot];
                 let gap = MissingAttribute {
                     class: c.name().to_string(),
                     attribute: at.name().to_string(),

@@ -92,7 +92,10 @@ pub fn same_description(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return true;
     }
-    if !a.contains(';') && !b.contains(';') {
+    // Entry::add_values and set_values call this for every attribute of the entry
+    // (callgrind: a twentieth of an import); a byte scan is cheaper than a str search.
+    let plain = |s: &str| !s.as_bytes().contains(&b';');
+    if plain(a) && plain(b) {
         return false;
     }
     base_of(a).eq_ignore_ascii_case(base_of(b))

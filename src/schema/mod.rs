@@ -164,6 +164,16 @@ pub struct Schema {
     classes: Table<ObjectClass>,
     macros: HashMap<String, String>,
     warnings: Vec<String>,
+    /// Per class slot, the attribute slots its MUST and MAY name, resolved once the
+    /// schema loads: checking an entry asks this of every attribute of every class.
+    class_attrs: Vec<ClassAttrs>,
+}
+
+/// The attribute slots one object class names (names the schema lacks left out).
+#[derive(Debug, Clone, Default)]
+struct ClassAttrs {
+    must: Vec<usize>,
+    may: Vec<usize>,
 }
 
 impl AttributeType {

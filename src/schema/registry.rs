@@ -3,7 +3,7 @@
 //! (redefinition across files, SUP inheritance, reference checks).
 
 use super::parser::{self, Parsed};
-use super::{key_of, AttributeType, ObjectClass, Schema, SchemaError};
+use super::{base_of, key_of, AttributeType, ClassAttrs, ObjectClass, Schema, SchemaError};
 use std::collections::HashSet;
 
 /// The embedded schema files, in load order (later files use earlier ones).
@@ -261,6 +261,24 @@ impl Schema {
             at.ordering = d.ordering;
             at.substr = d.substr;
             at.syntax = d.syntax;
+        }
+        self.class_attrs = self
+            .classes
+            .items
+            .iter()
+            .map(|c| self.attrs_of(c))
+            .collect();
+    }
+
+    /// The attribute slots `class` names in MUST and MAY.
+    pub(super) fn attrs_of(&self, class: &ObjectClass) -> ClassAttrs {
+        let slots = |names: &[String]| {
+            let slot = |n: &String| self.attrs.position(base_of(n));
+            names.iter().filter_map(slot).collect()
+        };
+        ClassAttrs {
+            must: slots(&class.must),
+            may: slots(&class.may),
         }
     }
 
