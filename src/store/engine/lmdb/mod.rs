@@ -10,14 +10,18 @@
 //! Reads open a read-only transaction each (`MDB_NOTLS`, so a thread may hold several
 //! and tokio's threads need no slot of their own) and read records in place.
 
-use super::{TxError, TxResult, Value};
+mod table;
+mod tx;
+
+pub(in crate::store) use table::{Range, Snapshot, Table};
+pub(in crate::store) use tx::TxTable;
+
+use super::{TxError, TxResult};
 use crate::store::StoreError;
 use heed::types::Bytes;
-use heed::{Database, Env, EnvFlags, EnvOpenOptions, PutFlags, RoTxn, RwTxn, WithoutTls};
+use heed::{Database, Env, EnvFlags, EnvOpenOptions, PutFlags, RwTxn, WithoutTls};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fs::File;
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -286,210 +290,4 @@ fn be_u64(bytes: &[u8]) -> Result<u64, StoreError> {
         .try_into()
         .map_err(|_| StoreError::Corrupt("engine id is not 8 bytes".into()))?;
     Ok(u64::from_be_bytes(arr))
-}
-
-/// One read transaction of the environment.
-pub(in crate::store) struct Snapshot<'e> {
-    txn: RoTxn<'e, WithoutTls>,
-}
-
-impl Snapshot<'_> {
-    /// `f` of the value of `key` in `table`, read in place.
-    pub(super) fn get_with<R>(
-        &self,
-        table: &Table,
-        key: &[u8],
-        f: impl FnOnce(&[u8]) -> R,
-    ) -> Result<Option<R>, StoreError> {
-        if key.is_empty() {
-            return Ok(None);
-        }
-        Ok(table.db.get(&self.txn, key)?.map(f))
-    }
-}
-
-/// One LMDB database of an environment.
-#[derive(Clone)]
-pub(in crate::store) struct Table {
-    inner: Arc<Inner>,
-    db: Db,
-}
-
-impl Table {
-    /// `f` of the value of `key`, read in place.
-    pub(super) fn get_with<R>(
-        &self,
-        key: &[u8],
-        f: impl FnOnce(&[u8]) -> R,
-    ) -> Result<Option<R>, StoreError> {
-        // LMDB stores no empty key (and refuses to look one up).
-        if key.is_empty() {
-            return Ok(None);
-        }
-        let rtxn = self.inner.env.read_txn()?;
-        Ok(self.db.get(&rtxn, key)?.map(f))
-    }
-
-    /// Remove `key` in a transaction of its own; whether it was there.
-    pub(super) fn remove(&self, key: &[u8]) -> Result<bool, StoreError> {
-        let mut wtxn = self.inner.env.write_txn()?;
-        let existed = self.db.delete(&mut wtxn, key)?;
-        self.inner.commit(wtxn)?;
-        Ok(existed)
-    }
-
-    /// Apply puts and removes in one transaction.
-    pub(super) fn apply(&self, ops: Vec<(Vec<u8>, Option<Vec<u8>>)>) -> Result<(), StoreError> {
-        let mut wtxn = self.inner.env.write_txn()?;
-        for (k, v) in ops {
-            match v {
-                Some(v) => self.db.put(&mut wtxn, &k, &v)?,
-                None => {
-                    self.db.delete(&mut wtxn, &k)?;
-                }
-            }
-        }
-        self.inner.commit(wtxn)
-    }
-
-    /// Remove every key.
-    pub(super) fn clear(&self) -> Result<(), StoreError> {
-        let mut wtxn = self.inner.env.write_txn()?;
-        self.db.clear(&mut wtxn)?;
-        self.inner.commit(wtxn)
-    }
-
-    /// Number of keys (kept by LMDB).
-    pub(super) fn len(&self) -> Result<usize, StoreError> {
-        let rtxn = self.inner.env.read_txn()?;
-        Ok(self.db.len(&rtxn)? as usize)
-    }
-
-    /// Whether the table holds no key.
-    pub(super) fn is_empty(&self) -> Result<bool, StoreError> {
-        let rtxn = self.inner.env.read_txn()?;
-        Ok(self.db.first(&rtxn)?.is_none())
-    }
-
-    /// The last key and its value.
-    pub(super) fn last(&self) -> Result<Option<Item>, StoreError> {
-        let rtxn = self.inner.env.read_txn()?;
-        Ok(self.db.last(&rtxn)?.map(|(k, v)| (k.to_vec(), v.to_vec())))
-    }
-
-    /// Keys from `start` on (only those starting with `prefix`, when given).
-    pub(super) fn range(&self, start: Vec<u8>, prefix: Option<Vec<u8>>) -> Range {
-        // An empty start is the beginning, which LMDB must be told without a key.
-        let from = match start.is_empty() {
-            true => Bound::Unbounded,
-            false => Bound::Included(start),
-        };
-        Range {
-            table: self.clone(),
-            from: Some(from),
-            prefix,
-            buf: VecDeque::new(),
-            chunk: super::FIRST_CHUNK,
-        }
-    }
-}
-
-/// Items in key order, read a chunk per read transaction so that none stays open
-/// while the caller works (an open reader keeps LMDB from reusing pages).
-pub(in crate::store) struct Range {
-    table: Table,
-    /// Where the next chunk starts; `None` once the end was read.
-    from: Option<Bound<Vec<u8>>>,
-    prefix: Option<Vec<u8>>,
-    buf: VecDeque<Item>,
-    chunk: usize,
-}
-
-impl Range {
-    fn refill(&mut self) -> Result<(), StoreError> {
-        let Some(from) = self.from.take() else {
-            return Ok(());
-        };
-        let rtxn = self.table.inner.env.read_txn()?;
-        let bounds = (from.as_ref().map(Vec::as_slice), Bound::Unbounded);
-        let mut read = 0;
-        for item in self.table.db.range(&rtxn, &bounds)? {
-            let (k, v) = item?;
-            if self.prefix.as_ref().is_some_and(|p| !k.starts_with(p)) {
-                return Ok(());
-            }
-            self.buf.push_back((k.to_vec(), v.to_vec()));
-            read += 1;
-            if read == self.chunk {
-                self.from = Some(Bound::Excluded(k.to_vec()));
-                self.chunk = (self.chunk * 16).min(4096);
-                return Ok(());
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Iterator for Range {
-    type Item = Result<Item, StoreError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.buf.is_empty() {
-            if let Err(e) = self.refill() {
-                self.from = None;
-                return Some(Err(e));
-            }
-        }
-        self.buf.pop_front().map(Ok)
-    }
-}
-
-/// One database inside a write transaction.
-pub(in crate::store) struct TxTable<'t> {
-    txn: &'t dyn Writing,
-    db: Db,
-}
-
-/// The operations of a write transaction, behind `dyn` so that [`TxTable`] need not
-/// name the environment's lifetime.
-trait Writing {
-    fn get(&self, db: Db, key: &[u8]) -> TxResult<Option<Value>>;
-    fn put(&self, db: Db, key: &[u8], value: &[u8]) -> TxResult<()>;
-    fn delete(&self, db: Db, key: &[u8]) -> TxResult<()>;
-}
-
-impl Writing for RefCell<RwTxn<'_>> {
-    fn get(&self, db: Db, key: &[u8]) -> TxResult<Option<Value>> {
-        if key.is_empty() {
-            return Ok(None);
-        }
-        let txn = self.borrow();
-        Ok(db.get(&txn, key)?.map(|v| Value::Owned(v.to_vec())))
-    }
-
-    fn put(&self, db: Db, key: &[u8], value: &[u8]) -> TxResult<()> {
-        Ok(db.put(&mut self.borrow_mut(), key, value)?)
-    }
-
-    fn delete(&self, db: Db, key: &[u8]) -> TxResult<()> {
-        if key.is_empty() {
-            return Ok(());
-        }
-        db.delete(&mut self.borrow_mut(), key)?;
-        Ok(())
-    }
-}
-
-impl TxTable<'_> {
-    pub(super) fn get(&self, key: &[u8]) -> TxResult<Option<Value>> {
-        self.txn.get(self.db, key)
-    }
-
-    pub(super) fn insert(&self, key: &[u8], value: &[u8]) -> TxResult<()> {
-        self.txn.put(self.db, key, value)
-    }
-
-    pub(super) fn remove(&self, key: &[u8]) -> TxResult<()> {
-        self.txn.delete(self.db, key)
-    }
 }
