@@ -134,11 +134,6 @@ impl Store {
         Store::from_engine(Engine::temporary(EngineKind::default())?)
     }
 
-    /// The engine the store runs on.
-    pub fn engine(&self) -> EngineKind {
-        self.engine.kind()
-    }
-
     fn from_engine(engine: Engine) -> Result<Store, StoreError> {
         let id2entry = engine.table("id2entry")?;
         let dn2id = engine.table("dn2id")?;

@@ -168,14 +168,6 @@ impl Engine {
         }
     }
 
-    /// Which engine this is.
-    pub(super) fn kind(&self) -> EngineKind {
-        match self {
-            Engine::Lmdb(_) => EngineKind::Lmdb,
-            Engine::Sled(_) => EngineKind::Sled,
-        }
-    }
-
     /// The table `name`, created when missing.
     pub(super) fn table(&self, name: &str) -> Result<Table, StoreError> {
         match self {
