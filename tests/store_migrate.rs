@@ -52,6 +52,23 @@ fn a_sled_directory_keeps_working_and_migrates_to_lmdb_with_everything() {
         copy.join("store/data.mdb").exists(),
         "the copy is an LMDB store"
     );
+    // Refused from a directory that holds no store (rather than creating one there).
+    let nowhere = s.dir.path().join("nowhere").display().to_string();
+    let none = mailldap(
+        &[
+            "migrate-store",
+            "--config",
+            &cfg,
+            "--data",
+            &nowhere,
+            "--to",
+            &nowhere,
+        ],
+        None,
+    );
+    assert_ne!(none.code, 0, "{none:?}");
+    assert!(none.stderr.contains("holds no store"), "{none:?}");
+    assert!(!s.dir.path().join("nowhere/store").exists());
     // Refused into a directory that already holds a store.
     let again = mailldap(
         &["migrate-store", "--config", &cfg, "--to", &copy_arg],

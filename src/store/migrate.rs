@@ -34,6 +34,10 @@ impl Store {
                 to.display()
             )));
         }
+        // Opening a directory without a store would create an empty one there.
+        if EngineKind::of_directory(from).is_none() {
+            return Err(StoreError::Io(format!("{} holds no store", from.display())));
+        }
         let source = Store::open_with(from, engine, cache_mb)?;
         let target = Engine::open(to, engine, cache_mb)?;
         target.defer_commits(true)?;
