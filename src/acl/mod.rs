@@ -144,6 +144,8 @@ pub struct Decision {
 pub struct AccessControl {
     rootdn: Dn,
     rules: Vec<Rule>,
+    /// The attributes the rules' filters read, or None when one reads them all.
+    filters_read: Option<Vec<String>>,
     anonymous_read: bool,
     limits: LimitTable,
 }
@@ -166,9 +168,18 @@ impl AccessControl {
         }
         let limits = LimitTable::compile(&policy.limits, &suffix)
             .map_err(|(number, message)| AclError::Limit { number, message })?;
+        let filters_read = rules
+            .iter()
+            .filter_map(|r| r.filter.as_ref())
+            .map(|f| f.attributes_read())
+            .try_fold(Vec::new(), |mut all, read| {
+                all.extend(read?.into_iter().map(String::from));
+                Some(all)
+            });
         Ok(AccessControl {
             rootdn,
             rules,
+            filters_read,
             anonymous_read: policy.anonymous_read,
             limits,
         })
@@ -177,6 +188,13 @@ impl AccessControl {
     /// The configured rootdn.
     pub fn rootdn(&self) -> &Dn {
         &self.rootdn
+    }
+
+    /// The attributes of a target entry the decisions read (those the rules' filters
+    /// name; the DN is always read): an entry decoded with only these and the ones
+    /// the caller needs is decided as the whole one. None when a filter reads all.
+    pub fn attributes_read(&self) -> Option<&[String]> {
+        self.filters_read.as_deref()
     }
 
     /// Search limits for `who`.

@@ -23,6 +23,20 @@ impl Directory {
         Ok(self.store.get(dn).map_err(store_err)?.map(|(_, e)| e))
     }
 
+    /// The entry named `dn` with only its attributes whose stored names `keep`
+    /// accepts (see [`Store::get_where`](crate::store::Store::get_where)).
+    pub fn get_where(
+        &self,
+        dn: &Dn,
+        keep: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Option<Entry>, LdapError> {
+        Ok(self
+            .store
+            .get_where(dn, keep)
+            .map_err(store_err)?
+            .map(|(_, e)| e))
+    }
+
     /// Whether the entry has children.
     pub fn has_children(&self, dn: &Dn) -> Result<bool, LdapError> {
         self.store.has_children(dn).map_err(store_err)

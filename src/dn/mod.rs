@@ -70,6 +70,10 @@ pub fn canonical_type(attr: &str) -> String {
 
 /// `attr` without an `oid.` prefix, and its short alias when it has one.
 fn type_parts(attr: &str) -> (&str, Option<&'static str>) {
+    // Every alias and the `oid.` prefix is longer than the short names DNs use.
+    if attr.len() < 4 {
+        return (attr, None);
+    }
     let bare = match attr.get(..4) {
         Some(p) if p.eq_ignore_ascii_case("oid.") => &attr[4..],
         _ => attr,
@@ -190,11 +194,31 @@ impl Iterator for AsciiFolded<'_> {
 /// has no leading or trailing space, so only `#` first and the specials need care.)
 fn push_normalized_value(value: &str, out: &mut String) {
     // Each walk compiled on its own: the ASCII one is a lookup's hottest loop.
-    if value.is_ascii() {
+    if is_plain_ascii(value.as_bytes()) {
+        let start = out.len();
+        out.push_str(value);
+        out[start..].make_ascii_lowercase();
+    } else if value.is_ascii() {
         push_escaped(AsciiFolded::new(value.as_bytes()), out)
     } else {
         push_escaped(unicode_folded(value), out)
     }
+}
+
+/// Whether `value` is already its normal form but for case: printable ASCII with
+/// nothing to escape, no space at either end and no run of spaces (`uid=jdoe`,
+/// `o=example.com`: nearly every RDN a mail directory holds).
+fn is_plain_ascii(value: &[u8]) -> bool {
+    let ends_ok = match (value.first(), value.last()) {
+        (Some(&first), Some(&last)) => first != b' ' && first != b'#' && last != b' ',
+        _ => false,
+    };
+    ends_ok
+        && value.iter().all(|&b| {
+            (b' '..=b'~').contains(&b)
+                && !matches!(b, b',' | b'+' | b'"' | b'\\' | b'<' | b'>' | b';' | b'=')
+        })
+        && !value.windows(2).any(|w| w == b"  ")
 }
 
 /// Append normalised characters to `out`, escaped for a DN's string form.

@@ -205,6 +205,45 @@ fn the_ascii_fast_path_normalises_as_the_general_one() {
     }
 }
 
+#[test]
+fn plain_values_normalise_as_escaped_folded_ones() {
+    for v in [
+        "",
+        " ",
+        "x",
+        "X y",
+        "x  y",
+        " x",
+        "x ",
+        "#x",
+        "x#",
+        "a,b",
+        "a+b",
+        "a\"b",
+        "a\\b",
+        "a<b",
+        "a>b",
+        "a;b",
+        "a=b",
+        "a\0b",
+        "\tx",
+        "x\ty",
+        "\nx",
+        "a\x7fb",
+        "UsEr.1@Dom-1.EXAMPLE",
+        "~!$%&'()*",
+        "ÄÖ x",
+    ] {
+        let mut out = String::from("prefix");
+        push_normalized_value(v, &mut out);
+        assert_eq!(
+            out,
+            format!("prefix{}", escape_value(&normalize_value(v))),
+            "{v:?}"
+        );
+    }
+}
+
 /// A value starting with a line break or a tab keeps it through the string and the
 /// normal forms, which escape it: the parser skips such whitespace before a value
 /// (found by fuzzing: `cdn=\ \n@` normalised to `cdn=\n@`, which parses as `cdn=@`).

@@ -96,6 +96,28 @@ impl Filter {
         self.collect_screening(&mut out).then_some(out)
     }
 
+    /// The attributes whose values decide this filter over an entry whose DN is
+    /// known: an entry holding only these (with all their subtypes) gets the same
+    /// answer as the whole entry, `NOT` included. `None` when an extensible match
+    /// names no attribute (it reads every one).
+    pub fn attributes_read(&self) -> Option<Vec<&str>> {
+        let mut out = Vec::new();
+        self.collect_read(&mut out).then_some(out)
+    }
+
+    fn collect_read<'f>(&'f self, out: &mut Vec<&'f str>) -> bool {
+        match self {
+            Filter::And(list) | Filter::Or(list) => list.iter().all(|f| f.collect_read(out)),
+            Filter::Not(f) => f.collect_read(out),
+            Filter::Extensible { attr: None, .. } => false,
+            Filter::Extensible { attr: Some(a), .. } => {
+                out.push(a);
+                true
+            }
+            _ => self.collect_screening(out),
+        }
+    }
+
     fn collect_screening<'f>(&'f self, out: &mut Vec<&'f str>) -> bool {
         match self {
             Filter::And(list) | Filter::Or(list) => list.iter().all(|f| f.collect_screening(out)),

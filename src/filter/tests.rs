@@ -407,3 +407,18 @@ fn only_filters_without_not_or_extensible_matches_are_screened() {
     assert_eq!(attrs("(&(cn=a)(!(userPassword=x)))"), None);
     assert_eq!(attrs("(cn:dn:=a)"), None);
 }
+
+#[test]
+fn attributes_read_cover_negations_but_not_typeless_extensible_matches() {
+    let attrs = |f: &str| {
+        let parsed = Filter::parse(f).unwrap();
+        let read = parsed.attributes_read();
+        read.map(|v| v.into_iter().map(String::from).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        attrs("(&(cn=a)(!(|(mail=*)(sn~=b))))"),
+        Some(vec!["cn".into(), "mail".into(), "sn".into()])
+    );
+    assert_eq!(attrs("(cn:dn:=a)"), Some(vec!["cn".into()]));
+    assert_eq!(attrs("(&(cn=a)(:caseExactMatch:=x))"), None);
+}

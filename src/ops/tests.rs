@@ -187,6 +187,42 @@ fn bind_effects_say_who_the_connection_is() {
     assert!(matches!(root.effect, Effect::Bound(Identity::Root(_))));
 }
 
+/// A bind reads only some attributes of its entry; a rule whose filter names others
+/// (negated, or through a supertype) must still decide on the stored values.
+#[test]
+fn binds_obey_rule_filters_on_attributes_a_bind_does_not_use() {
+    let rule = |filter: &str, level: &str| crate::acl::spec::RuleSpec {
+        dn_subtree: None,
+        dn_base: None,
+        dn_regex: None,
+        filter: Some(filter.into()),
+        attrs: Some(vec!["userPassword".into()]),
+        by: vec![crate::acl::spec::BySpec {
+            who: "anonymous".into(),
+            level: level.into(),
+        }],
+    };
+    for (filter, refused) in [
+        ("(!(sn=user2))", USER2),
+        ("(!(name=user1))", USER1),
+        ("(|(mailbox=domain1.example/user2/)(cn:dn:=nobody))", USER1),
+    ] {
+        let mut config = Config::default();
+        config.acl.insert(0, rule(filter, "auth"));
+        config.acl.insert(1, rule("(objectClass=*)", "none"));
+        let state = demo_state_with(config);
+        for (dn, pw) in [(USER1, "user1"), (USER2, "user2")] {
+            let r = op(&state, Identity::Anonymous, bind(dn, pw));
+            let want = if dn == refused {
+                ResultCode::InvalidCredentials
+            } else {
+                ResultCode::Success
+            };
+            assert_eq!(result(&r).code, want, "{filter}: bind as {dn}");
+        }
+    }
+}
+
 #[test]
 fn whoami_unbind_abandon() {
     let state = demo_state();

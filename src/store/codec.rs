@@ -85,8 +85,27 @@ pub fn decode_attrs_where(
     bytes: &[u8],
     keep: &dyn Fn(&[u8]) -> bool,
 ) -> Result<Entry, DecodeError> {
+    decode_selected(bytes, keep, false)
+}
+
+/// The DN and the attributes whose names `keep` accepts of a record [`encode`]
+/// wrote: an entry for a caller that reads a known few of its attributes (a bind).
+pub fn decode_where(bytes: &[u8], keep: &dyn Fn(&[u8]) -> bool) -> Result<Entry, DecodeError> {
+    decode_selected(bytes, keep, true)
+}
+
+fn decode_selected(
+    bytes: &[u8],
+    keep: &dyn Fn(&[u8]) -> bool,
+    with_dn: bool,
+) -> Result<Entry, DecodeError> {
     let mut r = Reader { bytes, pos: 0 };
-    r.skip_dn()?;
+    let dn = if with_dn {
+        Dn { rdns: r.dn()? }
+    } else {
+        r.skip_dn()?;
+        Dn::default()
+    };
     let n_attrs = r.count()?;
     let mut attrs = Vec::new();
     for _ in 0..n_attrs {
@@ -108,10 +127,7 @@ pub fn decode_attrs_where(
             values,
         });
     }
-    Ok(Entry {
-        dn: Dn::default(),
-        attrs,
-    })
+    Ok(Entry { dn, attrs })
 }
 
 /// The DN of a record [`encode`] wrote, without decoding its attributes.

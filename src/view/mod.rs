@@ -165,9 +165,26 @@ impl<'a> DirectoryView<'a> {
     }
 
     /// The entry a simple bind as `dn` authenticates against: it exists and the
-    /// policy lets anonymous clients use its userPassword for authentication.
+    /// policy lets anonymous clients use its userPassword for authentication. It
+    /// holds its DN, userPassword and the attributes the policy's filters read (the
+    /// decision over them is the decision over the whole entry), nothing else.
     pub fn entry_for_bind(&self, dn: &Dn) -> Result<Option<Entry>, LdapError> {
-        let Some(entry) = self.state.dir.get(dn)? else {
+        let read = self.acl.attributes_read().and_then(|names| {
+            let schema = self.schema();
+            std::iter::once("userPassword")
+                .chain(names.iter().map(String::as_str))
+                .map(|name| schema.attr_desc(name))
+                .collect::<Option<Vec<_>>>()
+        });
+        let entry = match &read {
+            Some(read) => {
+                let keep = |name: &[u8]| read.iter().any(|d| !d.surely_misses_raw(name));
+                self.state.dir.get_where(dn, &keep)?
+            }
+            // A filter reads every attribute, or names one the schema lacks.
+            None => self.state.dir.get(dn)?,
+        };
+        let Some(entry) = entry else {
             return Ok(None);
         };
         let may = self.allows(

@@ -90,7 +90,8 @@ impl Encoder<LdapMsg> for Codec {
     type Error = io::Error;
 
     fn encode(&mut self, msg: LdapMsg, buf: &mut BytesMut) -> io::Result<()> {
-        if super::entry_ber::encode_entry(&msg, buf) {
+        if super::entry_ber::encode_entry(&msg, buf) || super::result_ber::encode_result(&msg, buf)
+        {
             return Ok(());
         }
         self.encoder.encode(msg, buf)

@@ -3,13 +3,10 @@
 //! Courier login (ten attributes) about 79k of its 435k instructions (callgrind).
 //! The bytes are the ones ldap3_proto writes (tests compare the two).
 
+use super::ber_writer::{header, integer, octets, tlv_len, INTEGER, SEQUENCE, SET};
 use ldap3_proto::proto::{LdapMsg, LdapOp, LdapSearchResultEntry};
 use tokio_util::bytes::{BufMut, BytesMut};
 
-const SEQUENCE: u8 = 0x30;
-const SET: u8 = 0x31;
-const INTEGER: u8 = 0x02;
-const OCTET_STRING: u8 = 0x04;
 /// [APPLICATION 4] constructed: searchResEntry.
 const SEARCH_RESULT_ENTRY: u8 = 0x64;
 
@@ -22,13 +19,13 @@ pub fn encode_entry(msg: &LdapMsg, buf: &mut BytesMut) -> bool {
     if !msg.ctrl.is_empty() {
         return false;
     }
-    let id = integer(msg.msgid);
+    let id = integer(msg.msgid.into());
     let op = op_len(entry);
-    let body = tlv_len(id.len()) + tlv_len(op);
+    let body = tlv_len(id.width()) + tlv_len(op);
     buf.reserve(tlv_len(body));
     header(buf, SEQUENCE, body);
-    header(buf, INTEGER, id.len());
-    buf.put_slice(&id);
+    header(buf, INTEGER, id.width());
+    buf.put_slice(id.as_slice());
     header(buf, SEARCH_RESULT_ENTRY, op);
     octets(buf, entry.dn.as_bytes());
     header(buf, SEQUENCE, attrs_len(entry));
@@ -61,51 +58,6 @@ fn attr_len(name: &str, vals: &[Vec<u8>]) -> usize {
 
 fn vals_len(vals: &[Vec<u8>]) -> usize {
     vals.iter().map(|v| tlv_len(v.len())).sum()
-}
-
-/// Bytes of a tag, its length and `content` bytes of content.
-fn tlv_len(content: usize) -> usize {
-    1 + length_len(content) + content
-}
-
-/// Bytes of a definite length: short form below 128, else 0x80|n then n bytes.
-fn length_len(n: usize) -> usize {
-    match n {
-        0..=0x7f => 1,
-        _ => 1 + (usize::BITS as usize / 8 - n.leading_zeros() as usize / 8),
-    }
-}
-
-fn header(buf: &mut BytesMut, tag: u8, len: usize) {
-    buf.put_u8(tag);
-    if len < 0x80 {
-        buf.put_u8(len as u8);
-        return;
-    }
-    let bytes = len.to_be_bytes();
-    let skip = len.leading_zeros() as usize / 8;
-    buf.put_u8(0x80 | (bytes.len() - skip) as u8);
-    buf.put_slice(&bytes[skip..]);
-}
-
-fn octets(buf: &mut BytesMut, b: &[u8]) {
-    header(buf, OCTET_STRING, b.len());
-    buf.put_slice(b);
-}
-
-/// An INTEGER's content: the shortest two's complement big-endian form.
-fn integer(n: i32) -> Vec<u8> {
-    let bytes = n.to_be_bytes();
-    let mut start = 0;
-    while start < 3 {
-        let (b, next) = (bytes[start], bytes[start + 1]);
-        let redundant = (b == 0 && next & 0x80 == 0) || (b == 0xff && next & 0x80 != 0);
-        if !redundant {
-            break;
-        }
-        start += 1;
-    }
-    bytes[start..].to_vec()
 }
 
 #[cfg(test)]

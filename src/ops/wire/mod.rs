@@ -2,11 +2,13 @@
 //! session frames the connection with `Codec`, calls `request` on what it decoded and
 //! `message` on every reply; nothing past this folder sees a codec type.
 
+mod ber_writer;
 mod codec;
 mod controls;
 mod entry_ber;
 mod filter;
 mod reply;
+mod result_ber;
 mod sync;
 
 pub use codec::{Codec, Incoming, RawControl};
