@@ -108,7 +108,11 @@ pub fn name_covers(asked: &str, stored: &str) -> bool {
     if asked.eq_ignore_ascii_case(stored) {
         return true;
     }
-    base_of(asked).eq_ignore_ascii_case(base_of(stored))
+    let (a, s) = (base_of(asked), base_of(stored));
+    // Two names without options were compared whole just above.
+    let no_options = a.len() == asked.len() && s.len() == stored.len();
+    !no_options
+        && a.eq_ignore_ascii_case(s)
         && matches!((Options::parse(asked), Options::parse(stored)), (Some(a), Some(s)) if s.covered_by(&a))
 }
 

@@ -2,8 +2,10 @@
 //! controls out before ldap3_proto builds the message: ldap3_proto drops the
 //! criticality of the controls it types itself (paged results, sort), and a control
 //! value it cannot parse fails the whole message, where RFC 4511 wants only that
-//! operation to fail. Encoding is ldap3_proto's, but for search result entries
-//! (`entry_ber`).
+//! operation to fail. The requests sent on every lookup and login are read
+//! without either when they are in their plain form (`request_ber`). Encoding is
+//! ldap3_proto's, but for search result entries and plain results (`entry_ber`,
+//! `result_ber`).
 
 use ldap3_lber::common::TagClass;
 use ldap3_lber::structure::{StructureTag, PL};
@@ -66,6 +68,17 @@ impl Decoder for Codec {
                 io::ErrorKind::OutOfMemory,
                 "buffer too large",
             ));
+        }
+        if self.max_depth >= super::request_ber::NESTING {
+            if let Some(size) = super::request_ber::frame(buf).filter(|&n| n <= self.max_message) {
+                if let Some(msg) = super::request_ber::decode(&buf[..size]) {
+                    buf.advance(size);
+                    return Ok(Some(Incoming {
+                        msg,
+                        controls: Vec::new(),
+                    }));
+                }
+            }
         }
         let (rest, tag) = match Parser::new(self.max_depth).parse(buf) {
             Ok(parsed) => parsed,

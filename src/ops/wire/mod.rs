@@ -8,6 +8,7 @@ mod controls;
 mod entry_ber;
 mod filter;
 mod reply;
+mod request_ber;
 mod result_ber;
 mod sync;
 
