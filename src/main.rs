@@ -11,6 +11,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// See Cargo.toml: small allocations dominate the request path.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// The demo tree `serve --demo` loads into an empty store.
 const DEMO_LDIF: &str = include_str!("../ldif/demo.ldif");
 

@@ -164,6 +164,56 @@ fn a_hundred_concurrent_wrong_argon2_binds_keep_memory_and_threads_bounded() {
     assert_eq!(bind_once(&s.uri, &dns[99], PASSWORD).0, 0);
 }
 
+/// Courier's login (connect, search, bind, unbind) from eight clients at once: the
+/// unbind once ran as a blocking operation, and each one moved the worker's
+/// connections to a new thread; under a login load the server grew to 515 threads
+/// and, with them, a gigabyte of allocator arenas.
+#[test]
+fn courier_logins_keep_the_thread_count_flat() {
+    let _one = serial();
+    let s = Server::demo();
+    let dn = mail_dn("user1@domain1.example");
+    let sampler = Sampler::start(s.pid().expect("pid"));
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let (uri, dn) = (s.uri.clone(), dn.clone());
+            std::thread::spawn(move || {
+                for _ in 0..250 {
+                    let mut conn = LdapConn::new(&uri).expect("connect");
+                    let (found, _) = conn
+                        .search(
+                            "o=hosting,dc=myhosting,dc=example",
+                            ldap3::Scope::Subtree,
+                            "(mail=user1@domain1.example)",
+                            vec!["mailbox"],
+                        )
+                        .expect("search")
+                        .success()
+                        .expect("search result");
+                    assert_eq!(found.len(), 1);
+                    conn.simple_bind(&dn, "user1")
+                        .expect("bind")
+                        .success()
+                        .expect("bind result");
+                    conn.unbind().expect("unbind");
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().expect("client");
+    }
+    let (threads, _) = sampler.finish();
+    // Nothing here blocks: the workers, the main thread and a few helpers (5 on two
+    // cores; 16 with the blocking unbind).
+    let max_threads = cores() + 6;
+    eprintln!("2,000 Courier logins: peak {threads} server threads");
+    assert!(
+        threads <= max_threads,
+        "peak {threads} threads (at most {max_threads})"
+    );
+}
+
 #[test]
 fn a_full_hashing_queue_answers_busy_at_once() {
     let _one = serial();

@@ -45,7 +45,9 @@ pub fn parse_dn(s: &str) -> Result<Dn, LdapError> {
 
 /// Whether `req` is answered in microseconds, so the connection loop may run it in
 /// the task that read it (no thread hand-off): a base-scope or index-narrowed
-/// search, a compare, WhoAmI.
+/// search, a compare, WhoAmI, an unbind (it only ends the session: run blocking, each
+/// Courier login's unbind moved the worker's connections to a fresh thread, and
+/// under load the blocking pool grew to its 512 threads).
 pub fn is_quick(state: &ServerState, req: &Request) -> bool {
     // A sync search (RFC 4533) may run for as long as the consumer stays.
     let syncing = || {
@@ -56,7 +58,7 @@ pub fn is_quick(state: &ServerState, req: &Request) -> bool {
     match &req.op {
         Operation::Search(_) if syncing() => false,
         Operation::Search(s) => s.scope == crate::dn::Scope::Base || state.dir.is_narrow(&s.filter),
-        Operation::Compare(_) | Operation::Abandon(_) => true,
+        Operation::Compare(_) | Operation::Abandon(_) | Operation::Unbind => true,
         Operation::Extended(request::ExtendedRequest::WhoAmI) => true,
         _ => false,
     }
