@@ -54,6 +54,8 @@ pub mod session;
 pub mod state;
 pub mod store;
 pub mod sync;
+#[cfg(test)]
+mod test_rng;
 pub mod throttle;
 pub mod tls;
 pub mod view;

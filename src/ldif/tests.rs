@@ -454,16 +454,7 @@ fn error_display_is_file_line_message() {
     );
 }
 
-/// Deterministic xorshift so a failure reproduces.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use crate::test_rng::Rng;
 
 #[test]
 fn random_and_mangled_input_never_panics() {

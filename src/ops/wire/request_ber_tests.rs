@@ -3,6 +3,7 @@
 //! disagrees (it may only decline).
 
 use super::*;
+use crate::test_rng::Rng;
 use ldap3_lber::Parser;
 use ldap3_proto::proto::LdapMsg;
 use ldap3_proto::LdapCodec;
@@ -26,21 +27,8 @@ fn encode(msg: &LdapMsg) -> Vec<u8> {
     out.to_vec()
 }
 
-/// A small deterministic generator (xorshift), so failures repeat.
-struct Rng(u64);
-
+/// Requests made up from the shared generator.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     fn text(&mut self) -> String {
         let pool = [
             "",
