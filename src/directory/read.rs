@@ -130,27 +130,59 @@ impl Directory {
                     .into_iter(),
             ),
         };
+        let ids = ids.filter(|id| Some(*id) != skip);
+        // Only a scan of the scope is screened: index hits are few and likely matches.
         let screen = match stats.indexed {
             false => self.screen(filter),
             true => None,
         };
-        for id in ids.filter(|id| Some(*id) != skip) {
-            let found = match &screen {
-                Some(s) => self.store.get_by_id_if(id, &s.keep, &s.test),
-                None => self.store.get_by_id(id),
-            };
-            stats.examined += 1;
-            let Some(e) = found.map_err(store_err)? else {
-                continue;
-            };
-            if stats.indexed && !in_scope(&e.dn, base, scope) {
-                continue;
-            }
-            if !visit(e) {
-                break;
+        match screen {
+            Some(screen) => self.visit_screened(ids, &screen, &mut stats, visit)?,
+            None => {
+                for id in ids {
+                    stats.examined += 1;
+                    let Some(e) = self.store.get_by_id(id).map_err(store_err)? else {
+                        continue;
+                    };
+                    if stats.indexed && !in_scope(&e.dn, base, scope) {
+                        continue;
+                    }
+                    if !visit(e) {
+                        break;
+                    }
+                }
             }
         }
         Ok(stats)
+    }
+
+    /// A scan's entries that pass `screen`, read a batch of ids per snapshot, each
+    /// handed to `visit` outside the snapshot until it stops.
+    fn visit_screened(
+        &self,
+        ids: impl Iterator<Item = EntryId>,
+        screen: &Screen<'_>,
+        stats: &mut CandidateStats,
+        visit: &mut dyn FnMut(Entry) -> bool,
+    ) -> Result<(), LdapError> {
+        const BATCH: usize = 256;
+        let mut ids = ids.peekable();
+        let mut batch = Vec::with_capacity(BATCH);
+        while ids.peek().is_some() {
+            batch.clear();
+            batch.extend(ids.by_ref().take(BATCH));
+            stats.examined += batch.len();
+            let found = self
+                .store
+                .get_by_ids_if(&batch, &screen.keep, &screen.test)
+                .map_err(store_err)?;
+            for e in found {
+                if !visit(e) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// For a scan of the scope: the test that passes over an entry the filter cannot
@@ -164,8 +196,22 @@ impl Directory {
             .into_iter()
             .filter_map(|a| schema.attr_desc(a))
             .collect();
+        // A scope's entries store the same few names over and over: each is judged
+        // once (the schema check was a fifth of a scan's instructions).
+        let judged = std::cell::RefCell::new(Vec::<(Vec<u8>, bool)>::new());
+        let keep = move |name: &[u8]| {
+            if let Some((_, k)) = judged.borrow().iter().find(|(n, _)| n == name) {
+                return *k;
+            }
+            let k = read.iter().any(|d| !d.surely_misses_raw(name));
+            let mut judged = judged.borrow_mut();
+            if judged.len() < 64 {
+                judged.push((name.to_vec(), k));
+            }
+            k
+        };
         Some(Screen {
-            keep: Box::new(move |name| read.iter().any(|d| !d.surely_misses_raw(name))),
+            keep: Box::new(keep),
             test: Box::new(move |e| filter.evaluate(e, schema, &|_| true) == Tri::True),
         })
     }

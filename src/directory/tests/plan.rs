@@ -196,3 +196,50 @@ fn candidates_read_the_scope_when_the_plan_cannot_narrow() {
         .unwrap_err();
     assert_eq!(err.matched, SUFFIX);
 }
+
+/// A scan reads its scope a batch of ids per snapshot: matches on either side of the
+/// batch boundaries all come back, in the scope's order, and a visitor that stops
+/// ends the scan inside a batch.
+#[test]
+fn screened_scans_cross_batches_and_stop_when_told() {
+    let dir = planned_directory();
+    for i in 0..600 {
+        dir.add(account(&format!("u{i:03}")), ACTOR, Origin::Client)
+            .expect("add");
+    }
+    let base = dn(D1);
+    // cn is unindexed; the matches lie in the first batch, across the first
+    // boundary (256) and in the last batch.
+    let filter = Filter::parse("(|(cn=u0*)(cn=u25*)(cn=u59*)(cn=u300))").unwrap();
+    let mut seen = Vec::new();
+    let stats = dir
+        .candidates(&base, Scope::OneLevel, &filter, &mut |e| {
+            seen.push(e.values("cn")[0].clone());
+            true
+        })
+        .unwrap();
+    assert!(!stats.indexed);
+    assert_eq!(stats.examined, 603, "every child of the domain");
+    let mut want: Vec<String> = (0..100)
+        .chain(250..260)
+        .chain(590..600)
+        .chain([300])
+        .map(|i| format!("u{i:03}"))
+        .collect();
+    want.sort();
+    let got: Vec<String> = seen
+        .iter()
+        .map(|v| String::from_utf8_lossy(v).into())
+        .collect();
+    let mut sorted = got.clone();
+    sorted.sort();
+    assert_eq!(got, sorted, "in the scope's (DN) order");
+    assert_eq!(got, want);
+    let mut taken = 0;
+    dir.candidates(&base, Scope::OneLevel, &filter, &mut |_| {
+        taken += 1;
+        taken < 5
+    })
+    .unwrap();
+    assert_eq!(taken, 5);
+}
