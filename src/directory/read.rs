@@ -156,7 +156,7 @@ impl Directory {
         Ok(stats)
     }
 
-    /// A scan's entries that pass `screen`, read a batch of ids per snapshot, each
+    /// A scan's entries that pass `screen`, up to 256 ids read per snapshot, each
     /// handed to `visit` outside the snapshot until it stops.
     fn visit_screened(
         &self,
@@ -166,19 +166,19 @@ impl Directory {
         visit: &mut dyn FnMut(Entry) -> bool,
     ) -> Result<(), LdapError> {
         const BATCH: usize = 256;
-        let mut ids = ids.peekable();
-        let mut batch = Vec::with_capacity(BATCH);
-        while ids.peek().is_some() {
-            batch.clear();
-            batch.extend(ids.by_ref().take(BATCH));
-            stats.examined += batch.len();
-            let found = self
+        let ids: Vec<EntryId> = ids.collect();
+        let mut rest = &ids[..];
+        while !rest.is_empty() {
+            let batch = &rest[..rest.len().min(BATCH)];
+            let (read, found) = self
                 .store
-                .get_by_ids_if(&batch, &screen.keep, &screen.test)
+                .first_by_ids_if(batch, &screen.keep, &screen.test)
                 .map_err(store_err)?;
-            for e in found {
+            stats.examined += read;
+            rest = &rest[read..];
+            if let Some(e) = found {
                 if !visit(e) {
-                    return Ok(());
+                    break;
                 }
             }
         }

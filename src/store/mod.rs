@@ -231,18 +231,19 @@ impl Store {
         self.load(id)
     }
 
-    /// The entries among `ids` for which `test` holds on their attributes that `keep`
-    /// names (decoded alone, under the root DN), in the order of `ids`: an unindexed
-    /// search reads every entry of its scope, and most fail the filter on one or two
-    /// attributes, so they are never decoded whole. One snapshot serves the batch (a
-    /// read transaction per entry was an eighth of a scan's instructions); callers
-    /// pass a few hundred ids at a time, so a long scan never pins one snapshot.
-    pub fn get_by_ids_if(
+    /// The first entry among `ids` for which `test` holds on its attributes that
+    /// `keep` names (decoded alone, under the root DN), and how many ids were read
+    /// to find it (all of them when none passed): an unindexed search reads every
+    /// entry of its scope, and most fail the filter on one or two attributes, so
+    /// they are never decoded whole. One snapshot serves the ids (a read transaction
+    /// per entry was an eighth of a scan's instructions), yet at most one entry is
+    /// held decoded, and callers pass a few hundred ids, so no scan pins a snapshot.
+    pub fn first_by_ids_if(
         &self,
         ids: &[EntryId],
         keep: &dyn Fn(&[u8]) -> bool,
         test: &dyn Fn(&Entry) -> bool,
-    ) -> Result<Vec<Entry>, StoreError> {
+    ) -> Result<(usize, Option<Entry>), StoreError> {
         let _gate = self.reading();
         let view = self.engine.snapshot()?;
         let corrupt = |e: codec::DecodeError| StoreError::Corrupt(e.to_string());
@@ -252,18 +253,17 @@ impl Store {
                 false => Ok(None),
             }
         };
-        let mut found = Vec::new();
-        for id in ids {
-            // Absent (deleted since the ids were listed) or refused: skipped.
+        for (i, id) in ids.iter().enumerate() {
+            // Absent (deleted since the ids were listed) or refused: the next one.
             if let Some(entry) = view
                 .get_with(&self.id2entry, id.to_be_bytes(), screened)?
                 .transpose()?
                 .flatten()
             {
-                found.push(entry);
+                return Ok((i + 1, Some(entry)));
             }
         }
-        Ok(found)
+        Ok((ids.len(), None))
     }
 
     /// [`Store::get_by_id`] for a caller already past the gate (it is not reentrant).
