@@ -26,6 +26,58 @@ impl EqualityAssertion<'_> {
     }
 }
 
+/// The normalisations of a type's effective rules, resolved from their names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Norms {
+    /// The equality rule's; rules the server does not implement (and no rule)
+    /// compare octet by octet.
+    equality: Norm,
+    /// What orders values (see [`AttributeType::ordering_cmp`]); None: unordered.
+    ordering: Option<Norm>,
+    /// The SUBSTR rule's; None when the type has no SUBSTR rule.
+    substr: Option<Norm>,
+}
+
+impl Default for Norms {
+    fn default() -> Norms {
+        Norms {
+            equality: Norm::Octet,
+            ordering: None,
+            substr: None,
+        }
+    }
+}
+
+impl Norms {
+    /// The normalisations of `at`'s effective rule names.
+    pub(crate) fn of(at: &AttributeType) -> Norms {
+        let equality = at.equality.as_deref().and_then(matching::lookup);
+        // Types with no ORDERING rule but an integer, time or string equality rule
+        // are ordered by that, so `(uidNumber>=1000)` works with older nis.schema.
+        let ordering = match at.ordering.as_deref() {
+            Some(rule) => matching::lookup(rule).map(|r| r.norm),
+            None => match equality.map(|r| r.norm) {
+                Some(
+                    n @ (Norm::CaseIgnore
+                    | Norm::CaseExact
+                    | Norm::Integer
+                    | Norm::Time
+                    | Norm::Numeric),
+                ) => Some(n),
+                _ => None,
+            },
+        };
+        Norms {
+            equality: equality.map_or(Norm::Octet, |r| r.norm),
+            ordering,
+            substr: at
+                .substr
+                .as_deref()
+                .map(|s| matching::lookup(s).map_or(Norm::Octet, |r| r.norm)),
+        }
+    }
+}
+
 impl AttributeType {
     /// True when the type has an equality rule (inherited or its own).
     pub fn has_equality(&self) -> bool {
@@ -35,10 +87,7 @@ impl AttributeType {
     /// The normalisation of the equality rule; rules the server does not
     /// implement compare octet by octet.
     fn eq_norm(&self) -> Norm {
-        self.equality
-            .as_deref()
-            .and_then(matching::lookup)
-            .map_or(Norm::Octet, |r| r.norm)
+        self.norms.equality
     }
 
     /// The value normalised by the equality rule: two values are equal exactly
@@ -76,24 +125,13 @@ impl AttributeType {
     /// integer, time or string equality rule are ordered by that (so
     /// `(uidNumber>=1000)` works with older nis.schema files); otherwise None.
     pub fn ordering_cmp(&self, a: &[u8], b: &[u8]) -> Option<Ordering> {
-        let norm = match self.ordering.as_deref() {
-            Some(rule) => matching::lookup(rule)?.norm,
-            None => match self.equality.as_deref().and_then(matching::lookup)?.norm {
-                n @ (Norm::CaseIgnore
-                | Norm::CaseExact
-                | Norm::Integer
-                | Norm::Time
-                | Norm::Numeric) => n,
-                _ => return None,
-            },
-        };
-        matching::compare(norm, a, b)
+        matching::compare(self.norms.ordering?, a, b)
     }
 
     /// The value normalised by the SUBSTR rule, or None when the type has none
     /// (a substring filter on it is then Undefined).
     pub fn substr_normalize(&self, value: &[u8]) -> Option<String> {
-        let norm = matching::lookup(self.substr.as_deref()?).map_or(Norm::Octet, |r| r.norm);
+        let norm = self.norms.substr?;
         Some(String::from_utf8_lossy(&matching::normalize(norm, value)).into_owned())
     }
 

@@ -295,6 +295,7 @@ fn parse_attribute(
         obsolete: false,
         declared: Declared::default(),
         derived_from: false,
+        norms: Default::default(),
     };
     loop {
         let kw = match c.next() {
@@ -334,6 +335,7 @@ fn parse_attribute(
             _ => return Err(format!("unknown keyword {kw:?} in attributetype")),
         }
     }
+    at.norms = super::attribute::Norms::of(&at);
     Ok(at)
 }
 

@@ -2,6 +2,7 @@
 //! every OID and name, and the rules for loading a .schema file into it
 //! (redefinition across files, SUP inheritance, reference checks).
 
+use super::attribute::Norms;
 use super::parser::{self, Parsed};
 use super::{base_of, key_of, AttributeType, ClassAttrs, ObjectClass, Schema, SchemaError};
 use std::collections::HashSet;
@@ -261,6 +262,7 @@ impl Schema {
             at.ordering = d.ordering;
             at.substr = d.substr;
             at.syntax = d.syntax;
+            at.norms = Norms::of(at);
         }
         self.class_attrs = self
             .classes

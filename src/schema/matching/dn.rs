@@ -8,7 +8,7 @@
 //! looked up in the built-in schema; a type defined only in an extra schema file is
 //! compared by its name, case-insensitively, and its values as caseIgnoreMatch does.
 
-use super::{lookup, normalize, string::squash, Norm};
+use super::string::squash;
 use crate::dn::{escape_value, Ava, Dn, Rdn};
 use crate::schema::{syntax, Schema};
 use std::sync::OnceLock;
@@ -57,12 +57,7 @@ fn ava_key(ava: &Ava) -> String {
             escape_value(&squash(&ava.value, true))
         );
     };
-    let norm = at
-        .equality
-        .as_deref()
-        .and_then(lookup)
-        .map_or(Norm::Octet, |r| r.norm);
-    let value = normalize(norm, ava.value.as_bytes());
+    let value = at.eq_key(ava.value.as_bytes());
     format!(
         "{}={}",
         at.oid,
