@@ -239,13 +239,14 @@ impl Directory {
             return Ok(None);
         }
         let skip = before.map(|(id, _)| id);
+        let prepared = filter.prepare(&self.schema);
         self.scan_candidates(
             &self.suffix,
             Scope::Subtree,
             filter,
             skip,
             &mut |e: Entry| {
-                let matches = filter.evaluate(&e, &self.schema, &|_| true).is_true();
+                let matches = prepared.evaluate(&e, &|_| true).is_true();
                 if !e.dn.same_as(&entry.dn) && matches && extra(&e) {
                     found = Some(e.dn.to_string());
                     return false;

@@ -210,9 +210,10 @@ impl Directory {
             }
             k
         };
+        let filter = filter.prepare(schema);
         Some(Screen {
             keep: Box::new(keep),
-            test: Box::new(move |e| filter.evaluate(e, schema, &|_| true) == Tri::True),
+            test: Box::new(move |e| filter.evaluate(e, &|_| true) == Tri::True),
         })
     }
 }

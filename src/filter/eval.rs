@@ -2,6 +2,7 @@
 //! the schema's matching rules. The `may_use` hook lets access control hide
 //! attributes: a hidden attribute is absent to the filter.
 
+use super::prepared::{Node, Prepared};
 use super::{Filter, Tri};
 use crate::entry::Entry;
 use crate::schema::matching::{self, RuleKind};
@@ -13,13 +14,21 @@ impl Filter {
     /// (name as the schema spells it, with its options: `userPassword`,
     /// `cn;lang-de`) are treated as absent, so access control can hide them from
     /// filters. A filter on `cn` also tests `cn;lang-de`, one on `name` also `sn`.
+    /// Many entries: [`Filter::prepare`] once, then [`Prepared::evaluate`].
     pub fn evaluate(&self, entry: &Entry, schema: &Schema, may_use: &dyn Fn(&str) -> bool) -> Tri {
+        self.prepare(schema).evaluate(entry, may_use)
+    }
+}
+
+impl Prepared<'_> {
+    /// Evaluate against `entry`, as [`Filter::evaluate`] does.
+    pub fn evaluate(&self, entry: &Entry, may_use: &dyn Fn(&str) -> bool) -> Tri {
         let ctx = Ctx {
             entry,
-            schema,
+            schema: self.schema,
             may_use,
         };
-        ctx.eval(self)
+        ctx.eval(&self.root)
     }
 }
 
@@ -31,8 +40,14 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// The values `desc` finds: of its type and subtypes, with the tags it names,
-    /// from attributes the access hook allows.
+    /// Whether some value `desc` finds passes `test`: values of its type and
+    /// subtypes, with the tags it names, from attributes the access hook allows.
+    fn any(&self, desc: &AttrDesc<'_>, test: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        self.schema
+            .any_described_value(self.entry, desc, self.may_use, test)
+    }
+
+    /// The values `desc` finds (see [`Ctx::any`]).
     fn values(&self, desc: &AttrDesc<'_>) -> Vec<&'a [u8]> {
         self.schema.described_values(self.entry, desc, self.may_use)
     }
@@ -42,9 +57,9 @@ impl<'a> Ctx<'a> {
         self.schema.attr_desc(desc)
     }
 
-    fn eval(&self, f: &Filter) -> Tri {
-        match f {
-            Filter::And(list) => {
+    fn eval(&self, node: &Node<'_>) -> Tri {
+        match node {
+            Node::And(list) => {
                 let mut result = Tri::True;
                 for sub in list {
                     match self.eval(sub) {
@@ -55,7 +70,7 @@ impl<'a> Ctx<'a> {
                 }
                 result
             }
-            Filter::Or(list) => {
+            Node::Or(list) => {
                 let mut result = Tri::False;
                 for sub in list {
                     match self.eval(sub) {
@@ -66,142 +81,55 @@ impl<'a> Ctx<'a> {
                 }
                 result
             }
-            Filter::Not(inner) => match self.eval(inner) {
+            Node::Not(inner) => match self.eval(inner) {
                 Tri::True => Tri::False,
                 Tri::False => Tri::True,
                 Tri::Undefined => Tri::Undefined,
             },
-            Filter::Present(desc) => match self.lookup(desc) {
-                Some(d) => Tri::from_bool(!self.values(&d).is_empty()),
-                None => Tri::Undefined,
-            },
-            Filter::Equality(desc, value) => self.equality(desc, value),
-            Filter::Substring {
-                attr,
+            Node::Undefined => Tri::Undefined,
+            Node::Present(d) => Tri::from_bool(self.any(d, &mut |_| true)),
+            Node::Equality { desc, assertion } => {
+                Tri::from_bool(self.any(desc, &mut |v| assertion.matches(v)))
+            }
+            Node::ObjectClass { desc, wanted } => Tri::from_bool(self.any(desc, &mut |v| {
+                self.schema
+                    .object_class(String::from_utf8_lossy(v).trim())
+                    .is_some_and(|c| self.schema.class_is_a(c, wanted))
+            })),
+            Node::Substring {
+                desc,
                 initial,
                 any,
                 final_,
-            } => self.substring(attr, initial.as_deref(), any, final_.as_deref()),
-            Filter::GreaterOrEqual(desc, value) => self.ordering(desc, value, true),
-            Filter::LessOrEqual(desc, value) => self.ordering(desc, value, false),
-            Filter::Approx(desc, value) => {
-                let Some(d) = self.lookup(desc) else {
-                    return Tri::Undefined;
+            } => Tri::from_bool(self.any(desc, &mut |v| {
+                let Some(text) = desc.at.substr_normalize(v) else {
+                    return false;
                 };
-                let at = d.at;
-                if !at.has_equality() || at.validate(value).is_err() {
-                    return Tri::Undefined;
-                }
-                let key = at.approx_key(value);
-                Tri::from_bool(self.values(&d).iter().any(|v| at.approx_key(v) == key))
+                substrings_match(&text, initial.as_deref(), any, final_.as_deref())
+            })),
+            Node::Ordering {
+                desc,
+                value,
+                greater,
+            } => Tri::from_bool(
+                self.any(desc, &mut |v| match desc.at.ordering_cmp(v, value) {
+                    Some(Ordering::Equal) => true,
+                    Some(Ordering::Greater) => *greater,
+                    Some(Ordering::Less) => !*greater,
+                    None => false,
+                }),
+            ),
+            Node::Approx { desc, key } => {
+                Tri::from_bool(self.any(desc, &mut |v| desc.at.approx_key(v) == *key))
             }
-            Filter::Extensible {
+            Node::Extensible(Filter::Extensible {
                 rule,
                 attr,
                 value,
                 dn_attributes,
-            } => self.extensible(rule.as_deref(), attr.as_deref(), value, *dn_attributes),
+            }) => self.extensible(rule.as_deref(), attr.as_deref(), value, *dn_attributes),
+            Node::Extensible(_) => Tri::Undefined,
         }
-    }
-
-    fn equality(&self, desc: &str, value: &[u8]) -> Tri {
-        let Some(d) = self.lookup(desc) else {
-            return Tri::Undefined;
-        };
-        if d.at.oid == "2.5.4.0" {
-            return self.object_class_equality(&d, value);
-        }
-        if !d.at.has_equality() || d.at.validate_assertion(value).is_err() {
-            return Tri::Undefined;
-        }
-        let assertion = d.at.equality_assertion(value);
-        Tri::from_bool(self.values(&d).iter().any(|v| assertion.matches(v)))
-    }
-
-    /// objectClass equality also matches superclasses, as slapd does:
-    /// `(objectClass=person)` is true for an inetOrgPerson entry.
-    fn object_class_equality(&self, d: &AttrDesc<'_>, value: &[u8]) -> Tri {
-        let values = self.values(d);
-        let asserted = String::from_utf8_lossy(value);
-        let Some(wanted) = self.schema.object_class(asserted.trim()) else {
-            let assertion = d.at.equality_assertion(value);
-            return Tri::from_bool(values.iter().any(|v| assertion.matches(v)));
-        };
-        Tri::from_bool(values.iter().any(|v| {
-            self.schema
-                .object_class(String::from_utf8_lossy(v).trim())
-                .is_some_and(|c| self.schema.class_is_a(c, wanted))
-        }))
-    }
-
-    fn substring(
-        &self,
-        desc: &str,
-        initial: Option<&[u8]>,
-        any: &[Vec<u8>],
-        final_: Option<&[u8]>,
-    ) -> Tri {
-        let Some(d) = self.lookup(desc) else {
-            return Tri::Undefined;
-        };
-        let at = d.at;
-        let norm = |v: &[u8]| at.substr_normalize(v);
-        let (Some(init), Some(fin)) = (
-            initial.map(norm).transpose_opt(),
-            final_.map(norm).transpose_opt(),
-        ) else {
-            return Tri::Undefined;
-        };
-        let mids: Option<Vec<String>> = any.iter().map(|m| norm(m)).collect();
-        let Some(mids) = mids else {
-            return Tri::Undefined;
-        };
-        let matches = |v: &[u8]| -> bool {
-            let Some(text) = norm(v) else { return false };
-            let mut rest: &str = &text;
-            if let Some(i) = &init {
-                match rest.strip_prefix(i.as_str()) {
-                    Some(r) => rest = r,
-                    None => return false,
-                }
-            }
-            for m in &mids {
-                match rest.find(m.as_str()) {
-                    Some(at) => rest = &rest[at + m.len()..],
-                    None => return false,
-                }
-            }
-            match &fin {
-                Some(f) => rest.ends_with(f.as_str()),
-                None => true,
-            }
-        };
-        // A type without a SUBSTR rule makes the whole assertion Undefined.
-        if at.substr.is_none() {
-            return Tri::Undefined;
-        }
-        Tri::from_bool(self.values(&d).iter().any(|v| matches(v)))
-    }
-
-    fn ordering(&self, desc: &str, value: &[u8], greater: bool) -> Tri {
-        let Some(d) = self.lookup(desc) else {
-            return Tri::Undefined;
-        };
-        let at = d.at;
-        // No ordering rule, or an assertion the rule cannot read: Undefined.
-        if at.ordering_cmp(value, value).is_none() {
-            return Tri::Undefined;
-        }
-        Tri::from_bool(
-            self.values(&d)
-                .iter()
-                .any(|v| match at.ordering_cmp(v, value) {
-                    Some(Ordering::Equal) => true,
-                    Some(Ordering::Greater) => greater,
-                    Some(Ordering::Less) => !greater,
-                    None => false,
-                }),
-        )
     }
 
     fn extensible(
@@ -322,18 +250,26 @@ fn extensible_test(
     }
 }
 
-/// `Option<Option<T>>` -> `Option<Option<T>>` with "absent" kept apart from
-/// "not normalisable": Some(None) for an absent fragment, None when it fails.
-trait TransposeOpt<T> {
-    fn transpose_opt(self) -> Option<Option<T>>;
-}
-
-impl<T> TransposeOpt<T> for Option<Option<T>> {
-    fn transpose_opt(self) -> Option<Option<T>> {
-        match self {
-            None => Some(None),
-            Some(None) => None,
-            Some(Some(v)) => Some(Some(v)),
+/// Whether normalised `text` holds the fragments: `initial` at the start, each of
+/// `any` after the one before, `final_` at the end after the last.
+fn substrings_match(
+    text: &str,
+    initial: Option<&str>,
+    any: &[String],
+    final_: Option<&str>,
+) -> bool {
+    let mut rest = text;
+    if let Some(i) = initial {
+        match rest.strip_prefix(i) {
+            Some(r) => rest = r,
+            None => return false,
         }
     }
+    for m in any {
+        match rest.find(m.as_str()) {
+            Some(at) => rest = &rest[at + m.len()..],
+            None => return false,
+        }
+    }
+    final_.is_none_or(|f| rest.ends_with(f))
 }

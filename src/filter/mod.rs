@@ -1,6 +1,7 @@
 //! Search filters (RFC 4515 string form, RFC 4511 semantics) in the project's own
 //! terms. The model lives here; the other files each do one thing with it:
 //! - parse.rs: the RFC 4515 string parser (config ACL rules, tests);
+//! - prepared.rs: the filter resolved against the schema once, for many entries;
 //! - eval.rs: three-valued evaluation against an entry with the schema's matching
 //!   rules and an access-control hook;
 //! - display.rs: the RFC 4515 string form, for logs.
@@ -11,6 +12,9 @@
 mod display;
 mod eval;
 mod parse;
+mod prepared;
+
+pub use prepared::Prepared;
 
 use thiserror::Error;
 

@@ -234,6 +234,22 @@ impl Schema {
         may_use: &dyn Fn(&str) -> bool,
     ) -> Vec<&'e [u8]> {
         let mut out = Vec::new();
+        self.any_described_value(entry, asked, may_use, &mut |v| {
+            out.push(v);
+            false
+        });
+        out
+    }
+
+    /// Whether one of the values [`Schema::described_values`] finds passes `test`,
+    /// trying them in order and stopping at the first that does.
+    pub fn any_described_value<'e>(
+        &self,
+        entry: &'e Entry,
+        asked: &AttrDesc<'_>,
+        may_use: &dyn Fn(&str) -> bool,
+        test: &mut dyn FnMut(&'e [u8]) -> bool,
+    ) -> bool {
         // Passed over by name where possible (callgrind: resolving every stored
         // attribute for every filter leaf was a tenth of a Postfix lookup).
         for attr in &entry.attrs {
@@ -243,11 +259,14 @@ impl Schema {
             let Some(stored) = self.stored_attr_desc(&attr.name) else {
                 continue;
             };
-            if asked.covers(self, &stored) && may_use(&stored.shown()) {
-                out.extend(attr.values.iter().map(Vec::as_slice));
+            if asked.covers(self, &stored)
+                && may_use(&stored.shown())
+                && attr.values.iter().any(|v| test(v))
+            {
+                return true;
             }
         }
-        out
+        false
     }
 }
 

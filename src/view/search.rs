@@ -11,7 +11,7 @@ use crate::dn::Dn;
 use crate::dn::Scope;
 use crate::entry::{Attribute, Entry};
 use crate::error::{LdapError, ResultCode};
-use crate::filter::{Filter, Tri};
+use crate::filter::{Filter, Prepared, Tri};
 use crate::ops::request::SearchEntry;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
@@ -161,8 +161,9 @@ impl DirectoryView<'_> {
         if !in_scope(&entry.dn, query.base, query.scope) {
             return Ok(None);
         }
+        let filter = query.filter.prepare(self.schema());
         let found = self.with_access(&entry.dn, Some(&entry), |access| {
-            self.matches(&entry, query, access)
+            self.matches(&entry, &filter, access)
                 .then(|| self.result_of(&entry, query, access))
         });
         Ok(found.map(|found| (entry, found)))
@@ -193,6 +194,7 @@ impl DirectoryView<'_> {
         };
         self.check_base(base)?;
         let mut stop: Option<LdapError> = None;
+        let filter = query.filter.prepare(self.schema());
         let stats =
             self.state
                 .dir
@@ -205,7 +207,7 @@ impl DirectoryView<'_> {
                         return false;
                     }
                     let flow = self.with_access(&entry.dn, Some(&entry), |access| {
-                        match self.matches(&entry, query, access) {
+                        match self.matches(&entry, &filter, access) {
                             true => on_match(&entry, access),
                             false => ControlFlow::Continue(()),
                         }
@@ -238,16 +240,17 @@ impl DirectoryView<'_> {
         Ok(())
     }
 
-    /// Whether this identity may find `entry` with `query`: it may search the entry,
-    /// the filter matches over the attributes it may search, and it may read it.
-    fn matches(&self, entry: &Entry, query: &SearchQuery<'_>, access: &EntryAccess<'_>) -> bool {
+    /// Whether this identity may find `entry` with the query's `filter`: it may
+    /// search the entry, the filter matches over the attributes it may search, and it
+    /// may read it.
+    fn matches(&self, entry: &Entry, filter: &Prepared<'_>, access: &EntryAccess<'_>) -> bool {
         if !access.allows(Target::Entry, AccessLevel::Search) {
             return false;
         }
         // Attributes without search access are absent for the filter, so
         // (userPassword=*) matches nothing for those who may not search it.
         let may_use = |attr: &str| access.allows(Target::Attr(attr), AccessLevel::Search);
-        if query.filter.evaluate(entry, self.schema(), &may_use) != Tri::True {
+        if filter.evaluate(entry, &may_use) != Tri::True {
             return false;
         }
         access.allows(Target::Entry, AccessLevel::Read)
