@@ -243,3 +243,46 @@ fn screened_scans_cross_batches_and_stop_when_told() {
     .unwrap();
     assert_eq!(taken, 5);
 }
+
+#[test]
+fn screened_scans_judge_names_whatever_order_entries_store_them_in() {
+    let dir = planned_directory();
+    for i in 0..40 {
+        let mut e = account(&format!("u{i:02}"));
+        // Every other entry stores its attributes back to front, and every third
+        // holds a description, so the scan's memo of names meets new orders and
+        // new names midway.
+        if i % 2 == 1 {
+            e.attrs.reverse();
+        }
+        if i % 3 == 0 {
+            e.add_values("description", [format!("d{i:02}").into_bytes()]);
+        }
+        dir.add(e, ACTOR, Origin::Client).expect("add");
+    }
+    let base = dn(D1);
+    let found = |f: &str| {
+        let filter = Filter::parse(f).unwrap();
+        let mut seen = Vec::new();
+        dir.candidates(&base, Scope::OneLevel, &filter, &mut |e| {
+            seen.push(String::from_utf8_lossy(&e.values("cn")[0]).into_owned());
+            true
+        })
+        .unwrap();
+        seen.sort();
+        seen
+    };
+    let want = |ids: &mut dyn Iterator<Item = usize>| -> Vec<String> {
+        ids.map(|i| format!("u{i:02}")).collect()
+    };
+    assert_eq!(found("(sn=u1*)"), want(&mut (10..20)));
+    assert_eq!(found("(description=*)"), want(&mut (0..40).step_by(3)));
+    assert_eq!(
+        found("(&(sn=u2*)(description=d2*))"),
+        want(&mut [21, 24, 27].into_iter())
+    );
+    assert_eq!(
+        found("(|(cn=u05)(homeDirectory=/nowhere))"),
+        want(&mut [5].into_iter())
+    );
+}
