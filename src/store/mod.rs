@@ -34,6 +34,7 @@ mod error;
 mod index;
 mod lookup;
 mod migrate;
+mod reads;
 mod rebuild;
 mod rename;
 mod subtree;
@@ -195,19 +196,6 @@ impl Store {
         self.get_decoded(dn, decode_entry)
     }
 
-    /// The entry named `dn` with only the attributes whose stored names `keep`
-    /// accepts (and its DN), and its id: a bind reads a few attributes of an entry
-    /// whose whole decode and drop were a quarter of its instructions (callgrind).
-    pub fn get_where(
-        &self,
-        dn: &Dn,
-        keep: &dyn Fn(&[u8]) -> bool,
-    ) -> Result<Option<(EntryId, Entry)>, StoreError> {
-        self.get_decoded(dn, |record| {
-            codec::decode_where(record, keep).map_err(|e| StoreError::Corrupt(e.to_string()))
-        })
-    }
-
     fn get_decoded(
         &self,
         dn: &Dn,
@@ -229,41 +217,6 @@ impl Store {
     pub fn get_by_id(&self, id: EntryId) -> Result<Option<Entry>, StoreError> {
         let _gate = self.reading();
         self.load(id)
-    }
-
-    /// The first entry among `ids` for which `test` holds on its attributes that
-    /// `keep` names (decoded alone, under the root DN), and how many ids were read
-    /// to find it (all of them when none passed): an unindexed search reads every
-    /// entry of its scope, and most fail the filter on one or two attributes, so
-    /// they are never decoded whole. One snapshot serves the ids (a read transaction
-    /// per entry was an eighth of a scan's instructions), yet at most one entry is
-    /// held decoded, and callers pass a few hundred ids, so no scan pins a snapshot.
-    pub fn first_by_ids_if(
-        &self,
-        ids: &[EntryId],
-        keep: &dyn Fn(&[u8]) -> bool,
-        test: &dyn Fn(&Entry) -> bool,
-    ) -> Result<(usize, Option<Entry>), StoreError> {
-        let _gate = self.reading();
-        let view = self.engine.snapshot()?;
-        let corrupt = |e: codec::DecodeError| StoreError::Corrupt(e.to_string());
-        let screened = |record: &[u8]| -> Result<_, StoreError> {
-            match test(&codec::decode_attrs_where(record, keep).map_err(corrupt)?) {
-                true => Ok(Some(codec::decode(record).map_err(corrupt)?)),
-                false => Ok(None),
-            }
-        };
-        for (i, id) in ids.iter().enumerate() {
-            // Absent (deleted since the ids were listed) or refused: the next one.
-            if let Some(entry) = view
-                .get_with(&self.id2entry, id.to_be_bytes(), screened)?
-                .transpose()?
-                .flatten()
-            {
-                return Ok((i + 1, Some(entry)));
-            }
-        }
-        Ok((ids.len(), None))
     }
 
     /// [`Store::get_by_id`] for a caller already past the gate (it is not reentrant).
