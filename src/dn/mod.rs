@@ -326,6 +326,10 @@ impl Rdn {
     /// without building it).
     pub fn same_as(&self, other: &Rdn) -> bool {
         match (self.avas.as_slice(), other.avas.as_slice()) {
+            // The same bytes (how a stored DN and a client's base usually meet) are
+            // the same RDN without folding a character (callgrind: a thirtieth of
+            // a Postfix lookup went to folding equal values).
+            ([a], [b]) if a.value == b.value && a.attr.eq_ignore_ascii_case(&b.attr) => true,
             ([a], [b]) => {
                 same_type(&a.attr, &b.attr)
                     && normalized_chars(&a.value).eq(normalized_chars(&b.value))

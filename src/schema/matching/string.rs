@@ -24,6 +24,17 @@ pub(super) fn squash(s: &str, fold: bool) -> String {
 /// [`squash`] for ASCII text, byte by byte (mail addresses, domains, uids): the
 /// per-character Unicode case mapping cost more than the lookup around it.
 fn squash_ascii(s: &[u8], fold: bool) -> String {
+    let space = |b: &u8| b.is_ascii_whitespace() || *b == 0x0b;
+    if !s.iter().any(space) {
+        // One word (nearly every value a lookup asserts): a copy, lower-cased in
+        // place, instead of a push per character (callgrind: 600 instructions for
+        // a 20-byte address).
+        let mut out = s.to_vec();
+        if fold {
+            out.make_ascii_lowercase();
+        }
+        return String::from_utf8(out).unwrap_or_default();
+    }
     let mut out = String::with_capacity(s.len());
     let mut space = false;
     for &b in s {
