@@ -8,6 +8,9 @@ use crate::error::LdapError;
 use crate::filter::{Filter, Tri};
 use crate::store::EntryId;
 
+/// Which stored attributes of an entry to decode, judged by their stored names.
+pub type KeepAttr<'a> = &'a dyn Fn(&[u8]) -> bool;
+
 /// How a search found its candidates: through an index, and how many entries it read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CandidateStats {
@@ -106,6 +109,21 @@ impl Directory {
         self.scan_candidates(base, scope, filter, None, visit)
     }
 
+    /// [`Directory::candidates`] for a `base` the caller has just found to exist (a
+    /// search checks access to it first): the probe for it is spared, a sixteenth
+    /// of a Postfix lookup's instructions (callgrind). Index hits are decoded with
+    /// only the attributes whose stored names `keep` accepts, when given.
+    pub fn candidates_below(
+        &self,
+        base: &Dn,
+        scope: Scope,
+        filter: &Filter,
+        keep: Option<KeepAttr<'_>>,
+        visit: &mut dyn FnMut(Entry) -> bool,
+    ) -> Result<CandidateStats, LdapError> {
+        self.scan_with(base, scope, filter, None, keep, visit)
+    }
+
     /// [`Directory::candidates`] below an existing `base`, never reading (decoding)
     /// the entry with id `skip`: a write checking the others already holds it.
     pub(super) fn scan_candidates(
@@ -114,6 +132,19 @@ impl Directory {
         scope: Scope,
         filter: &Filter,
         skip: Option<EntryId>,
+        visit: &mut dyn FnMut(Entry) -> bool,
+    ) -> Result<CandidateStats, LdapError> {
+        self.scan_with(base, scope, filter, skip, None, visit)
+    }
+
+    /// [`Directory::scan_candidates`], index hits decoded as `keep` says.
+    fn scan_with(
+        &self,
+        base: &Dn,
+        scope: Scope,
+        filter: &Filter,
+        skip: Option<EntryId>,
+        keep: Option<KeepAttr<'_>>,
         visit: &mut dyn FnMut(Entry) -> bool,
     ) -> Result<CandidateStats, LdapError> {
         let mut stats = CandidateStats::default();
@@ -141,7 +172,11 @@ impl Directory {
             None => {
                 for id in ids {
                     stats.examined += 1;
-                    let Some(e) = self.store.get_by_id(id).map_err(store_err)? else {
+                    let read = match keep {
+                        Some(keep) => self.store.get_by_id_where(id, keep),
+                        None => self.store.get_by_id(id),
+                    };
+                    let Some(e) = read.map_err(store_err)? else {
                         continue;
                     };
                     if stats.indexed && !in_scope(&e.dn, base, scope) {

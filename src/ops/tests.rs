@@ -223,6 +223,43 @@ fn binds_obey_rule_filters_on_attributes_a_bind_does_not_use() {
     }
 }
 
+/// A lookup decodes only some attributes of its entries; a rule whose filter names
+/// others (negated, or through a supertype) must still decide on the stored values.
+#[test]
+fn searches_obey_rule_filters_on_attributes_they_neither_ask_for_nor_test() {
+    let hide_mailbox = |filter: &str| crate::acl::spec::RuleSpec {
+        dn_subtree: None,
+        dn_base: None,
+        dn_regex: None,
+        filter: Some(filter.into()),
+        attrs: Some(vec!["mailbox".into()]),
+        by: vec![crate::acl::spec::BySpec {
+            who: "anonymous".into(),
+            level: "none".into(),
+        }],
+    };
+    for (filter, hidden) in [
+        ("(sn=user2)", USER2),
+        ("(!(name=user1))", USER2),
+        ("(|(homeDirectory=/nowhere)(cn:dn:=user1))", USER1),
+    ] {
+        let mut config = Config::default();
+        config.acl.insert(0, hide_mailbox(filter));
+        let state = demo_state_with(config);
+        for (dn, mail) in [
+            (USER1, "user1@domain1.example"),
+            (USER2, "user2@domain1.example"),
+        ] {
+            let lookup = format!("(&(mail={mail})(objectClass=CourierMailAccount))");
+            let r = op(&state, Identity::Anonymous, search(&lookup, &["mailbox"]));
+            let found = entries(&r);
+            assert_eq!(found.len(), 1, "{filter}: {mail}");
+            let shown = found[0].attrs.iter().any(|a| a.name == "mailbox");
+            assert_eq!(shown, dn != hidden, "{filter}: mailbox of {dn}");
+        }
+    }
+}
+
 #[test]
 fn whoami_unbind_abandon() {
     let state = demo_state();

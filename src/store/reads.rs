@@ -18,6 +18,22 @@ impl Store {
         })
     }
 
+    /// The entry with id `id`, with only the attributes whose stored names `keep`
+    /// accepts (and its DN): an indexed search decodes what its answer, its filter
+    /// and the access rules read, not the whole entry.
+    pub fn get_by_id_where(
+        &self,
+        id: EntryId,
+        keep: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<Option<Entry>, StoreError> {
+        let _gate = self.reading();
+        self.id2entry
+            .get_with(id.to_be_bytes(), |record| {
+                codec::decode_where(record, keep).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })?
+            .transpose()
+    }
+
     /// The first entry among `ids` for which `test` holds on its attributes that
     /// `keep` names (decoded alone, under the root DN), and how many ids were read
     /// to find it (all of them when none passed): an unindexed search reads every

@@ -4,6 +4,7 @@
 //! Sorted and paged searches (src/ops) first list the matching entries with the sort
 //! values this identity may read, then take each listed entry's result again.
 
+use super::select::Needed;
 use super::{values, DirectoryView, Selection};
 use crate::acl::{AccessLevel, EntryAccess, Target};
 use crate::directory::{in_scope, CandidateStats, SUBSCHEMA_DN, VIRTUAL_ATTRS};
@@ -76,7 +77,8 @@ impl DirectoryView<'_> {
         query: &SearchQuery<'_>,
         emit: &mut dyn FnMut(SearchEntry) -> bool,
     ) -> Result<SearchDone, LdapError> {
-        self.search_stored(query, &mut |_, found| emit(found))
+        // Only the result leaves: entries are decoded as far as it needs.
+        self.search_with(query, true, &mut |_, found| emit(found))
     }
 
     /// [`Self::search`], handing `emit` the stored entry beside its result: a sync
@@ -87,9 +89,20 @@ impl DirectoryView<'_> {
         query: &SearchQuery<'_>,
         emit: &mut dyn FnMut(&Entry, SearchEntry) -> bool,
     ) -> Result<SearchDone, LdapError> {
+        self.search_with(query, false, emit)
+    }
+
+    /// [`Self::search_stored`], the stored entries decoded whole or, when `partial`,
+    /// only as far as the result needs.
+    fn search_with(
+        &self,
+        query: &SearchQuery<'_>,
+        partial: bool,
+        emit: &mut dyn FnMut(&Entry, SearchEntry) -> bool,
+    ) -> Result<SearchDone, LdapError> {
         let size_limit = self.size_limit(query);
         let mut sent = 0usize;
-        let (stats, stopped) = self.each_match(query, &mut |entry, access| {
+        let (stats, stopped) = self.each_match(query, partial, &mut |entry, access| {
             if size_limit > 0 && sent >= size_limit {
                 return ControlFlow::Break(Some(LdapError::size_limit_exceeded()));
             }
@@ -114,7 +127,7 @@ impl DirectoryView<'_> {
         visit: &mut dyn FnMut(Listed) -> bool,
     ) -> Result<SearchDone, LdapError> {
         let mut sent = 0usize;
-        let (stats, stopped) = self.each_match(query, &mut |entry, access| {
+        let (stats, stopped) = self.each_match(query, false, &mut |entry, access| {
             let sort_values = sort_attrs
                 .iter()
                 .map(
@@ -177,10 +190,12 @@ impl DirectoryView<'_> {
     }
 
     /// Walk the candidates of `query` that this identity may find, handing each to
-    /// `on_match` with its access decisions, until it or the time limit stops.
+    /// `on_match` with its access decisions, until it or the time limit stops. With
+    /// `partial`, entries hold only what the result, the filter and the rules read.
     fn each_match(
         &self,
         query: &SearchQuery<'_>,
+        partial: bool,
         on_match: &mut dyn FnMut(&Entry, &EntryAccess<'_>) -> Stop,
     ) -> Result<(CandidateStats, Option<LdapError>), LdapError> {
         let base = query.base;
@@ -192,35 +207,55 @@ impl DirectoryView<'_> {
             0 => None,
             secs => Some(Instant::now() + Duration::from_secs(secs)),
         };
+        // A granted base exists (the grant was decided on its entry).
         self.check_base(base)?;
         let mut stop: Option<LdapError> = None;
         let filter = query.filter.prepare(self.schema());
-        let stats =
-            self.state
-                .dir
-                .candidates(base, query.scope, query.filter, &mut |entry: Entry| {
-                    if deadline.is_some_and(|d| Instant::now() > d) {
-                        stop = Some(LdapError::new(
-                            ResultCode::TimeLimitExceeded,
-                            "time limit exceeded",
-                        ));
-                        return false;
+        let needed = match partial {
+            true => self.needed(query),
+            false => None,
+        };
+        let keeps = |name: &[u8]| needed.as_ref().is_none_or(|n| n.keeps(name));
+        let keep = needed.is_some().then_some(&keeps as &dyn Fn(&[u8]) -> bool);
+        let stats = self.state.dir.candidates_below(
+            base,
+            query.scope,
+            query.filter,
+            keep,
+            &mut |entry: Entry| {
+                if deadline.is_some_and(|d| Instant::now() > d) {
+                    stop = Some(LdapError::new(
+                        ResultCode::TimeLimitExceeded,
+                        "time limit exceeded",
+                    ));
+                    return false;
+                }
+                let flow = self.with_access(&entry.dn, Some(&entry), |access| {
+                    match self.matches(&entry, &filter, access) {
+                        true => on_match(&entry, access),
+                        false => ControlFlow::Continue(()),
                     }
-                    let flow = self.with_access(&entry.dn, Some(&entry), |access| {
-                        match self.matches(&entry, &filter, access) {
-                            true => on_match(&entry, access),
-                            false => ControlFlow::Continue(()),
-                        }
-                    });
-                    match flow {
-                        ControlFlow::Continue(()) => true,
-                        ControlFlow::Break(why) => {
-                            stop = why;
-                            false
-                        }
+                });
+                match flow {
+                    ControlFlow::Continue(()) => true,
+                    ControlFlow::Break(why) => {
+                        stop = why;
+                        false
                     }
-                })?;
+                }
+            },
+        )?;
         Ok((stats, stop))
+    }
+
+    /// What `query` reads of each entry it finds (see [`Needed`]).
+    fn needed<'q>(&self, query: &SearchQuery<'q>) -> Option<Needed<'q>> {
+        let filter_read = query.filter.attributes_read()?;
+        let rules_read = self.acl.attributes_read()?;
+        let read = filter_read
+            .into_iter()
+            .chain(rules_read.iter().map(String::as_str));
+        Needed::new(query.selection, Some(read))
     }
 
     /// slapd 2.4: the base needs search access on its entry; without even disclose
