@@ -72,14 +72,21 @@ pub(super) fn stream(
 ) -> Result<ImportReport, ImportError> {
     run(dir, load, in_input, options, progress, |sender| {
         for source in sources {
-            let mut sent = true;
-            let parsed = source.pieces(&mut |piece| {
-                for rec in piece {
-                    if let LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) =
-                        rec.record
-                    {
-                        sent = sent && check(dir, actor, sender, &source.name, rec.line, e);
+            let file = source.name.as_str();
+            // The checks read nothing stored: pieces are checked in parallel.
+            let check_piece = |piece: Vec<LocatedRecord>| -> Vec<Checked<'_>> {
+                let adds = piece.into_iter().filter_map(|rec| match rec.record {
+                    LdifRecord::Content(e) | LdifRecord::Change(ChangeRecord::Add(e)) => {
+                        Some(checked(dir, actor, file, rec.line, e))
                     }
+                    _ => None,
+                });
+                adds.collect()
+            };
+            let mut sent = true;
+            let parsed = source.map_pieces(&check_piece, &mut |checked| {
+                for c in checked {
+                    sent = sent && sender.push(c);
                 }
                 sent
             });
@@ -108,17 +115,27 @@ fn check<'a>(
     sender: &mut Outbox<'a>,
     file: &'a str,
     line: usize,
-    entry: crate::entry::Entry,
+    entry: Entry,
 ) -> bool {
+    sender.push(checked(dir, actor, file, line, entry))
+}
+
+/// The checks of `entry`, ready for the load.
+fn checked<'a>(
+    dir: &Directory,
+    actor: &str,
+    file: &'a str,
+    line: usize,
+    entry: Entry,
+) -> Checked<'a> {
     let dn = entry.dn.clone();
     let outcome = dir.bulk_prepare(entry, actor, MissingMust::Report);
-    let checked = Checked {
+    Checked {
         file,
         line,
         dn,
         outcome,
-    };
-    sender.push(checked)
+    }
 }
 
 /// Hand the entries `load` is done with back to the checking thread, [`BATCH`] at a

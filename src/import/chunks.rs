@@ -6,7 +6,9 @@
 //! before, so the records and errors are those of one parse of the whole file.
 
 use crate::ldif::{self, LdifError, LocatedRecord};
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{mpsc, Mutex};
 
 /// Bytes a piece holds at least (all of the input if less).
 const PIECE: usize = 4 << 20;
@@ -33,26 +35,152 @@ pub(super) fn for_each_piece(
     base_dir: Option<&Path>,
     take: &mut dyn FnMut(Vec<LocatedRecord>) -> bool,
 ) -> Result<(), LdifError> {
-    let (mut start, mut lines_before) = (0, 0);
-    while start < input.len() {
-        let end = piece_end(input, start + PIECE);
-        let piece = &input[start..end];
-        let shift = |line: usize| line + lines_before;
-        let parsed = ldif::parse_ldif(piece, source, base_dir).map_err(|e| LdifError {
-            line: shift(e.line),
-            ..e
-        })?;
-        let shifted = parsed.into_iter().map(|r| LocatedRecord {
-            line: shift(r.line),
-            ..r
-        });
-        if !take(shifted.collect()) {
+    for piece in Pieces::new(input) {
+        if !take(piece.parse(input, source, base_dir)?) {
             return Ok(());
         }
-        lines_before += piece.iter().filter(|b| **b == b'\n').count();
-        start = end;
     }
     Ok(())
+}
+
+/// [`for_each_piece`] with the parsing and `work` on each piece's records done by
+/// one thread per core, their results handed to `take` in the file's order (the
+/// first parse error is still the first in the file). An import's checks of its
+/// entries kept one core busy while the other mostly waited.
+pub(super) fn map_pieces<T: Send>(
+    input: &[u8],
+    source: &str,
+    base_dir: Option<&Path>,
+    work: &(dyn Fn(Vec<LocatedRecord>) -> T + Sync),
+    take: &mut dyn FnMut(T) -> bool,
+) -> Result<(), LdifError> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    // Pieces parsed ahead of `take` at most: bounds the memory they hold.
+    let in_flight = 2 * workers;
+    let (jobs, queue) = mpsc::sync_channel::<(usize, Piece)>(in_flight);
+    let queue = Mutex::new(queue);
+    let (results, done) = mpsc::channel::<(usize, Result<T, LdifError>)>();
+    std::thread::scope(|scope| {
+        // Dropped when this returns: the workers' queue then ends and they stop.
+        let jobs = jobs;
+        for _ in 0..workers {
+            let (queue, results) = (&queue, results.clone());
+            scope.spawn(move || loop {
+                let job = queue
+                    .lock()
+                    .map_err(drop)
+                    .and_then(|q| q.recv().map_err(drop));
+                let Ok((n, piece)) = job else { return };
+                let out = piece.parse(input, source, base_dir).map(work);
+                if results.send((n, out)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(results);
+        let mut pieces = Pieces::new(input).enumerate();
+        let (mut sent, mut next) = (0, 0);
+        let mut ready = BTreeMap::new();
+        loop {
+            while sent - next < in_flight {
+                let Some(job) = pieces.next() else { break };
+                if jobs.send(job).is_err() {
+                    break;
+                }
+                sent += 1;
+            }
+            if next == sent {
+                return Ok(());
+            }
+            while !ready.contains_key(&next) {
+                let Ok((n, out)) = done.recv() else {
+                    return Err(LdifError {
+                        source: source.to_string(),
+                        line: 0,
+                        message: "a parsing thread stopped".into(),
+                    });
+                };
+                ready.insert(n, out);
+            }
+            let out = ready.remove(&next).expect("checked just above");
+            next += 1;
+            if !take(out?) {
+                return Ok(());
+            }
+        }
+    })
+}
+
+/// One piece of an input: its byte range and the lines before it.
+struct Piece {
+    start: usize,
+    end: usize,
+    lines_before: usize,
+}
+
+impl Piece {
+    /// The records of this piece of `input`, their lines (and errors') the file's.
+    fn parse(
+        &self,
+        input: &[u8],
+        source: &str,
+        base_dir: Option<&Path>,
+    ) -> Result<Vec<LocatedRecord>, LdifError> {
+        let shift = |line: usize| line + self.lines_before;
+        let parsed =
+            ldif::parse_ldif(&input[self.start..self.end], source, base_dir).map_err(|e| {
+                LdifError {
+                    line: shift(e.line),
+                    ..e
+                }
+            })?;
+        Ok(parsed
+            .into_iter()
+            .map(|r| LocatedRecord {
+                line: shift(r.line),
+                ..r
+            })
+            .collect())
+    }
+}
+
+/// The pieces of an input, in order.
+struct Pieces<'a> {
+    input: &'a [u8],
+    start: usize,
+    lines_before: usize,
+}
+
+impl<'a> Pieces<'a> {
+    fn new(input: &'a [u8]) -> Self {
+        Pieces {
+            input,
+            start: 0,
+            lines_before: 0,
+        }
+    }
+}
+
+impl Iterator for Pieces<'_> {
+    type Item = Piece;
+
+    fn next(&mut self) -> Option<Piece> {
+        if self.start >= self.input.len() {
+            return None;
+        }
+        let end = piece_end(self.input, self.start + PIECE);
+        let piece = Piece {
+            start: self.start,
+            end,
+            lines_before: self.lines_before,
+        };
+        self.lines_before += self.input[self.start..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.start = end;
+        Some(piece)
+    }
 }
 
 /// The first position at or after `from` that starts a `dn:` line following a blank
@@ -84,6 +212,51 @@ fn starts_dn(rest: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// Every record of `input` through [`map_pieces`], in the order taken.
+    fn parsed_in_parallel(input: &[u8]) -> Result<Vec<LocatedRecord>, LdifError> {
+        let mut all = Vec::new();
+        map_pieces(input, "f", None, &|piece| piece, &mut |piece| {
+            all.extend(piece);
+            true
+        })?;
+        Ok(all)
+    }
+
+    #[test]
+    fn pieces_parsed_in_parallel_come_in_file_order_with_the_first_error() {
+        // Three pieces and more, so several threads parse at once.
+        let record = |i: usize| {
+            format!(
+                "dn: cn=r{i},o=x\ncn: r{i}\ndescription: {}\n\n",
+                "x".repeat(200)
+            )
+        };
+        let text: String = (0..45_000).map(record).collect();
+        assert!(text.len() > 2 * PIECE);
+        let whole = ldif::parse_ldif(text.as_bytes(), "f", None).unwrap();
+        assert_eq!(parsed_in_parallel(text.as_bytes()).unwrap(), whole);
+        // A bad record in the second piece and another in the last: the first wins.
+        let mut bad = text.clone();
+        bad.insert_str(PIECE + PIECE / 2, "\n\ndn: cn=bad1,o=x\nnot a line\n\n");
+        bad.push_str("dn: cn=bad2,o=x\nnot a line either\n\n");
+        let want = ldif::parse_ldif(bad.as_bytes(), "f", None).unwrap_err();
+        assert_eq!(parsed_in_parallel(bad.as_bytes()).unwrap_err(), want);
+        // A taker that stops takes nothing more.
+        let mut taken = 0;
+        map_pieces(
+            text.as_bytes(),
+            "f",
+            None,
+            &|piece| piece.len(),
+            &mut |_| {
+                taken += 1;
+                false
+            },
+        )
+        .unwrap();
+        assert_eq!(taken, 1);
+    }
+
     #[test]
     fn pieces_cut_only_between_records_and_keep_the_file_lines() {
         let record =
@@ -103,6 +276,10 @@ mod tests {
         }
         assert_eq!(parse_in_pieces(text.as_bytes(), "f", None).unwrap(), whole);
         let bad = format!("{text}dn: cn=bad,o=x\n cont\n\n");
+        assert_eq!(
+            parsed_in_parallel(bad.as_bytes()).unwrap_err(),
+            ldif::parse_ldif(bad.as_bytes(), "f", None).unwrap_err()
+        );
         let e = parse_in_pieces(bad.as_bytes(), "f", None).unwrap_err();
         assert_eq!(e, ldif::parse_ldif(bad.as_bytes(), "f", None).unwrap_err());
     }

@@ -4,7 +4,7 @@
 //! learn its DNs, holding no record, then parsed again piece by piece while it
 //! loads: memory holds the files' bytes and the load, not every record.
 
-use super::chunks::for_each_piece;
+use super::chunks::map_pieces;
 use super::{order, ImportError};
 use crate::dn::Dn;
 use crate::ldif::{LdifError, LocatedRecord};
@@ -22,12 +22,14 @@ pub(super) struct Source {
 }
 
 impl Source {
-    /// Parse this file piece by piece (see [`for_each_piece`]).
-    pub(super) fn pieces(
+    /// Parse this file piece by piece, `work` done on each piece by several threads,
+    /// the results taken in the file's order (see [`map_pieces`]).
+    pub(super) fn map_pieces<T: Send>(
         &self,
-        take: &mut dyn FnMut(Vec<LocatedRecord>) -> bool,
+        work: &(dyn Fn(Vec<LocatedRecord>) -> T + Sync),
+        take: &mut dyn FnMut(T) -> bool,
     ) -> Result<(), LdifError> {
-        for_each_piece(&self.bytes, &self.name, self.base.as_deref(), take)
+        map_pieces(&self.bytes, &self.name, self.base.as_deref(), work, take)
     }
 }
 
@@ -46,19 +48,28 @@ pub(super) fn survey(sources: &[Source]) -> Result<Survey, ImportError> {
     let mut added: HashSet<String> = HashSet::new();
     let mut unseen_parents: Vec<String> = Vec::new();
     let (mut records, mut adds_only) = (0, true);
+    // Per record of a piece: the normalised DN it adds and its parent's, if an add.
+    let names = |piece: Vec<LocatedRecord>| -> Vec<Option<(String, Option<String>)>> {
+        piece
+            .iter()
+            .map(|rec| {
+                order::added_dn(&rec.record)
+                    .map(|dn| (dn.normalized(), dn.parent().as_ref().map(Dn::normalized)))
+            })
+            .collect()
+    };
     for source in sources {
-        source.pieces(&mut |piece| {
+        source.map_pieces(&names, &mut |piece| {
             records += piece.len();
-            for rec in &piece {
-                let Some(dn) = order::added_dn(&rec.record) else {
+            for rec in piece {
+                let Some((dn, parent)) = rec else {
                     adds_only = false;
                     continue;
                 };
-                let parent = dn.parent().as_ref().map(Dn::normalized);
                 if let Some(p) = parent.filter(|p| !added.contains(p)) {
                     unseen_parents.push(p);
                 }
-                added.insert(dn.normalized());
+                added.insert(dn);
             }
             true
         })?;
