@@ -9,14 +9,13 @@
 //! order, so the first refusal is still that of the first bad record.
 
 use super::stream::Source;
-use super::{apply_steps, plan, ImportError, ImportOptions, ImportReport, Progress, Step};
+use super::{apply_steps, plan, DnSet, ImportError, ImportOptions, ImportReport, Progress, Step};
 use crate::directory::{BulkAdd, Directory, Prepared};
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::error::LdapError;
 use crate::ldif::{ChangeRecord, LdifRecord, LocatedRecord};
 use crate::schema::MissingMust;
-use std::collections::HashSet;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 
 /// Entries checked ahead of the load at most (bounds the memory they hold).
@@ -66,7 +65,7 @@ pub(super) fn stream(
     load: BulkAdd<'_>,
     actor: &str,
     sources: &[Source],
-    in_input: &HashSet<String>,
+    in_input: &DnSet,
     options: ImportOptions,
     progress: Progress,
 ) -> Result<ImportReport, ImportError> {
@@ -193,7 +192,7 @@ impl Drop for Outbox<'_> {
 fn run<'a>(
     dir: &Directory,
     mut load: BulkAdd<'_>,
-    in_input: &HashSet<String>,
+    in_input: &DnSet,
     options: ImportOptions,
     mut progress: Progress,
     produce: impl FnOnce(&mut Outbox<'a>) + Send,

@@ -1,9 +1,10 @@
 //! The order records are applied in: slapadd takes an LDIF whose children come before
 //! their parents, so an add whose parent is added later in the input waits for it.
 
+use super::DnSet;
 use crate::dn::Dn;
 use crate::ldif::{ChangeRecord, LdifRecord};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 /// The DN a record adds, if it is an add.
 pub(super) fn added_dn(record: &LdifRecord) -> Option<&Dn> {
@@ -24,7 +25,7 @@ pub(super) fn changed_dn(record: &LdifRecord) -> Option<&Dn> {
 }
 
 /// The normalised DNs the input adds somewhere.
-pub(super) fn added_anywhere<'a>(records: impl Iterator<Item = &'a LdifRecord>) -> HashSet<String> {
+pub(super) fn added_anywhere<'a>(records: impl Iterator<Item = &'a LdifRecord>) -> DnSet {
     records.filter_map(added_dn).map(Dn::normalized).collect()
 }
 
@@ -36,8 +37,8 @@ pub(super) fn parents_first(records: &[&LdifRecord]) -> Vec<usize> {
     let mut plan = Plan {
         records,
         adds: added_anywhere(records.iter().copied()),
-        placed: HashSet::new(),
-        pending: HashSet::new(),
+        placed: DnSet::default(),
+        pending: DnSet::default(),
         waiting: HashMap::new(),
         order: Vec::with_capacity(records.len()),
     };
@@ -55,11 +56,11 @@ pub(super) fn parents_first(records: &[&LdifRecord]) -> Vec<usize> {
 struct Plan<'a> {
     records: &'a [&'a LdifRecord],
     /// Every DN some add of the input names.
-    adds: HashSet<String>,
+    adds: DnSet,
     /// DNs whose add is in the order already.
-    placed: HashSet<String>,
+    placed: DnSet,
     /// DNs whose add was read but waits for its parent.
-    pending: HashSet<String>,
+    pending: DnSet,
     /// Records waiting, by the DN whose add they wait for.
     waiting: HashMap<String, Vec<usize>>,
     order: Vec<usize>,

@@ -5,10 +5,9 @@
 //! loads: memory holds the files' bytes and the load, not every record.
 
 use super::chunks::map_pieces;
-use super::{order, ImportError};
+use super::{order, DnSet, ImportError};
 use crate::dn::Dn;
 use crate::ldif::{LdifError, LocatedRecord};
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 /// One input file, read whole.
@@ -39,13 +38,13 @@ pub(super) struct Survey {
     /// Records in all files.
     pub(super) records: usize,
     /// The DNs added, when every record is an add that comes after its parent's.
-    pub(super) streamable: Option<HashSet<String>>,
+    pub(super) streamable: Option<DnSet>,
 }
 
 /// Parse every file once (the first LDIF error stops the import before anything
 /// is written, as before), holding only the DNs.
 pub(super) fn survey(sources: &[Source]) -> Result<Survey, ImportError> {
-    let mut added: HashSet<String> = HashSet::new();
+    let mut added: DnSet = DnSet::default();
     let mut unseen_parents: Vec<String> = Vec::new();
     let (mut records, mut adds_only) = (0, true);
     // Per record of a piece: the normalised DN it adds and its parent's, if an add.
