@@ -102,32 +102,54 @@ impl<'a> EntryAccess<'a> {
                 by: None,
             };
         }
-        for (rule, outcome) in self.acl.rules.iter().zip(&self.rules) {
-            if !rule.covers_target(target, self.lookup.schema) {
-                continue;
-            }
-            let Some(captures) = outcome.covers.get_or_init(|| self.covers(rule)) else {
-                continue;
-            };
-            let by = *outcome.by.get_or_init(|| self.first_by(rule, captures));
-            let Some(i) = by else {
-                return Decision {
-                    granted: Privileges::NONE,
-                    rule: Some(rule.number),
-                    by: None,
-                };
-            };
-            return Decision {
-                granted: self.capped(rule.by[i].level),
-                rule: Some(rule.number),
-                by: Some(i + 1),
-            };
-        }
-        Decision {
+        let listed = match (target, &self.acl.covering) {
+            (Target::Attr(name), Some(covering)) => covering.rules_for(name),
+            _ => None,
+        };
+        let decided = match listed {
+            // Only the rules whose `attrs` may cover the name, in order.
+            Some(listed) => listed.iter().find_map(|l| {
+                let i = usize::from(l.rule);
+                let rule = &self.acl.rules[i];
+                let covered = !l.check || rule.covers_target(target, self.lookup.schema);
+                covered
+                    .then(|| self.decide_by(rule, &self.rules[i]))
+                    .flatten()
+            }),
+            None => self
+                .acl
+                .rules
+                .iter()
+                .zip(&self.rules)
+                .find_map(|(rule, outcome)| {
+                    rule.covers_target(target, self.lookup.schema)
+                        .then(|| self.decide_by(rule, outcome))
+                        .flatten()
+                }),
+        };
+        decided.unwrap_or(Decision {
             granted: Privileges::NONE,
             rule: None,
             by: None,
-        }
+        })
+    }
+
+    /// The decision of `rule`, which covers the target, when it covers the entry.
+    fn decide_by(&self, rule: &Rule, outcome: &RuleOutcome) -> Option<Decision> {
+        let captures = outcome.covers.get_or_init(|| self.covers(rule)).as_ref()?;
+        let by = *outcome.by.get_or_init(|| self.first_by(rule, captures));
+        let Some(i) = by else {
+            return Some(Decision {
+                granted: Privileges::NONE,
+                rule: Some(rule.number),
+                by: None,
+            });
+        };
+        Some(Decision {
+            granted: self.capped(rule.by[i].level),
+            rule: Some(rule.number),
+            by: Some(i + 1),
+        })
     }
 
     /// Whether `rule`'s DN and filter cover this entry, with the DN's captures.

@@ -100,10 +100,15 @@ fn identities() -> Vec<Identity> {
     out
 }
 
-const TARGETS: [Target<'static>; 12] = [
+const TARGETS: [Target<'static>; 16] = [
     Target::Entry,
     Target::Children,
     Target::Attr("userPassword"),
+    // Other spellings: case, OID, an alias, a subtype of `name`.
+    Target::Attr("USERPASSWORD"),
+    Target::Attr("2.5.4.35"),
+    Target::Attr("commonName"),
+    Target::Attr("cn;lang-de"),
     Target::Attr("userPassword;x-hash"),
     Target::Attr("roleOccupant"),
     Target::Attr("maildrop"),
@@ -203,6 +208,29 @@ by = [ { who = "*", level = "=cs" } ]
 fn filtered_acl(schema: &Schema) -> AccessControl {
     let config = Config::from_toml(FILTERED, "t.toml").unwrap();
     AccessControl::compile(&config.acl_policy(), Some(schema)).unwrap()
+}
+
+/// Rules naming a supertype, an alias and an option-tagged form: the per-name table
+/// the policy compiles must decide every spelling as a walk of every rule does.
+const SPELLED: &str = r#"
+[[acl]]
+attrs = ["name", "entry"]
+by = [ { who = "users", level = "read" }, { who = "anonymous", level = "none" } ]
+
+[[acl]]
+attrs = ["rfc822Mailbox", "userPassword;x-hash"]
+by = [ { who = "self", level = "write" }, { who = "anonymous", level = "auth" } ]
+
+[[acl]]
+by = [ { who = "*", level = "=cs" } ]
+"#;
+
+#[test]
+fn supertypes_aliases_and_tags_decide_as_the_reference() {
+    let schema = Schema::builtin();
+    let config = Config::from_toml(SPELLED, "t.toml").unwrap();
+    let acl = AccessControl::compile(&config.acl_policy(), Some(&schema)).unwrap();
+    assert_same_as_reference(&acl, Some(&schema));
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! [`AccessControl::for_entry`]): each rule's DN pattern and filter are matched against
 //! the entry once, and each attribute then only checks the rules' `attrs` and `by`.
 
+mod covering;
 mod entry_access;
 mod level;
 mod limits;
@@ -30,6 +31,7 @@ pub use limits::IdentityLimits;
 use crate::dn::Dn;
 use crate::entry::Entry;
 use crate::schema::Schema;
+use covering::Covering;
 use limits::LimitTable;
 use rule::Rule;
 use spec::AclPolicy;
@@ -148,6 +150,8 @@ pub struct AccessControl {
     filters_read: Option<Vec<String>>,
     anonymous_read: bool,
     limits: LimitTable,
+    /// The rules that may cover each attribute name (built with a schema).
+    covering: Option<Covering>,
 }
 
 impl AccessControl {
@@ -176,12 +180,14 @@ impl AccessControl {
                 all.extend(read?.into_iter().map(String::from));
                 Some(all)
             });
+        let covering = schema.and_then(|s| Covering::new(&rules, s));
         Ok(AccessControl {
             rootdn,
             rules,
             filters_read,
             anonymous_read: policy.anonymous_read,
             limits,
+            covering,
         })
     }
 
