@@ -266,3 +266,16 @@ fn leading_line_breaks_survive_the_string_forms() {
     }
     assert_eq!(Dn::parse(r"cn=\0ax").unwrap().to_string(), r"cn=\0ax");
 }
+
+#[test]
+fn values_needing_no_escape_are_written_as_the_escaper_would() {
+    let mut rng = crate::test_rng::Rng(0x5eed_0fd1_5c0d);
+    let alphabet: Vec<char> = "aZ09 #,+\"\\<>;=\0.-_@\u{e9}\u{3000}\n".chars().collect();
+    for _ in 0..20_000 {
+        let len = rng.below(6) as usize;
+        let value: String = (0..len)
+            .map(|_| alphabet[rng.below(alphabet.len() as u64) as usize])
+            .collect();
+        assert_eq!(escaped(&value), escape_each(&value), "{value:?}");
+    }
+}
