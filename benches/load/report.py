@@ -202,12 +202,18 @@ def machine(setup):
                   if l.startswith("Model name")), platform.processor() or "unknown")
     mem = next((l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")), "0")
     v = setup.get("versions", {})
+    ticks = (setup.get("cpu_ticks_start"), setup.get("cpu_ticks_end"))
+    stolen = ""
+    if all(ticks):
+        total = max(1, ticks[1]["total"] - ticks[0]["total"])
+        stolen = (f"; CPU time stolen by the hypervisor over the run: "
+                  f"{100 * (ticks[1]['steal'] - ticks[0]['steal']) / total:.1f}%")
     return "\n".join([
         f"- Machine: {model}, {sh('nproc').strip()} cores, {int(mem) / 1048576:.1f} GiB RAM, "
         f"Linux {platform.release()}",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average at start "
         f"{setup.get('loadavg_start', '?')}, at end {setup.get('loadavg_end', '?')}; the whole "
-        f"run took {setup.get('total_seconds', 0) / 60:.1f} min",
+        f"run took {setup.get('total_seconds', 0) / 60:.1f} min{stolen}",
         f"- {v.get('mailldap', 'mailldap ?')} (release build, commit {v.get('commit', '?')}); "
         f"{v.get('slapd', 'slapd ?')}",
     ])
