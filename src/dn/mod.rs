@@ -6,9 +6,14 @@ use std::fmt;
 use thiserror::Error;
 
 mod ber;
+mod escape;
 mod parse;
 mod pretty;
 mod scope;
+#[cfg(test)]
+use escape::escape_each;
+pub use escape::escape_value;
+use escape::escaped;
 pub use scope::{in_scope, Scope};
 
 /// Why a DN string could not be parsed.
@@ -258,51 +263,6 @@ pub fn normalize_value(value: &str) -> String {
             out.push(' ');
         }
         out.extend(word.chars().flat_map(char::to_lowercase));
-    }
-    out
-}
-
-/// Escape a value for the string form of a DN (RFC 4514 2.4).
-pub fn escape_value(value: &str) -> String {
-    escaped(value).into_owned()
-}
-
-/// [`escape_value`], borrowing a value that needs no escape: one starting with an
-/// ASCII letter or digit, not ending in a space, without special characters (every
-/// name a mail directory holds; escaping each RDN into a new string was 5% of a
-/// Dovecot lookup).
-fn escaped(value: &str) -> std::borrow::Cow<'_, str> {
-    let b = value.as_bytes();
-    let plain = b.first().is_some_and(u8::is_ascii_alphanumeric)
-        && b.last() != Some(&b' ')
-        && !b.iter().any(|c| {
-            matches!(
-                c,
-                b',' | b'+' | b'"' | b'\\' | b'<' | b'>' | b';' | b'=' | 0
-            )
-        });
-    match plain {
-        true => std::borrow::Cow::Borrowed(value),
-        false => std::borrow::Cow::Owned(escape_each(value)),
-    }
-}
-
-/// [`escape_value`] character by character.
-fn escape_each(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 4);
-    let last = value.chars().count().saturating_sub(1);
-    for (i, c) in value.chars().enumerate() {
-        match c {
-            ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '#' if i == 0 => out.push_str("\\#"),
-            ' ' if i == 0 || i == last => out.push_str("\\ "),
-            '\0' => out.push_str("\\00"),
-            c if i == 0 && is_skipped_before_value(c) => push_hex_escape(c, &mut out),
-            c => out.push(c),
-        }
     }
     out
 }

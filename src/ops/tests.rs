@@ -187,21 +187,26 @@ fn bind_effects_say_who_the_connection_is() {
     assert!(matches!(root.effect, Effect::Bound(Identity::Root(_))));
 }
 
-/// A bind reads only some attributes of its entry; a rule whose filter names others
-/// (negated, or through a supertype) must still decide on the stored values.
-#[test]
-fn binds_obey_rule_filters_on_attributes_a_bind_does_not_use() {
-    let rule = |filter: &str, level: &str| crate::acl::spec::RuleSpec {
+/// A rule giving anonymous clients `level` on `attr` of the entries `filter` matches.
+fn anonymous_rule(filter: &str, attr: &str, level: &str) -> crate::acl::spec::RuleSpec {
+    crate::acl::spec::RuleSpec {
         dn_subtree: None,
         dn_base: None,
         dn_regex: None,
         filter: Some(filter.into()),
-        attrs: Some(vec!["userPassword".into()]),
+        attrs: Some(vec![attr.into()]),
         by: vec![crate::acl::spec::BySpec {
             who: "anonymous".into(),
             level: level.into(),
         }],
-    };
+    }
+}
+
+/// A bind reads only some attributes of its entry; a rule whose filter names others
+/// (negated, or through a supertype) must still decide on the stored values.
+#[test]
+fn binds_obey_rule_filters_on_attributes_a_bind_does_not_use() {
+    let rule = |filter: &str, level: &str| anonymous_rule(filter, "userPassword", level);
     for (filter, refused) in [
         ("(!(sn=user2))", USER2),
         ("(!(name=user1))", USER1),
@@ -227,17 +232,7 @@ fn binds_obey_rule_filters_on_attributes_a_bind_does_not_use() {
 /// others (negated, or through a supertype) must still decide on the stored values.
 #[test]
 fn searches_obey_rule_filters_on_attributes_they_neither_ask_for_nor_test() {
-    let hide_mailbox = |filter: &str| crate::acl::spec::RuleSpec {
-        dn_subtree: None,
-        dn_base: None,
-        dn_regex: None,
-        filter: Some(filter.into()),
-        attrs: Some(vec!["mailbox".into()]),
-        by: vec![crate::acl::spec::BySpec {
-            who: "anonymous".into(),
-            level: "none".into(),
-        }],
-    };
+    let hide_mailbox = |filter: &str| anonymous_rule(filter, "mailbox", "none");
     for (filter, hidden) in [
         ("(sn=user2)", USER2),
         ("(!(name=user1))", USER2),
