@@ -202,6 +202,39 @@ fn anonymous_rule(filter: &str, attr: &str, level: &str) -> crate::acl::spec::Ru
     }
 }
 
+/// Each thread remembers the last search base it parsed: searches that alternate
+/// bases, or repeat one, still search the base each names (and a bad one fails).
+#[test]
+fn searches_alternating_bases_each_search_their_own() {
+    let state = demo_state();
+    let at = |base: &str| match search("(objectClass=*)", &["1.1"]) {
+        Operation::Search(req) => Operation::Search(SearchRequest {
+            base: base.into(),
+            scope: Scope::Base,
+            ..req
+        }),
+        _ => unreachable!(),
+    };
+    for base in [USER1, USER1, USER2, USER1, HOSTING, USER2] {
+        let r = op(
+            &state,
+            Identity::Root(Dn::parse("cn=Manager,dc=myhosting,dc=example").unwrap()),
+            at(base),
+        );
+        assert_eq!(result(&r).code, ResultCode::Success, "{base}");
+        let found = entries(&r);
+        assert_eq!(found.len(), 1, "{base}");
+        assert!(
+            Dn::parse(&found[0].dn)
+                .unwrap()
+                .same_as(&Dn::parse(base).unwrap()),
+            "{base}"
+        );
+    }
+    let r = op(&state, Identity::Anonymous, at("not a dn"));
+    assert_eq!(result(&r).code, ResultCode::InvalidDnSyntax);
+}
+
 /// A bind reads only some attributes of its entry; a rule whose filter names others
 /// (negated, or through a supertype) must still decide on the stored values.
 #[test]
