@@ -159,12 +159,14 @@ impl IndexSpec {
 
     /// What the equality index says about `(attr=value)`.
     pub fn equality_probe(&self, schema: &Schema, attr: &str, value: &[u8]) -> Probe {
+        // One key, built directly: index_keys' dedup set cost more than the lookup
+        // it served (callgrind, Postfix lookups).
         match self.indexed_attr(schema, attr, IndexKind::Equality) {
-            Ok((name, at)) => Probe::Keys(index_keys(
-                &name,
-                &[IndexKind::Equality],
-                &[at.eq_key(value)],
-            )),
+            Ok((attr, at)) => Probe::Keys(vec![IndexKey {
+                attr,
+                kind: IndexKind::Equality,
+                key: at.eq_key(value),
+            }]),
             Err(probe) => probe,
         }
     }
