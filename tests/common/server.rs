@@ -28,6 +28,8 @@ pub struct Server {
     pub more_listen: Vec<String>,
     /// The program the server runs under (e.g. strace and its options), if any.
     pub wrapper: Vec<String>,
+    /// Whether it has started once (a restart keeps its port).
+    started: bool,
 }
 
 impl Server {
@@ -92,6 +94,7 @@ impl Server {
             extra: extra.to_string(),
             more_listen: more_listen.to_vec(),
             wrapper: Vec::new(),
+            started: false,
         };
         s.write_config();
         s
@@ -121,7 +124,51 @@ impl Server {
         std::fs::write(self.config_path(), text).expect("write config");
     }
 
+    /// Start the server; on its first start, when another process took the chosen
+    /// port between `free_port` and the server's bind (the tests' own clients use
+    /// ephemeral ports from the same range), choose another port and start again.
     fn spawn(&mut self, demo: bool) {
+        for _ in 0..5 {
+            self.spawn_once(demo);
+            if self.started {
+                self.wait_ready();
+                return;
+            }
+            if !self.wait_ready_or_port_taken() {
+                self.started = true;
+                return;
+            }
+            self.port = free_port();
+            self.uri = format!("ldap://127.0.0.1:{}", self.port);
+            self.write_config();
+        }
+        panic!("no free port for mailldap after 5 tries:\n{}", self.log());
+    }
+
+    /// [`Server::wait_ready`], answering true instead when the server exited because
+    /// its plain port was taken.
+    fn wait_ready_or_port_taken(&mut self) -> bool {
+        let taken = format!("ldap://127.0.0.1:{}: Address already in use", self.port);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            let exited = self
+                .child
+                .as_mut()
+                .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))));
+            if exited && self.log().contains(&taken) {
+                self.child = None;
+                return true;
+            }
+            if exited || self.log().contains(&format!(":{} ", self.port)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.wait_ready();
+        false
+    }
+
+    fn spawn_once(&mut self, demo: bool) {
         let log = std::fs::File::options()
             .create(true)
             .append(true)
@@ -145,7 +192,6 @@ impl Server {
             .spawn()
             .expect("start mailldap");
         self.child = Some(child);
-        self.wait_ready();
     }
 
     fn wait_ready(&mut self) {
