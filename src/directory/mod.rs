@@ -52,7 +52,7 @@ pub use bulk::{BulkAdd, Prepared};
 pub use guard::mailbox_path;
 pub use index_spec::{IndexSpec, Probe};
 pub use operational::{SUBSCHEMA_DN, VIRTUAL_ATTRS};
-pub use read::CandidateStats;
+pub use read::{CandidateStats, KeepAttr};
 pub use replicated::Applied;
 pub use replication::{entry_csn, entry_uuid};
 pub use verify::ReindexReport;

@@ -7,7 +7,7 @@
 use super::select::Needed;
 use super::{values, DirectoryView, Selection};
 use crate::acl::{AccessLevel, EntryAccess, Target};
-use crate::directory::{in_scope, CandidateStats, SUBSCHEMA_DN, VIRTUAL_ATTRS};
+use crate::directory::{in_scope, CandidateStats, KeepAttr, SUBSCHEMA_DN, VIRTUAL_ATTRS};
 use crate::dn::Dn;
 use crate::dn::Scope;
 use crate::entry::{Attribute, Entry};
@@ -215,8 +215,8 @@ impl DirectoryView<'_> {
             true => self.needed(query),
             false => None,
         };
-        let keeps = |name: &[u8]| needed.as_ref().is_none_or(|n| n.keeps(name));
-        let keep = needed.is_some().then_some(&keeps as &dyn Fn(&[u8]) -> bool);
+        let keeps = needed.as_ref().map(|n| move |name: &[u8]| n.keeps(name));
+        let keep = keeps.as_ref().map(|k| k as KeepAttr<'_>);
         let stats = self.state.dir.candidates_below(
             base,
             query.scope,

@@ -25,7 +25,7 @@ pub struct Selection<'s> {
     /// Every name of the asked types, when each asked description is a type without
     /// options or subtypes: a stored name without options is then asked for by name
     /// exactly when it is one of them, no schema lookup needed (Courier asks for ten).
-    plain: Option<Vec<&'s str>>,
+    plain: Option<NameSet<'s>>,
     types_only: bool,
 }
 
@@ -45,7 +45,7 @@ impl<'s> Selection<'s> {
             none: requested.len() == 1 && requested[0] == "1.1",
             all_user: requested.is_empty() || requested.iter().any(|a| a == "*"),
             all_operational: requested.iter().any(|a| a == "+"),
-            plain: plain_names(&named),
+            plain: plain_names(&named).map(NameSet::new),
             named,
             types_only,
         }
@@ -60,7 +60,7 @@ impl<'s> Selection<'s> {
         }
         match self.all_user || self.all_operational {
             true => None,
-            false => self.plain.as_deref(),
+            false => self.plain.as_ref().map(|p| p.names.as_slice()),
         }
     }
 
@@ -72,7 +72,7 @@ impl<'s> Selection<'s> {
         }
         if let Some(names) = &self.plain {
             if is_plain_name(name) {
-                if names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                if names.contains(name.as_bytes()) {
                     return true;
                 }
                 if !self.all_user && !self.all_operational {
