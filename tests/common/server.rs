@@ -159,7 +159,7 @@ impl Server {
                 self.child = None;
                 return true;
             }
-            if exited || self.log().contains(&format!(":{} ", self.port)) {
+            if exited || self.says_listening() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -200,9 +200,9 @@ impl Server {
         while Instant::now() < deadline {
             // Ready when this server says it listens and the port answers (a probe alone
             // could reach a stranger that held the port a moment ago).
-            let listening = self.log().contains(&format!(":{} ", self.port))
-                || self.log().contains(&format!(":{}\n", self.port));
-            if listening && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            if self.says_listening()
+                && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+            {
                 return;
             }
             if let Some(c) = self.child.as_mut() {
@@ -213,6 +213,12 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("mailldap did not start listening:\n{}", self.log());
+    }
+
+    /// Whether the log says the plain port is bound (the demo banner also names the
+    /// port, before the bind, so only the listener's own line counts).
+    fn says_listening(&self) -> bool {
+        self.log().contains(&format!("listening on {}\n", self.uri))
     }
 
     /// The server's log so far.
