@@ -8,7 +8,6 @@
 //! values); the loader refuses what [`Writer::add`](super::Writer::add) refuses (a
 //! taken DN, a missing parent under a stored ancestor) from its own map of names.
 
-use super::engine::Batch;
 use super::index::{self, IndexKey};
 use super::synclog::ChangeNote;
 use super::{EntryId, Store, StoreError, Writer, COUNT_KEY};
@@ -29,9 +28,8 @@ pub struct BulkLoader<'s> {
     names: rustc_hash::FxHashMap<Vec<u8>, EntryId>,
     /// `index` tree keys of every entry loaded (sorted and written at the end).
     filed: Keys,
-    /// Records not yet written to `id2entry`.
-    batch: Batch,
-    pending: usize,
+    /// Records not yet written to `id2entry`, in ascending id order.
+    batch: Vec<([u8; 8], Vec<u8>)>,
     /// The newest entryCSN seen: the contextCSN once loaded.
     newest_csn: Option<String>,
 }
@@ -49,8 +47,7 @@ impl Store {
             writer,
             names: Default::default(),
             filed: Keys::default(),
-            batch: Batch::default(),
-            pending: 0,
+            batch: Vec::with_capacity(BATCH),
             newest_csn: None,
         }))
     }
@@ -90,7 +87,7 @@ impl BulkLoader<'_> {
         super::write::parent_check(&entry.dn, |a| Ok(self.names.contains_key(&a.tree_key())))?;
         let id = self.writer.store.engine.generate_id()?;
         self.batch
-            .insert(id.to_be_bytes(), super::codec::encode(entry));
+            .push((id.to_be_bytes(), super::codec::encode(entry)));
         self.names.insert(dn_key, id);
         for key in keys {
             self.filed.push(&index::tree_key(key, id));
@@ -98,8 +95,7 @@ impl BulkLoader<'_> {
         if self.newest_csn.as_deref().is_none_or(|c| csn > c) {
             self.newest_csn = Some(csn.to_string());
         }
-        self.pending += 1;
-        if self.pending >= BATCH {
+        if self.batch.len() >= BATCH {
             self.write_entries()?;
         }
         Ok(id)
@@ -140,14 +136,17 @@ impl BulkLoader<'_> {
         Ok(loaded)
     }
 
-    /// Write the pending `id2entry` records.
+    /// Write the pending `id2entry` records. Ids only grow, so they are appended:
+    /// LMDB then fills each page (a plain put splits a full page in half, leaving the
+    /// table a third larger than its entries).
     fn write_entries(&mut self) -> Result<(), StoreError> {
-        if self.pending > 0 {
-            let batch = std::mem::take(&mut self.batch);
-            self.writer.store.id2entry.apply_batch(batch)?;
-            self.pending = 0;
+        if self.batch.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let store = self.writer.store;
+        store
+            .engine
+            .load_sorted(&store.id2entry, self.batch.drain(..))
     }
 }
 
