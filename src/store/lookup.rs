@@ -1,6 +1,7 @@
 //! Reading the `index` tree: the ids under one key, under every key of an attribute,
 //! and under all of several keys (the candidates of an AND).
 
+use super::engine::{Snapshot, Table};
 use super::index::{self, IndexKey, IndexKind};
 use super::{be_u64, EntryId, Store, StoreError};
 
@@ -52,52 +53,97 @@ impl Store {
             return Ok(None);
         }
         let prefixes: Vec<Vec<u8>> = keys.iter().map(index::tree_prefix).collect();
-        let mut lists = vec![Vec::new(); keys.len()];
-        let mut scans = Vec::with_capacity(keys.len());
-        let mut ended = None;
-        for (i, prefix) in prefixes.iter().enumerate() {
-            let mut scan = self.index.scan_prefix(prefix);
-            for item in scan.by_ref().take(SHORT_LIST + 1) {
-                lists[i].push(filed_id(&item?.0, prefix.len())?);
-            }
-            if lists[i].len() <= SHORT_LIST {
-                ended = Some(i);
+        // One snapshot for the short list and the probes: a read transaction each
+        // cost more than a probe (callgrind).
+        let view = self.engine.snapshot()?;
+        let mut ids = None;
+        for prefix in &prefixes {
+            let list = short_list(&view, &self.index, prefix)?;
+            if list.len() <= SHORT_LIST {
+                ids = Some((list, prefix));
                 break;
             }
-            scans.push(scan);
         }
-        let shortest = match ended {
-            Some(i) => i,
-            None => 'race: loop {
-                for (i, scan) in scans.iter_mut().enumerate() {
-                    match scan.next() {
-                        None => break 'race i,
-                        Some(item) => lists[i].push(filed_id(&item?.0, prefixes[i].len())?),
-                    }
-                }
-            },
+        let (mut ids, shortest) = match ids {
+            Some(found) => found,
+            None => {
+                // Every list is long: step them in turn (no transaction held open).
+                drop(view);
+                return self.race_then_probe(&prefixes);
+            }
         };
-        drop(scans);
-        // The probes share one snapshot: a read transaction each costs more than a probe.
-        let view = self.engine.snapshot()?;
-        let mut ids = std::mem::take(&mut lists[shortest]);
-        for (i, prefix) in prefixes.iter().enumerate() {
-            if i == shortest || ids.is_empty() {
+        for prefix in &prefixes {
+            if std::ptr::eq(prefix, shortest) || ids.is_empty() {
                 continue;
             }
-            let mut kept = Vec::with_capacity(ids.len());
-            let mut probe = prefix.clone();
-            for id in ids {
-                probe.truncate(prefix.len());
-                probe.extend_from_slice(&id.to_be_bytes());
-                if view.get_with(&self.index, &probe, |_| ())?.is_some() {
-                    kept.push(id);
-                }
-            }
-            ids = kept;
+            ids = probed(&view, &self.index, prefix, ids)?;
         }
         Ok(Some(ids))
     }
+
+    /// [`Store::index_intersection`] when no list is short: the scans are stepped in
+    /// turn until the shortest ends, then the others are probed for its ids.
+    fn race_then_probe(&self, prefixes: &[Vec<u8>]) -> Result<Option<Vec<EntryId>>, StoreError> {
+        let mut lists = vec![Vec::new(); prefixes.len()];
+        let mut scans: Vec<_> = prefixes.iter().map(|p| self.index.scan_prefix(p)).collect();
+        let shortest = 'race: loop {
+            for (i, scan) in scans.iter_mut().enumerate() {
+                match scan.next() {
+                    None => break 'race i,
+                    Some(item) => lists[i].push(filed_id(&item?.0, prefixes[i].len())?),
+                }
+            }
+        };
+        drop(scans);
+        let view = self.engine.snapshot()?;
+        let mut ids = std::mem::take(&mut lists[shortest]);
+        for (i, prefix) in prefixes.iter().enumerate() {
+            if i != shortest && !ids.is_empty() {
+                ids = probed(&view, &self.index, prefix, ids)?;
+            }
+        }
+        Ok(Some(ids))
+    }
+}
+
+/// The ids filed under `prefix`, read up to one more than [`SHORT_LIST`].
+fn short_list(
+    view: &Snapshot<'_>,
+    index: &Table,
+    prefix: &[u8],
+) -> Result<Vec<EntryId>, StoreError> {
+    let mut list = Vec::new();
+    let mut bad = None;
+    view.keys_under(index, prefix, |key| match filed_id(key, prefix.len()) {
+        Ok(id) => {
+            list.push(id);
+            list.len() <= SHORT_LIST
+        }
+        Err(e) => {
+            bad = Some(e);
+            false
+        }
+    })?;
+    bad.map_or(Ok(list), Err)
+}
+
+/// Those of `ids` also filed under `prefix`.
+fn probed(
+    view: &Snapshot<'_>,
+    index: &Table,
+    prefix: &[u8],
+    ids: Vec<EntryId>,
+) -> Result<Vec<EntryId>, StoreError> {
+    let mut kept = Vec::with_capacity(ids.len());
+    let mut probe = prefix.to_vec();
+    for id in ids {
+        probe.truncate(prefix.len());
+        probe.extend_from_slice(&id.to_be_bytes());
+        if view.get_with(index, &probe, |_| ())?.is_some() {
+            kept.push(id);
+        }
+    }
+    Ok(kept)
 }
 
 /// An index list this short, read first, ends the scanning: the other keys are

@@ -52,6 +52,27 @@ impl Snapshot<'_> {
             (_, t) => t.get_with(key, f),
         }
     }
+
+    /// `f` of each key of `table` starting with `prefix`, in order, until `f`
+    /// answers false: in place and in this snapshot where the engine has them.
+    pub(in crate::store) fn keys_under(
+        &self,
+        table: &Table,
+        prefix: &[u8],
+        mut f: impl FnMut(&[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        match (self, table) {
+            (Snapshot::Lmdb(s), Table::Lmdb(t)) => s.keys_under(t, prefix, &mut f),
+            (_, t) => {
+                for item in t.scan_prefix(prefix) {
+                    if !f(&item?.0) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 impl Table {
