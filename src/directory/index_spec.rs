@@ -162,8 +162,8 @@ impl IndexSpec {
         // One key, built directly: index_keys' dedup set cost more than the lookup
         // it served (callgrind, Postfix lookups).
         match self.indexed_attr(schema, attr, IndexKind::Equality) {
-            Ok((attr, at)) => Probe::Keys(vec![IndexKey {
-                attr,
+            Ok(at) => Probe::Keys(vec![IndexKey {
+                attr: at.name().to_ascii_lowercase(),
                 kind: IndexKind::Equality,
                 key: at.eq_key(value),
             }]),
@@ -175,8 +175,12 @@ impl IndexSpec {
     /// every entry has one, so its presence index narrows nothing.
     pub fn presence_probe(&self, schema: &Schema, attr: &str) -> Probe {
         match self.indexed_attr(schema, attr, IndexKind::Presence) {
-            Ok((name, _)) if name == "objectclass" => Probe::Unindexed,
-            Ok((name, _)) => Probe::Keys(index_keys(&name, &[IndexKind::Presence], &[vec![]])),
+            Ok(at) if at.name().eq_ignore_ascii_case("objectclass") => Probe::Unindexed,
+            Ok(at) => Probe::Keys(index_keys(
+                &at.name().to_ascii_lowercase(),
+                &[IndexKind::Presence],
+                &[vec![]],
+            )),
             Err(probe) => probe,
         }
     }
@@ -191,10 +195,11 @@ impl IndexSpec {
         any: &[Vec<u8>],
         final_: Option<&[u8]>,
     ) -> Probe {
-        let (name, at) = match self.indexed_attr(schema, attr, IndexKind::Substring) {
-            Ok(found) => found,
+        let at = match self.indexed_attr(schema, attr, IndexKind::Substring) {
+            Ok(at) => at,
             Err(probe) => return probe,
         };
+        let name = at.name().to_ascii_lowercase();
         let norm = |p: &[u8]| at.substr_normalize(p).map(String::into_bytes);
         let initial = initial.and_then(norm);
         let final_ = final_.and_then(norm);
@@ -213,13 +218,13 @@ impl IndexSpec {
     /// one of a few classes).
     pub fn narrows(&self, schema: &Schema, attr: &str, kind: IndexKind) -> bool {
         match self.indexed_attr(schema, attr, kind) {
-            Ok((name, _)) => name != "objectclass",
+            Ok(at) => !at.name().eq_ignore_ascii_case("objectclass"),
             Err(probe) => probe == Probe::NoMatch,
         }
     }
 
-    /// The lower-case schema name and type of `attr` when an index of `kind` is kept
-    /// for its type; otherwise the probe that says why not. A description with tags
+    /// The type of `attr` when an index of `kind` is kept for it (keys name it by its
+    /// schema name, lower-cased); otherwise the probe that says why not. A description with tags
     /// (`cn;lang-de`) uses its type's index, which files the tagged forms too (the
     /// filter check then applies the tags); a supertype (`name`) only its own, as a
     /// subtype's index lacks the other subtypes' values.
@@ -228,13 +233,12 @@ impl IndexSpec {
         schema: &'s Schema,
         attr: &str,
         kind: IndexKind,
-    ) -> Result<(String, &'s AttributeType), Probe> {
+    ) -> Result<&'s AttributeType, Probe> {
         let at = schema.attr_desc(attr).ok_or(Probe::NoMatch)?.at;
-        let name = at.name().to_ascii_lowercase();
-        if !self.is_indexed(&name, kind) {
+        if !self.is_indexed(at.name(), kind) {
             return Err(Probe::Unindexed);
         }
-        Ok((name, at))
+        Ok(at)
     }
 }
 

@@ -203,7 +203,14 @@ fn tagged(tag: u8, bytes: &[u8]) -> Vec<u8> {
 /// keep `attr`/`key` boundaries unambiguous whatever bytes they hold; the attribute is
 /// lower-cased again here so that filing and lookup can never disagree on case.
 pub(crate) fn tree_prefix(key: &IndexKey) -> Vec<u8> {
-    let mut p = attr_prefix(&key.attr, key.kind);
+    key_bytes(key, 0)
+}
+
+/// `key`'s tree prefix in a buffer with room for `more` bytes after it, allocated
+/// once: these are built for every probe and, on import, every filed key.
+fn key_bytes(key: &IndexKey, more: usize) -> Vec<u8> {
+    let mut p = Vec::with_capacity(4 + key.attr.len() + 1 + 4 + key.key.len() + more);
+    push_attr_prefix(&mut p, &key.attr, key.kind);
     p.extend_from_slice(&(key.key.len() as u32).to_be_bytes());
     p.extend_from_slice(&key.key);
     p
@@ -211,17 +218,20 @@ pub(crate) fn tree_prefix(key: &IndexKey) -> Vec<u8> {
 
 /// The `index` tree prefix of every key of `kind` filed for `attr`, whatever the value.
 pub(crate) fn attr_prefix(attr: &str, kind: IndexKind) -> Vec<u8> {
-    let attr = attr.to_ascii_lowercase();
-    let mut p = Vec::with_capacity(attr.len() + 32);
-    p.extend_from_slice(&(attr.len() as u32).to_be_bytes());
-    p.extend_from_slice(attr.as_bytes());
-    p.push(kind.tag());
+    let mut p = Vec::with_capacity(4 + attr.len() + 1);
+    push_attr_prefix(&mut p, attr, kind);
     p
+}
+
+fn push_attr_prefix(p: &mut Vec<u8>, attr: &str, kind: IndexKind) {
+    p.extend_from_slice(&(attr.len() as u32).to_be_bytes());
+    p.extend(attr.bytes().map(|b| b.to_ascii_lowercase()));
+    p.push(kind.tag());
 }
 
 /// The `index` tree key filing `id` under `key`.
 pub(crate) fn tree_key(key: &IndexKey, id: EntryId) -> Vec<u8> {
-    let mut k = tree_prefix(key);
+    let mut k = key_bytes(key, 8);
     k.extend_from_slice(&id.to_be_bytes());
     k
 }

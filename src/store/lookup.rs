@@ -135,7 +135,8 @@ fn probed(
     ids: Vec<EntryId>,
 ) -> Result<Vec<EntryId>, StoreError> {
     let mut kept = Vec::with_capacity(ids.len());
-    let mut probe = prefix.to_vec();
+    let mut probe = Vec::with_capacity(prefix.len() + 8);
+    probe.extend_from_slice(prefix);
     for id in ids {
         probe.truncate(prefix.len());
         probe.extend_from_slice(&id.to_be_bytes());
