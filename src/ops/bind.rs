@@ -331,11 +331,11 @@ fn prepare(state: &ServerState, session: &Session, req: &BindRequest) -> Prepare
             "confidentiality required: use StartTLS, ldaps:// or ldapi://",
         )));
     }
-    let pending = match candidate(state, &dn, password) {
+    let key = throttle_key(&dn);
+    let pending = match candidate(state, &dn, &key, password) {
         Ok(p) => p,
         Err(e) => return done(Err(e)),
     };
-    let key = throttle_key(&dn);
     let attempt = Attempt {
         dn: &key,
         conn: session.conn,
@@ -355,7 +355,13 @@ fn prepare(state: &ServerState, session: &Session, req: &BindRequest) -> Prepare
 
 /// The values `password` must match to bind as `dn`: the rootpw, or the userPassword
 /// of the entry as an anonymous client may authenticate against it (slapd's `auth`).
-fn candidate(state: &ServerState, dn: &Dn, password: &str) -> Result<Option<Pending>, LdapError> {
+/// `normalized` is `dn`'s normalised form.
+fn candidate(
+    state: &ServerState,
+    dn: &Dn,
+    normalized: &str,
+    password: &str,
+) -> Result<Option<Pending>, LdapError> {
     if dn.same_as(&state.rootdn) {
         return Ok(state.config.rootpw.as_ref().map(|rootpw| Pending {
             check: Check::new(
@@ -366,7 +372,7 @@ fn candidate(state: &ServerState, dn: &Dn, password: &str) -> Result<Option<Pend
             identity: Identity::Root(state.rootdn.clone()),
         }));
     }
-    let entry = DirectoryView::new(state, &Identity::Anonymous).entry_for_bind(dn)?;
+    let entry = DirectoryView::new(state, &Identity::Anonymous).entry_for_bind(dn, normalized)?;
     Ok(entry.map(|entry| Pending {
         check: Check::new(
             entry.values("userPassword").to_vec(),

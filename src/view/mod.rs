@@ -137,12 +137,27 @@ impl<'a> DirectoryView<'a> {
         entry: Option<&Entry>,
         f: impl FnOnce(&EntryAccess<'_>) -> R,
     ) -> R {
+        self.with_access_known(dn, None, entry, f)
+    }
+
+    /// [`DirectoryView::with_access`], given `dn`'s normalised form when known.
+    fn with_access_known<R>(
+        &self,
+        dn: &Dn,
+        normalized: Option<&str>,
+        entry: Option<&Entry>,
+        f: impl FnOnce(&EntryAccess<'_>) -> R,
+    ) -> R {
         let get = |d: &Dn| self.state.dir.get(d).ok().flatten();
         let lookup = Lookup {
             schema: Some(self.schema()),
             get: &get,
         };
-        f(&self.acl.for_entry(self.who, dn, entry, &lookup))
+        let access = self.acl.for_entry(self.who, dn, entry, &lookup);
+        match normalized {
+            Some(n) => f(&access.knowing_normalized(n)),
+            None => f(&access),
+        }
     }
 
     /// RFC 4528: assertionFailed unless `filter` is true of `entry`, evaluated as a
@@ -168,7 +183,8 @@ impl<'a> DirectoryView<'a> {
     /// policy lets anonymous clients use its userPassword for authentication. It
     /// holds its DN, userPassword and the attributes the policy's filters read (the
     /// decision over them is the decision over the whole entry), nothing else.
-    pub fn entry_for_bind(&self, dn: &Dn) -> Result<Option<Entry>, LdapError> {
+    /// `normalized` is `dn`'s normalised form, as [`Dn::normalized`] gives it.
+    pub fn entry_for_bind(&self, dn: &Dn, normalized: &str) -> Result<Option<Entry>, LdapError> {
         let read = self.acl.attributes_read().and_then(|names| {
             let schema = self.schema();
             std::iter::once("userPassword")
@@ -187,12 +203,9 @@ impl<'a> DirectoryView<'a> {
         let Some(entry) = entry else {
             return Ok(None);
         };
-        let may = self.allows(
-            dn,
-            Some(&entry),
-            Target::Attr("userPassword"),
-            AccessLevel::Auth,
-        );
+        let may = self.with_access_known(dn, Some(normalized), Some(&entry), |access| {
+            access.allows(Target::Attr("userPassword"), AccessLevel::Auth)
+        });
         Ok(may.then_some(entry))
     }
 }
