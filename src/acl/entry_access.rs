@@ -63,7 +63,7 @@ impl<'a> EntryAccess<'a> {
         }
     }
 
-    /// The same, told the entry's normalised DN (which DN patterns match), when the
+    /// This access, told the entry's normalised DN (which DN patterns match) when the
     /// caller has it already: a bind has it as its throttle key, and normalising a
     /// hosted DN again was a twentieth of a bind's instructions (callgrind).
     pub fn knowing_normalized(self, normalized: &str) -> Self {
