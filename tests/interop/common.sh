@@ -120,6 +120,15 @@ stop_pid() {
   kill -9 "$pid" 2>/dev/null || true
 }
 
+# crash_pid PID: SIGKILLs PID (a crash) and returns once it is gone, so that a restart
+# does not meet the dead process's store lock or listening socket still held.
+crash_pid() {
+  local pid=$1
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+}
+
 # on_exit CMD [ARGS...]: runs CMD at exit, after the tracked processes are stopped and
 # before the temporary directories go, last registered first (for daemons stopped with
 # their own command, like `postfix stop`, and files to put back).

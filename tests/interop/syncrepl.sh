@@ -193,7 +193,7 @@ converge "100 changes (15 deletes) while the consumer was stopped" 30
 # The provider dies (no clean shutdown) while the consumer follows it; restarted on the
 # same address, the consumer's cookie still gets a delta from the durable session log.
 changes before-kill | provider
-kill -9 "$MAILLDAP_PID"
+crash_pid "$MAILLDAP_PID"
 MAILLDAP_PORT=${MAILLDAP_URI##*:} start_mailldap "$D/data" --config "$D/mailldap.toml"
 changes after-restart | provider
 converge "a provider restart in the middle of the sync" 30
