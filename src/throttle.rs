@@ -23,6 +23,7 @@ mod guesses;
 
 use crate::cidr::Cidr;
 use crate::config::BindBackoff;
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -56,10 +57,22 @@ impl<K: Hash + Eq + Clone> Ledger<K> {
         self.records.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Whether no failure is on record: the common case, decided without hashing a key.
+    fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// Failures within the window and the time of the last one.
-    fn current(&self, key: &K, window: Duration, now: Instant) -> Option<Record> {
-        self.lock()
-            .get(key)
+    fn current<Q>(&self, key: &Q, window: Duration, now: Instant) -> Option<Record>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let map = self.lock();
+        if map.is_empty() {
+            return None;
+        }
+        map.get(key)
             .copied()
             .filter(|r| now.saturating_duration_since(r.last) < window)
     }
@@ -87,8 +100,15 @@ impl<K: Hash + Eq + Clone> Ledger<K> {
         rec.failures
     }
 
-    fn clear(&self, key: &K) {
-        self.lock().remove(key);
+    fn clear<Q>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let mut map = self.lock();
+        if !map.is_empty() {
+            map.remove(key);
+        }
     }
 }
 
@@ -211,7 +231,7 @@ impl Throttle {
         self.guesses.give_back(a.dn);
         self.guesses
             .succeeded_from(a.dn, a.conn, self.counted(a.ip));
-        self.dns.clear(&a.dn.to_string());
+        self.dns.clear(a.dn);
     }
 
     /// The address to count failures under, unless it is exempt (or a local socket).
@@ -222,7 +242,7 @@ impl Throttle {
     /// What the DN's failures owe at `now`, at most one backoff step: failures checked
     /// together are each held that long, not one after the other.
     fn owed_by_dn(&self, dn: &str, now: Instant) -> Duration {
-        let rec = self.dns.current(&dn.to_string(), self.window(), now);
+        let rec = self.dns.current(dn, self.window(), now);
         let step = rec.map_or(Duration::ZERO, |r| self.backoff(r.failures));
         self.owed(rec, 0, now).min(step)
     }

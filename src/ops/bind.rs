@@ -373,12 +373,19 @@ fn candidate(
         }));
     }
     let entry = DirectoryView::new(state, &Identity::Anonymous).entry_for_bind(dn, normalized)?;
-    Ok(entry.map(|entry| Pending {
-        check: Check::new(
-            entry.values("userPassword").to_vec(),
-            password.as_bytes(),
-            state.config.password.allow_cleartext,
-        ),
-        identity: Identity::User(entry.dn.clone()),
+    Ok(entry.map(|mut entry| {
+        // Taken, not copied: the entry was read for this check alone.
+        let stored = entry
+            .get_mut("userPassword")
+            .map(|a| std::mem::take(&mut a.values))
+            .unwrap_or_default();
+        Pending {
+            check: Check::new(
+                stored,
+                password.as_bytes(),
+                state.config.password.allow_cleartext,
+            ),
+            identity: Identity::User(entry.dn),
+        }
     }))
 }

@@ -81,8 +81,10 @@ impl GuessBudget {
         if self.per_minute == 0.0 {
             return true;
         }
-        let suspect = Self::sources(dn, conn, ip)
-            .any(|s| self.failed.current(&s, self.window, now).is_some());
+        // Building the sources' keys costs allocations; most of the time none failed.
+        let suspect = !self.failed.is_empty()
+            && Self::sources(dn, conn, ip)
+                .any(|s| self.failed.current(&s, self.window, now).is_some());
         let need = if suspect { 1.0 + self.reserve } else { 1.0 };
         let mut map = self.buckets();
         if map.len() >= SWEEP_AT {
@@ -92,7 +94,10 @@ impl GuessBudget {
             checks: self.burst,
             at: now,
         };
-        let bucket = map.entry(dn.to_string()).or_insert(fresh);
+        let bucket = match map.get_mut(dn) {
+            Some(b) => b,
+            None => map.entry(dn.to_string()).or_insert(fresh),
+        };
         let checks = self.refilled(*bucket, now);
         let admitted = checks >= need;
         *bucket = Bucket {
@@ -105,8 +110,14 @@ impl GuessBudget {
     /// A check taken for `dn` was not spent on a guess (the password was right, or
     /// the check never ran): it goes back.
     pub(super) fn give_back(&self, dn: &str) {
-        if let Some(b) = self.buckets().get_mut(dn) {
-            b.checks = (b.checks + 1.0).min(self.burst);
+        let mut map = self.buckets();
+        let Some(b) = map.get_mut(dn) else {
+            return;
+        };
+        b.checks = (b.checks + 1.0).min(self.burst);
+        // A full bucket is the same as none: an account's logins leave no record.
+        if b.checks >= self.burst {
+            map.remove(dn);
         }
     }
 
@@ -120,6 +131,9 @@ impl GuessBudget {
 
     /// The right password came from these sources: they are clean again for `dn`.
     pub(super) fn succeeded_from(&self, dn: &str, conn: u64, ip: Option<IpAddr>) {
+        if self.failed.is_empty() {
+            return;
+        }
         for s in Self::sources(dn, conn, ip) {
             self.failed.clear(&s);
         }

@@ -6,6 +6,7 @@
 
 mod base_cache;
 mod mail_domain;
+mod names;
 mod search;
 mod select;
 mod values;
@@ -194,7 +195,13 @@ impl<'a> DirectoryView<'a> {
         });
         let entry = match &read {
             Some(read) => {
-                let keep = |name: &[u8]| read.iter().any(|d| !d.surely_misses_raw(name));
+                let names = names::NameSet::of_types(read);
+                let keep = |name: &[u8]| {
+                    names
+                        .as_ref()
+                        .and_then(|n| n.decides(name))
+                        .unwrap_or_else(|| read.iter().any(|d| !d.surely_misses_raw(name)))
+                };
                 self.state.dir.get_where(dn, &keep)?
             }
             // A filter reads every attribute, or names one the schema lacks.

@@ -3,6 +3,7 @@
 //! subtypes too (RFC 4512 2.5): `cn` returns `cn;lang-de`, `name` returns `sn`, and
 //! `name;lang-en-` every English-tagged name.
 
+use super::names::{is_plain_name, NameSet};
 use crate::entry::{Attribute, Entry};
 use crate::ops::request::SearchEntry;
 use crate::schema::{AttrDesc, Schema};
@@ -60,7 +61,7 @@ impl<'s> Selection<'s> {
         }
         match self.all_user || self.all_operational {
             true => None,
-            false => self.plain.as_ref().map(|p| p.names.as_slice()),
+            false => self.plain.as_ref().map(NameSet::names),
         }
     }
 
@@ -150,46 +151,6 @@ pub struct Needed<'q> {
     names: Option<NameSet<'q>>,
 }
 
-/// Names compared case-insensitively, with a quick refusal of most others: a bit per
-/// (length, first letter) present (Dovecot asks for eight types, and each stored
-/// name compared with every one of their names was 4% of its lookup).
-struct NameSet<'q> {
-    names: Vec<&'q str>,
-    starts: [u32; 64],
-}
-
-impl<'q> NameSet<'q> {
-    fn new(names: Vec<&'q str>) -> Self {
-        let mut starts = [0; 64];
-        for n in &names {
-            if let Some(slot) = starts.get_mut(n.len()) {
-                *slot |= first_bit(n.as_bytes());
-            }
-        }
-        NameSet { names, starts }
-    }
-
-    fn contains(&self, name: &[u8]) -> bool {
-        let maybe = self
-            .starts
-            .get(name.len())
-            .is_none_or(|bits| bits & first_bit(name) != 0);
-        maybe
-            && self
-                .names
-                .iter()
-                .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
-    }
-}
-
-/// The bit of a name's first letter (case folded); bit 31 for anything else.
-fn first_bit(name: &[u8]) -> u32 {
-    match name.first() {
-        Some(b) if b.is_ascii_alphabetic() => 1 << (b.to_ascii_lowercase() - b'a'),
-        _ => 1 << 31,
-    }
-}
-
 impl<'q> Needed<'q> {
     /// What `selection` and the attributes in `read` need; None when `read` is None
     /// (something reads every attribute).
@@ -201,14 +162,10 @@ impl<'q> Needed<'q> {
         // A name the schema lacks matches no stored value: nothing to decode for it.
         let read: Vec<AttrDesc<'q>> = read?.filter_map(|name| schema.attr_desc(name)).collect();
         let names = selection.asked_names().and_then(|asked| {
-            let mut names = asked.to_vec();
-            for d in &read {
-                if !d.options.tags.is_empty() || d.at.derived_from {
-                    return None;
-                }
-                names.extend(d.at.names.iter().map(String::as_str));
-            }
-            Some(NameSet::new(names))
+            let of_read = NameSet::of_types(&read)?;
+            Some(NameSet::new(
+                asked.iter().chain(of_read.names()).copied().collect(),
+            ))
         });
         Some(Needed {
             selection,
@@ -219,23 +176,8 @@ impl<'q> Needed<'q> {
 
     /// Whether the stored attribute named `name` is needed.
     pub fn keeps(&self, name: &[u8]) -> bool {
-        if let Some(names) = &self.names {
-            // Judged by its type's name alone, unless that is an OID or malformed;
-            // most stored names have no options, so the whole name is tried first.
-            if names.contains(name) {
-                return true;
-            }
-            if is_plain_name_bytes(name) {
-                return false;
-            }
-            let end = name.iter().position(|b| *b == b';').unwrap_or(name.len());
-            let base = &name[..end];
-            if names.contains(base) {
-                return true;
-            }
-            if is_plain_name_bytes(base) {
-                return false;
-            }
+        if let Some(decided) = self.names.as_ref().and_then(|n| n.decides(name)) {
+            return decided;
         }
         if self.read.iter().any(|d| !d.surely_misses_raw(name)) {
             return true;
@@ -258,18 +200,6 @@ fn plain_names<'s>(named: &[Requested<'s>]) -> Option<Vec<&'s str>> {
         names.extend(d.at.names.iter().map(String::as_str));
     }
     Some(names)
-}
-
-/// A stored description that is a type name alone: a letter, then letters, digits
-/// and hyphens (no options, no OID).
-fn is_plain_name(name: &str) -> bool {
-    is_plain_name_bytes(name.as_bytes())
-}
-
-/// [`is_plain_name`] for bytes not yet checked to be UTF-8.
-fn is_plain_name_bytes(b: &[u8]) -> bool {
-    b.first().is_some_and(u8::is_ascii_alphabetic)
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
 }
 
 #[cfg(test)]
