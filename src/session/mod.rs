@@ -148,6 +148,11 @@ impl Connection {
     /// Read and run requests until the connection ends; true when it ends for a
     /// StartTLS handshake (whose success reply has been queued).
     async fn serve(&mut self) -> bool {
+        // Watched for the whole connection, not armed anew for each request: each
+        // arming took locks to register and unregister a waiter and a timer.
+        let ending = ending(self.out.clone(), self.session.presence.clone());
+        tokio::pin!(ending);
+        let mut tick = clock_tick();
         loop {
             self.session.presence.touch();
             let idle_clock = self.inflight.is_empty();
@@ -158,13 +163,16 @@ impl Connection {
                 partial: &self.partial,
                 out: &self.out,
                 closed: &self.state.metrics.connections,
+                tick: &mut tick,
             };
             let next = tokio::select! {
                 m = reader.next_request(idle_clock) => m,
                 _ = self.inflight.finish_one() => continue,
-                // The writer gave up on a client that reads nothing.
-                _ = self.out.closed() => None,
-                asked = self.session.presence.close_requested() => return self.close_as_asked(asked).await,
+                end = &mut ending => match end {
+                    // The writer gave up on a client that reads nothing.
+                    Ending::WriterGone => None,
+                    Ending::Asked(asked) => return self.close_as_asked(asked).await,
+                },
             };
             let Some(msg) = next else {
                 return false;
@@ -269,6 +277,33 @@ impl Connection {
     }
 }
 
+/// Why a connection ends other than by its client.
+enum Ending {
+    /// The writer gave up (the client read nothing for the write timeout).
+    WriterGone,
+    /// The server asked it to close.
+    Asked(CloseRequest),
+}
+
+/// Waits for the writer to give up or the server to ask the connection to close.
+async fn ending(out: Sender<LdapMsg>, presence: Presence) -> Ending {
+    tokio::select! {
+        _ = out.closed() => Ending::WriterGone,
+        asked = presence.close_requested() => Ending::Asked(asked),
+    }
+}
+
+/// Once a second, the reader looks at its clocks (idle and read timeouts). Its first
+/// tick a second from now: an immediate first tick would still wait for the timer
+/// driver's next turn, a millisecond added to the first request.
+fn clock_tick() -> tokio::time::Interval {
+    let second = Duration::from_secs(1);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
+    // After a long operation, one look at the clocks, not one per second missed.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
+}
+
 /// The reading side of a connection, borrowed from it while operations run.
 struct Reader<'c> {
     limits: &'c Limits,
@@ -278,6 +313,8 @@ struct Reader<'c> {
     out: &'c Sender<LdapMsg>,
     /// Where closes by a limit are counted.
     closed: &'c crate::metrics::ConnectionCounters,
+    /// The connection's clock tick ([`clock_tick`]).
+    tick: &'c mut tokio::time::Interval,
 }
 
 impl Reader<'_> {
@@ -290,17 +327,13 @@ impl Reader<'_> {
         let idle = Duration::from_secs(limits.idle_timeout_secs.max(1));
         let read = Duration::from_secs(limits.read_timeout_secs.max(1));
         let started = Instant::now();
-        // Wake once a second to look at both clocks: a slow sender's first byte
-        // may come at any moment after the wait began.
-        // (Its first tick a second from now: an immediate first tick would still wait
-        // for the timer driver's next turn, a millisecond added to every request.)
-        let second = Duration::from_secs(1);
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
+        // A slow sender's first byte may come at any moment after the wait began, so
+        // both clocks are looked at on every tick.
         let conn = self.conn;
         loop {
             tokio::select! {
                 next = self.source.next() => return self.received(next).await,
-                _ = tick.tick() => {}
+                _ = self.tick.tick() => {}
             }
             let partial = *self.partial.lock().unwrap_or_else(|e| e.into_inner());
             let (code, why) = match partial {
