@@ -26,16 +26,17 @@ impl Directory {
         Ok(self.store.get(dn).map_err(store_err)?.map(|(_, e)| e))
     }
 
-    /// The entry named `dn` with only its attributes whose stored names `keep`
-    /// accepts (see [`Store::get_where`](crate::store::Store::get_where)).
+    /// The entry whose DN has the tree key `dn_key` ([`Dn::tree_key`]) with only its
+    /// attributes whose stored names `keep` accepts (see
+    /// [`Store::get_where`](crate::store::Store::get_where)).
     pub fn get_where(
         &self,
-        dn: &Dn,
+        dn_key: &[u8],
         keep: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Option<Entry>, LdapError> {
         Ok(self
             .store
-            .get_where(dn, keep)
+            .get_where(dn_key, keep)
             .map_err(store_err)?
             .map(|(_, e)| e))
     }

@@ -172,7 +172,9 @@ fn one_pass_normal_form_matches_the_reference() {
             key.push(0);
         }
         assert_eq!(dn.tree_key(), key, "{text}");
+        assert_eq!(Dn::tree_key_of_normalized(&dn.normalized()), key, "{text}");
     }
+    assert_eq!(Dn::tree_key_of_normalized(""), Dn::default().tree_key());
     let a = Dn::parse("CN=Foo  Bar,O=X").unwrap();
     let b = Dn::parse("commonname=foo bar,organizationName=x").unwrap();
     assert!(a.same_as(&b));

@@ -193,18 +193,20 @@ impl Store {
 
     /// The entry named `dn` and its id.
     pub fn get(&self, dn: &Dn) -> Result<Option<(EntryId, Entry)>, StoreError> {
-        self.get_decoded(dn, decode_entry)
+        self.get_decoded(&dn.tree_key(), decode_entry)
     }
 
+    /// The entry whose DN has the tree key `dn_key` ([`Dn::tree_key`]), decoded by
+    /// `decode`, and its id.
     fn get_decoded(
         &self,
-        dn: &Dn,
+        dn_key: &[u8],
         decode: impl FnOnce(&[u8]) -> Result<Entry, StoreError>,
     ) -> Result<Option<(EntryId, Entry)>, StoreError> {
         let _gate = self.reading();
         // Both reads in one snapshot: one transaction begun instead of two.
         let view = self.engine.snapshot()?;
-        let Some(id) = view.get_with(&self.dn2id, dn.tree_key(), be_u64)? else {
+        let Some(id) = view.get_with(&self.dn2id, dn_key, be_u64)? else {
             return Ok(None);
         };
         let id = id?;

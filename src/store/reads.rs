@@ -1,19 +1,19 @@
 //! Partial and screened reads of entries by id within one snapshot.
 
 use super::{codec, EntryId, Store, StoreError};
-use crate::dn::Dn;
 use crate::entry::Entry;
 
 impl Store {
     /// The entry named `dn` with only the attributes whose stored names `keep`
     /// accepts (and its DN), and its id: a bind reads a few attributes of an entry
     /// whose whole decode and drop were a quarter of its instructions (callgrind).
+    /// `dn_key` is the DN's [`Dn::tree_key`](crate::dn::Dn::tree_key).
     pub fn get_where(
         &self,
-        dn: &Dn,
+        dn_key: &[u8],
         keep: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Option<(EntryId, Entry)>, StoreError> {
-        self.get_decoded(dn, |record| {
+        self.get_decoded(dn_key, |record| {
             codec::decode_where(record, keep).map_err(|e| StoreError::Corrupt(e.to_string()))
         })
     }

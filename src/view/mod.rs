@@ -202,7 +202,9 @@ impl<'a> DirectoryView<'a> {
                         .and_then(|n| n.decides(name))
                         .unwrap_or_else(|| read.iter().any(|d| !d.surely_misses_raw(name)))
                 };
-                self.state.dir.get_where(dn, &keep)?
+                self.state
+                    .dir
+                    .get_where(&Dn::tree_key_of_normalized(normalized), &keep)?
             }
             // A filter reads every attribute, or names one the schema lacks.
             None => self.state.dir.get(dn)?,
