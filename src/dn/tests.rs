@@ -161,6 +161,7 @@ fn one_pass_normal_form_matches_the_reference() {
     ] {
         let dn = Dn::parse(text).unwrap();
         assert_eq!(dn.normalized(), reference_normalized(&dn), "{text}");
+        assert_eq!(dn.to_ldap_string(), dn.to_string(), "{text}");
         let again = Dn::parse(&dn.to_string()).unwrap();
         assert!(dn.same_as(&again), "{text}");
         let mut key = Vec::new();

@@ -329,7 +329,7 @@ impl DirectoryView<'_> {
                 self.reduce(entry, &selection, access)
             } else {
                 SearchEntry {
-                    dn: entry.dn.to_string(),
+                    dn: entry.dn.to_ldap_string(),
                     attrs: Vec::new(),
                 }
             }

@@ -133,7 +133,7 @@ impl<'s> Selection<'s> {
             })
             .collect();
         SearchEntry {
-            dn: entry.dn.to_string(),
+            dn: entry.dn.to_ldap_string(),
             attrs,
         }
     }
