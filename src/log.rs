@@ -5,6 +5,22 @@
 use crate::error::OpResult;
 use std::time::Instant;
 
+/// Words written out separated by spaces, only when a log line is formatted (a
+/// joined copy made for a line that is not logged was an allocation per search).
+pub struct Words<'a, T>(pub &'a [T]);
+
+impl<T: AsRef<str>> std::fmt::Display for Words<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, w) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(w.as_ref())?;
+        }
+        Ok(())
+    }
+}
+
 /// Logger for one operation of one connection.
 pub struct OpLog {
     conn: u64,
@@ -56,5 +72,16 @@ impl OpLog {
                 res.message
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Words;
+
+    #[test]
+    fn words_are_written_with_single_spaces() {
+        assert_eq!(Words(&["mail", "cn", "sn"]).to_string(), "mail cn sn");
+        assert_eq!(Words::<&str>(&[]).to_string(), "");
     }
 }

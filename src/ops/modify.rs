@@ -19,7 +19,7 @@ pub fn run(
 ) -> Response {
     log.line(format_args!("MOD dn=\"{}\"", req.dn));
     let attrs: Vec<&str> = req.changes.iter().map(|c| c.attr.as_str()).collect();
-    log.line(format_args!("MOD attr={}", attrs.join(" ")));
+    log.line(format_args!("MOD attr={}", crate::log::Words(&attrs)));
     let view = DirectoryView::new(state, &session.identity);
     let outcome =
         parse_dn(&req.dn).and_then(|dn| view.modify_with(&dn, &req.changes, &controls.write()));

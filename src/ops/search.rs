@@ -39,7 +39,7 @@ pub fn run(
         req.filter
     ));
     if !req.attrs.is_empty() {
-        log.line(format_args!("SRCH attr={}", req.attrs.join(" ")));
+        log.line(format_args!("SRCH attr={}", crate::log::Words(&req.attrs)));
     }
     if let Some(request) = controls.sync {
         return sync_search(state, session, log, &req, request, out);

@@ -72,10 +72,48 @@ impl Schema {
         out
     }
 
-    /// True when class `sub` is `ancestor` or inherits from it.
+    /// True when class `sub` is `ancestor` or inherits from it. Walked up without
+    /// collecting the superclasses: a filter on objectClass asks this of every class
+    /// value of every candidate (the collected list was 2.5% of a Postfix lookup).
     pub fn class_is_a(&self, sub: &ObjectClass, ancestor: &ObjectClass) -> bool {
-        self.class_with_superclasses(sub)
-            .iter()
-            .any(|c| c.oid == ancestor.oid)
+        // As many classes as class_with_superclasses visits at most, so a schema
+        // whose classes inherit along many paths cannot make this walk long.
+        let mut budget = 256;
+        self.inherits(sub, ancestor, &mut budget)
+    }
+
+    fn inherits(&self, sub: &ObjectClass, ancestor: &ObjectClass, budget: &mut u32) -> bool {
+        if sub.oid == ancestor.oid {
+            return true;
+        }
+        for sup in &sub.sup {
+            if *budget == 0 {
+                return false;
+            }
+            *budget -= 1;
+            if let Some(c) = self.object_class(sup) {
+                if self.inherits(c, ancestor, budget) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::schema::Schema;
+
+    #[test]
+    fn a_class_is_itself_and_each_of_its_ancestors_and_nothing_else() {
+        let schema = Schema::builtin();
+        let class = |n: &str| schema.object_class(n).unwrap();
+        let inet = class("inetOrgPerson");
+        for ancestor in ["inetOrgPerson", "organizationalPerson", "person", "top"] {
+            assert!(schema.class_is_a(inet, class(ancestor)), "{ancestor}");
+        }
+        assert!(!schema.class_is_a(class("person"), inet));
+        assert!(!schema.class_is_a(inet, class("organization")));
     }
 }
