@@ -31,7 +31,7 @@ impl Options {
     /// when one is empty or not made of letters, digits and hyphens (RFC 4512 2.5).
     pub fn parse(desc: &str) -> Option<Options> {
         let mut out = Options::default();
-        if !desc.contains(';') {
+        if !desc.as_bytes().contains(&b';') {
             return Some(out);
         }
         for opt in desc.split(';').skip(1) {

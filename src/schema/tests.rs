@@ -711,3 +711,28 @@ fn object_class_rules() {
     let op = postmaster(&[("createTimestamp", "yesterday")]);
     assert!(matches!(strict(&op), Err(InvalidAttributeSyntax(_))));
 }
+
+#[test]
+fn a_name_taken_by_a_later_file_is_found_there_in_any_spelling() {
+    let mut s = Schema::empty();
+    s.load_file_text(
+        "attributetype ( 1.1.1 NAME ( 'fooBar' 'fb' ) SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )\n\
+         attributetype ( 1.1.2 NAME 'other' SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )\n",
+        "one.schema",
+    )
+    .unwrap();
+    // Looked up once before the next file: what was found then must not stick.
+    assert_eq!(s.attribute("fooBar").unwrap().oid, "1.1.1");
+    s.load_file_text(
+        "attributetype ( 1.1.2 NAME ( 'other' 'fooBar' ) SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )\n\
+         attributetype ( 1.1.1 NAME 'fb' SYNTAX 1.3.6.1.4.1.1466.115.121.1.15 )\n",
+        "two.schema",
+    )
+    .unwrap();
+    for spelling in ["fooBar", "FOOBAR", "foobar", "other", "1.1.2"] {
+        assert_eq!(s.attribute(spelling).unwrap().oid, "1.1.2", "{spelling}");
+    }
+    for spelling in ["fb", "FB", "1.1.1"] {
+        assert_eq!(s.attribute(spelling).unwrap().oid, "1.1.1", "{spelling}");
+    }
+}
