@@ -1,6 +1,6 @@
 //! Escaping a value for the string form of a DN (RFC 4514 2.4).
 
-use super::{is_skipped_before_value, push_hex_escape};
+use super::normal::{is_skipped_before_value, push_hex_escape};
 
 /// Escape a value for the string form of a DN (RFC 4514 2.4).
 pub fn escape_value(value: &str) -> String {
