@@ -57,10 +57,10 @@ impl Store {
         // cost more than a probe (callgrind).
         let view = self.engine.snapshot()?;
         let mut ids = None;
-        for prefix in &prefixes {
+        for (i, prefix) in prefixes.iter().enumerate() {
             let list = short_list(&view, &self.index, prefix)?;
             if list.len() <= SHORT_LIST {
-                ids = Some((list, prefix));
+                ids = Some((list, i));
                 break;
             }
         }
@@ -72,11 +72,10 @@ impl Store {
                 return self.race_then_probe(&prefixes);
             }
         };
-        for prefix in &prefixes {
-            if std::ptr::eq(prefix, shortest) || ids.is_empty() {
-                continue;
+        for (i, prefix) in prefixes.iter().enumerate() {
+            if i != shortest && !ids.is_empty() {
+                ids = probed(&view, &self.index, prefix, ids)?;
             }
-            ids = probed(&view, &self.index, prefix, ids)?;
         }
         Ok(Some(ids))
     }

@@ -207,6 +207,10 @@ mod tests {
             assert!(b.admit("cn=a", 1, None, now));
             b.give_back("cn=a");
         }
+        // Logins leave no bucket behind; a check still out keeps its bucket.
+        assert!(b.buckets().is_empty());
+        assert!(b.admit("cn=a", 1, None, now));
+        assert_eq!(b.buckets().len(), 1);
     }
 
     #[test]
