@@ -14,7 +14,7 @@ use crate::entry::Entry;
 use crate::error::LdapError;
 use crate::schema::{MissingAttribute, MissingMust};
 use crate::store::{BulkLoader, EntryId};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// An empty directory being loaded; the store is written and made durable by
 /// [`BulkAdd::finish`] (dropped unfinished, it holds whatever was written so far,
@@ -23,9 +23,11 @@ pub struct BulkAdd<'d> {
     dir: &'d Directory,
     loader: BulkLoader<'d>,
     /// (position in the unique attributes, equality key) -> the entry holding it.
-    unique: HashMap<(usize, Vec<u8>), EntryId>,
+    /// A fast hash: every entry of a million-entry import claims its mail here (SipHash
+    /// was 2.6% of the import's samples).
+    unique: FxHashMap<(usize, Vec<u8>), EntryId>,
     /// (mailbox path, equality key of its mailbox value) -> the account using it.
-    mailboxes: HashMap<(String, Vec<u8>), EntryId>,
+    mailboxes: FxHashMap<(String, Vec<u8>), EntryId>,
     /// Entries loaded, not yet handed back by [`BulkAdd::take_spent`].
     spent: Vec<Entry>,
 }
@@ -38,8 +40,8 @@ impl Directory {
         Ok(loader.map(|loader| BulkAdd {
             dir: self,
             loader,
-            unique: HashMap::new(),
-            mailboxes: HashMap::new(),
+            unique: FxHashMap::default(),
+            mailboxes: FxHashMap::default(),
             spent: Vec::new(),
         }))
     }

@@ -69,7 +69,10 @@ pub(super) fn stream(
     options: ImportOptions,
     progress: Progress,
 ) -> Result<ImportReport, ImportError> {
-    run(dir, load, in_input, options, progress, |sender| {
+    // The survey read only the records' heads: an error in the rest of a record
+    // is the input's, found as it loads, and reported as an LDIF error.
+    let mut ldif_error = None;
+    let loaded = run(dir, load, in_input, options, progress, |sender| {
         for source in sources {
             let file = source.name.as_str();
             // The checks read nothing stored: pieces are checked in parallel.
@@ -89,22 +92,26 @@ pub(super) fn stream(
                 }
                 sent
             });
-            // The survey parsed the same bytes: an error here is this program's.
             if let Err(e) = parsed {
-                let refused = LdapError::internal(format!("reading the input again: {e}"));
+                // Stops the load at this record; the error replaces its refusal.
                 let _ = sender.push(Checked {
                     file: &source.name,
                     line: e.line,
                     dn: Dn::default(),
-                    outcome: Err(refused),
+                    outcome: Err(LdapError::internal(&e.message)),
                 });
+                ldif_error = Some(e);
                 return;
             }
             if !sent {
                 return;
             }
         }
-    })
+    });
+    match ldif_error {
+        Some(e) => Err(ImportError::Ldif(e)),
+        None => loaded,
+    }
 }
 
 /// Check `entry` and send it to the load; false once the load stopped listening.

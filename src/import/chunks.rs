@@ -5,7 +5,7 @@
 //! line after a blank line, where the reader is between records whatever came
 //! before, so the records and errors are those of one parse of the whole file.
 
-use crate::ldif::{self, LdifError, LocatedRecord};
+use crate::ldif::{self, LdifError, LocatedRecord, RecordHead};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{mpsc, Mutex};
@@ -43,15 +43,44 @@ pub(super) fn for_each_piece(
     Ok(())
 }
 
-/// [`for_each_piece`] with the parsing and `work` on each piece's records done by
+/// What a piece is read into: whole records, or only their heads (an import's
+/// survey), each knowing its line so that it can be shifted to the file's.
+pub(super) trait PieceItem: Sized + Send {
+    /// The items of `input` (one piece), lines counted from the piece's start.
+    fn parse(input: &[u8], source: &str, base_dir: Option<&Path>) -> Result<Vec<Self>, LdifError>;
+    /// The line the item starts on.
+    fn line_mut(&mut self) -> &mut usize;
+}
+
+impl PieceItem for LocatedRecord {
+    fn parse(input: &[u8], source: &str, base_dir: Option<&Path>) -> Result<Vec<Self>, LdifError> {
+        ldif::parse_ldif(input, source, base_dir)
+    }
+
+    fn line_mut(&mut self) -> &mut usize {
+        &mut self.line
+    }
+}
+
+impl PieceItem for RecordHead {
+    fn parse(input: &[u8], source: &str, _: Option<&Path>) -> Result<Vec<Self>, LdifError> {
+        ldif::parse_heads(input, source)
+    }
+
+    fn line_mut(&mut self) -> &mut usize {
+        &mut self.line
+    }
+}
+
+/// [`for_each_piece`] with the parsing and `work` on each piece's items done by
 /// one thread per core, their results handed to `take` in the file's order (the
 /// first parse error is still the first in the file). An import's checks of its
 /// entries kept one core busy while the other mostly waited.
-pub(super) fn map_pieces<T: Send>(
+pub(super) fn map_pieces<R: PieceItem, T: Send>(
     input: &[u8],
     source: &str,
     base_dir: Option<&Path>,
-    work: &(dyn Fn(Vec<LocatedRecord>) -> T + Sync),
+    work: &(dyn Fn(Vec<R>) -> T + Sync),
     take: &mut dyn FnMut(T) -> bool,
 ) -> Result<(), LdifError> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
@@ -119,28 +148,22 @@ struct Piece {
 }
 
 impl Piece {
-    /// The records of this piece of `input`, their lines (and errors') the file's.
-    fn parse(
+    /// The items of this piece of `input`, their lines (and errors') the file's.
+    fn parse<R: PieceItem>(
         &self,
         input: &[u8],
         source: &str,
         base_dir: Option<&Path>,
-    ) -> Result<Vec<LocatedRecord>, LdifError> {
-        let shift = |line: usize| line + self.lines_before;
-        let parsed =
-            ldif::parse_ldif(&input[self.start..self.end], source, base_dir).map_err(|e| {
-                LdifError {
-                    line: shift(e.line),
-                    ..e
-                }
-            })?;
-        Ok(parsed
-            .into_iter()
-            .map(|r| LocatedRecord {
-                line: shift(r.line),
-                ..r
-            })
-            .collect())
+    ) -> Result<Vec<R>, LdifError> {
+        let piece = &input[self.start..self.end];
+        let mut parsed = R::parse(piece, source, base_dir).map_err(|e| LdifError {
+            line: e.line + self.lines_before,
+            ..e
+        })?;
+        for item in &mut parsed {
+            *item.line_mut() += self.lines_before;
+        }
+        Ok(parsed)
     }
 }
 
@@ -247,7 +270,7 @@ mod tests {
             text.as_bytes(),
             "f",
             None,
-            &|piece| piece.len(),
+            &|piece: Vec<LocatedRecord>| piece.len(),
             &mut |_| {
                 taken += 1;
                 false

@@ -180,13 +180,16 @@ fn import_by(
         drop(Directory::open(config).map_err(ImportError::InUse)?);
         files::copy_dir(&live, &staging)?;
     }
-    let mut report = {
+    let loaded = (|| {
         let dir = Directory::open_at(&staging, config)?;
         // One fsync at the end instead of one per entry: until the swap below nobody
         // sees the staging copy, and a failed import throws it away.
         dir.defer_durability();
-        load_staging(&dir, &config.rootdn, sources, &survey, options, route)?
-    };
+        load_staging(&dir, &config.rootdn, sources, &survey, options, route)
+    })();
+    let mut report = loaded.inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&staging);
+    })?;
     report.elapsed = started.elapsed();
     if live.exists() {
         std::fs::rename(&live, &old)?;

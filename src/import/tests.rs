@@ -332,3 +332,49 @@ fn change_records_or_a_store_holding_entries_take_the_directory_path() {
     assert!(!report.bulk, "a change record");
     assert_eq!(Directory::open(&config).unwrap().len(), 2);
 }
+
+#[test]
+fn a_bad_line_deep_in_a_streamed_file_fails_the_import_with_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config_in(tmp.path());
+    // Streamable (adds only, parents first) into an empty store: the bulk path. The
+    // survey reads only the heads, so the bad line is found as the file loads.
+    let mut text = format!("{BASE}\n{DOMAIN}\n");
+    for i in 0..2_000 {
+        text.push_str(&format!(
+            "dn: mail=a{i}@d1,o=d1,o=hosting,dc=myhosting,dc=example\nobjectClass: organizationalRole\nobjectClass: CourierMailAlias\ncn: a{i}\nmaildrop: b@d1\n\n"
+        ));
+    }
+    text.push_str("dn: cn=late,o=d1,o=hosting,dc=myhosting,dc=example\nobjectClass: organizationalRole\nthis line has no colon\n");
+    let bad_line = text
+        .lines()
+        .position(|l| l == "this line has no colon")
+        .unwrap()
+        + 1;
+    let bad = file(tmp.path(), "bad.ldif", &text);
+    let err = import_files(
+        &config,
+        std::slice::from_ref(&bad),
+        ImportOptions::default(),
+    )
+    .unwrap_err();
+    match &err {
+        ImportError::Ldif(e) => assert_eq!(e.line, bad_line, "{err}"),
+        other => panic!("expected an LDIF error, got {other}"),
+    }
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:{bad_line}: ", bad.display())),
+        "{err}"
+    );
+    // All or nothing: no store was put in place, and the staging copy is gone.
+    assert!(!Directory::store_path(&config).exists());
+    let left: Vec<_> = std::fs::read_dir(&config.data_dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    let report = import_files(
+        &config,
+        &[file(tmp.path(), "b.ldif", BASE)],
+        ImportOptions::default(),
+    );
+    assert!(report.unwrap().bulk);
+}

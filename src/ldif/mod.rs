@@ -18,13 +18,15 @@ mod read;
 mod write;
 
 #[cfg(test)]
+mod heads_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::dn::{Dn, Rdn};
 use crate::entry::{Entry, Modification};
 use std::fmt;
 
-pub use read::parse_ldif;
+pub use read::{parse_heads, parse_ldif, RecordHead};
 pub use write::{write_change, write_entry, write_record};
 
 /// What is wrong with an LDIF input, and where: `source` names the file (or `-`),

@@ -8,6 +8,7 @@
 //! values); the loader refuses what [`Writer::add`](super::Writer::add) refuses (a
 //! taken DN, a missing parent under a stored ancestor) from its own map of names.
 
+use super::bulk_keys::{FiledKeys, SortedKeys};
 use super::index::{self, IndexKey};
 use super::synclog::ChangeNote;
 use super::{EntryId, Store, StoreError, Writer, COUNT_KEY};
@@ -27,7 +28,9 @@ pub struct BulkLoader<'s> {
     /// A fast hash: the loader's own keys, looked up once per entry and parent.
     names: rustc_hash::FxHashMap<Vec<u8>, EntryId>,
     /// `index` tree keys of every entry loaded (sorted and written at the end).
-    filed: Keys,
+    filed: FiledKeys,
+    /// A key's prefix, built here for each key filed (one buffer for all).
+    prefix: Vec<u8>,
     /// Records not yet written to `id2entry`, in ascending id order.
     batch: Vec<([u8; 8], Vec<u8>)>,
     /// The newest entryCSN seen: the contextCSN once loaded.
@@ -46,7 +49,8 @@ impl Store {
         Ok(Some(BulkLoader {
             writer,
             names: Default::default(),
-            filed: Keys::default(),
+            filed: FiledKeys::default(),
+            prefix: Vec::new(),
             batch: Vec::with_capacity(BATCH),
             newest_csn: None,
         }))
@@ -90,7 +94,8 @@ impl BulkLoader<'_> {
             .push((id.to_be_bytes(), super::codec::encode(entry)));
         self.names.insert(dn_key, id);
         for key in keys {
-            self.filed.push(&index::tree_key(key, id));
+            index::push_tree_prefix(&mut self.prefix, key);
+            self.filed.push(&self.prefix, id);
         }
         if self.newest_csn.as_deref().is_none_or(|c| csn > c) {
             self.newest_csn = Some(csn.to_string());
@@ -120,8 +125,7 @@ impl BulkLoader<'_> {
             std::mem::take(&mut self.names).into_iter().collect();
         names.sort_unstable();
         let loaded = names.len();
-        let mut filed = std::mem::take(&mut self.filed);
-        filed.sort();
+        let filed = std::mem::take(&mut self.filed).sorted();
         write_in_parallel(store, names, &filed)?;
         store
             .meta
@@ -157,128 +161,30 @@ impl BulkLoader<'_> {
 fn write_in_parallel(
     store: &Store,
     names: Vec<(Vec<u8>, EntryId)>,
-    filed: &Keys,
+    filed: &SortedKeys,
 ) -> Result<(), StoreError> {
     let engine = &store.engine;
     let names = names.into_iter().map(|(k, id)| (k, id.to_be_bytes()));
+    let all = 0..filed.prefixes();
     if !engine.parallel_loads() {
         engine.load_sorted(&store.dn2id, names)?;
-        return engine.load_sorted(&store.index, filed.items(&filed.spans));
+        return engine.load_sorted(&store.index, filed.items(all));
     }
-    let half = (names.len() + filed.spans.len()) / 2;
-    let first_part = half.saturating_sub(names.len()).min(filed.spans.len());
-    let (first, second) = filed.spans.split_at(first_part);
+    let keys = filed.keys_before(filed.prefixes());
+    let half = (names.len() + keys) / 2;
+    let first_part = half.saturating_sub(names.len()).min(keys);
+    let split = all
+        .clone()
+        .find(|r| filed.keys_before(*r) >= first_part)
+        .unwrap_or(all.end);
     std::thread::scope(|scope| {
-        let other = scope.spawn(|| engine.load_sorted(&store.index, filed.items(second)));
+        let other = scope.spawn(|| engine.load_sorted(&store.index, filed.items(split..all.end)));
         let own = engine
             .load_sorted(&store.dn2id, names)
-            .and_then(|()| engine.load_sorted(&store.index, filed.items(first)));
+            .and_then(|()| engine.load_sorted(&store.index, filed.items(0..split)));
         let other = other
             .join()
             .unwrap_or_else(|_| Err(StoreError::Io("the index writer panicked".into())));
         own.and(other)
     })
-}
-
-/// Where one key lies in [`Keys::bytes`].
-type Span = (usize, usize);
-
-/// Byte strings end to end in one buffer: a key costs its bytes and 16 more, not a
-/// heap block of its own (a million entries file about ten million index keys).
-#[derive(Default)]
-struct Keys {
-    bytes: Vec<u8>,
-    spans: Vec<Span>,
-}
-
-impl Keys {
-    fn push(&mut self, key: &[u8]) {
-        let start = self.bytes.len();
-        self.bytes.extend_from_slice(key);
-        self.spans.push((start, self.bytes.len()));
-    }
-
-    /// The `index` items (key, empty value) of `spans`.
-    fn items<'k>(&'k self, spans: &'k [Span]) -> impl Iterator<Item = (&'k [u8], &'k [u8])> {
-        spans
-            .iter()
-            .map(|(start, end)| (&self.bytes[*start..*end], &[][..]))
-    }
-
-    /// Put the spans in key order, without repeats: one run per core sorted at
-    /// once, then merged (a million entries file ten million keys, and their sort
-    /// on one thread was a sixth of the import's time while the other core idled).
-    fn sort(&mut self) {
-        let bytes = &self.bytes;
-        let key = |(start, end): &Span| &bytes[*start..*end];
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        let run = self.spans.len().div_ceil(cores).max(1);
-        std::thread::scope(|scope| {
-            for part in self.spans.chunks_mut(run) {
-                scope.spawn(move || part.sort_unstable_by(|a, b| key(a).cmp(key(b))));
-            }
-        });
-        // Merged in pairs, each level into new runs: at most twice the spans held.
-        let mut runs: Vec<Vec<Span>> = self
-            .spans
-            .chunks(run)
-            .collect::<Vec<_>>()
-            .chunks(2)
-            .map(|pair| merge(pair[0], pair.get(1).copied().unwrap_or(&[]), &key))
-            .collect();
-        self.spans = Vec::new();
-        while runs.len() > 1 {
-            runs = runs
-                .chunks(2)
-                .map(|pair| merge(&pair[0], pair.get(1).map_or(&[], Vec::as_slice), &key))
-                .collect();
-        }
-        self.spans = runs.pop().unwrap_or_default();
-        self.spans.dedup_by(|a, b| key(a) == key(b));
-    }
-}
-
-/// The spans of two sorted runs in one sorted run.
-fn merge<'b>(left: &[Span], right: &[Span], key: &dyn Fn(&Span) -> &'b [u8]) -> Vec<Span> {
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let (mut l, mut r) = (0, 0);
-    while l < left.len() && r < right.len() {
-        if key(&left[l]) <= key(&right[r]) {
-            out.push(left[l]);
-            l += 1;
-        } else {
-            out.push(right[r]);
-            r += 1;
-        }
-    }
-    out.extend_from_slice(&left[l..]);
-    out.extend_from_slice(&right[r..]);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Keys;
-    use crate::test_rng::Rng;
-
-    #[test]
-    fn keys_sort_in_order_without_repeats_whatever_the_runs() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        for count in [0, 1, 2, 3, 7, 1_000, 20_001] {
-            let mut keys = Keys::default();
-            let mut want = Vec::new();
-            for _ in 0..count {
-                // Shared prefixes and repeats, as index keys have.
-                let len = 1 + rng.below(12) as usize;
-                let key: Vec<u8> = (0..len).map(|_| b'a' + rng.below(3) as u8).collect();
-                keys.push(&key);
-                want.push(key);
-            }
-            want.sort();
-            want.dedup();
-            keys.sort();
-            let got: Vec<Vec<u8>> = keys.items(&keys.spans).map(|(k, _)| k.to_vec()).collect();
-            assert_eq!(got, want, "{count} keys");
-        }
-    }
 }

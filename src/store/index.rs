@@ -207,13 +207,20 @@ pub(crate) fn tree_prefix(key: &IndexKey) -> Vec<u8> {
 }
 
 /// `key`'s tree prefix in a buffer with room for `more` bytes after it, allocated
-/// once: these are built for every probe and, on import, every filed key.
+/// once: these are built for every probe.
 fn key_bytes(key: &IndexKey, more: usize) -> Vec<u8> {
     let mut p = Vec::with_capacity(4 + key.attr.len() + 1 + 4 + key.key.len() + more);
-    push_attr_prefix(&mut p, &key.attr, key.kind);
-    p.extend_from_slice(&(key.key.len() as u32).to_be_bytes());
-    p.extend_from_slice(&key.key);
+    push_tree_prefix(&mut p, key);
     p
+}
+
+/// `key`'s tree prefix in `out` (cleared first): a bulk load builds one per key
+/// filed, in one buffer.
+pub(crate) fn push_tree_prefix(out: &mut Vec<u8>, key: &IndexKey) {
+    out.clear();
+    push_attr_prefix(out, &key.attr, key.kind);
+    out.extend_from_slice(&(key.key.len() as u32).to_be_bytes());
+    out.extend_from_slice(&key.key);
 }
 
 /// The `index` tree prefix of every key of `kind` filed for `attr`, whatever the value.

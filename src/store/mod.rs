@@ -26,6 +26,7 @@
 //! finishes.
 
 mod bulk;
+mod bulk_keys;
 mod codec;
 mod commit;
 mod cookie;

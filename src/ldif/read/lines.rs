@@ -13,6 +13,18 @@ pub(super) struct Line {
 
 /// Unfold lines, drop comments, and group logical lines into blank-line separated blocks.
 pub(super) fn logical_blocks(input: &[u8], ctx: &Ctx) -> Result<Vec<Vec<Line>>, LdifError> {
+    logical_blocks_while(input, ctx, &|_| true)
+}
+
+/// [`logical_blocks`] keeping of each block only its first lines: a line is kept
+/// while `wanted` answers true for the lines kept before it. The rest of a block is
+/// still read for its shape (where it ends, continuations with nothing to continue)
+/// but not copied: the survey of a large import reads only each record's head.
+pub(super) fn logical_blocks_while(
+    input: &[u8],
+    ctx: &Ctx,
+    wanted: &dyn Fn(&[Line]) -> bool,
+) -> Result<Vec<Vec<Line>>, LdifError> {
     #[derive(PartialEq)]
     enum Prev {
         Blank,
@@ -22,6 +34,8 @@ pub(super) fn logical_blocks(input: &[u8], ctx: &Ctx) -> Result<Vec<Vec<Line>>, 
     let mut blocks = Vec::new();
     let mut current: Vec<Line> = Vec::new();
     let mut prev = Prev::Blank;
+    // Whether the last logical line was kept (its continuations go with it).
+    let mut kept = false;
     for (index, raw) in input.split(|b| *b == b'\n').enumerate() {
         let no = index + 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -34,7 +48,7 @@ pub(super) fn logical_blocks(input: &[u8], ctx: &Ctx) -> Result<Vec<Vec<Line>>, 
             }
             Some(b' ') => match prev {
                 Prev::Line => {
-                    if let Some(last) = current.last_mut() {
+                    if let Some(last) = current.last_mut().filter(|_| kept) {
                         last.text.extend_from_slice(&raw[1..]);
                     }
                 }
@@ -58,10 +72,13 @@ pub(super) fn logical_blocks(input: &[u8], ctx: &Ctx) -> Result<Vec<Vec<Line>>, 
             },
             Some(b'#') => prev = Prev::Comment,
             Some(_) => {
-                current.push(Line {
-                    no,
-                    text: raw.to_vec(),
-                });
+                kept = wanted(&current);
+                if kept {
+                    current.push(Line {
+                        no,
+                        text: raw.to_vec(),
+                    });
+                }
                 prev = Prev::Line;
             }
         }

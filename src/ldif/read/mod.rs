@@ -6,12 +6,14 @@
 //! reads a record's head (`dn:`, `control:`) and plain entries.
 
 mod change;
+mod heads;
 mod lines;
 mod value;
 
 use super::{LdifError, LdifRecord, LocatedRecord};
 use crate::dn::Dn;
 use crate::entry::Entry;
+pub use heads::{parse_heads, RecordHead};
 use lines::{key_is, logical_blocks, preview, Line};
 use std::path::Path;
 use value::{parse_dn, split_spec, text_value, value};
@@ -48,14 +50,7 @@ pub fn parse_ldif(
     for (index, block) in blocks.iter().enumerate() {
         let mut lines = block.as_slice();
         if index == 0 && key_is(&lines[0], "version") {
-            let spec = split_spec(&lines[0], &ctx)?;
-            let version = text_value(&spec, &ctx)?;
-            if version.trim_end() != "1" {
-                return Err(ctx.err(
-                    spec.no,
-                    format!("unsupported LDIF version {version:?} (only 1 exists)"),
-                ));
-            }
+            check_version(&lines[0], &ctx)?;
             lines = &lines[1..];
             if lines.is_empty() {
                 continue;
@@ -66,8 +61,21 @@ pub fn parse_ldif(
     Ok(records)
 }
 
-/// One record: `dn:`, any `control:` lines, then a change or a plain entry.
-fn parse_record(lines: &[Line], ctx: &Ctx) -> Result<LocatedRecord, LdifError> {
+/// A leading `version:` line: only version 1 exists.
+fn check_version(line: &Line, ctx: &Ctx) -> Result<(), LdifError> {
+    let spec = split_spec(line, ctx)?;
+    let version = text_value(&spec, ctx)?;
+    if version.trim_end() != "1" {
+        return Err(ctx.err(
+            spec.no,
+            format!("unsupported LDIF version {version:?} (only 1 exists)"),
+        ));
+    }
+    Ok(())
+}
+
+/// The first line of a record, which must be its `dn:`.
+fn first_is_dn<'l>(lines: &'l [Line], ctx: &Ctx) -> Result<&'l Line, LdifError> {
     let first = &lines[0];
     if !key_is(first, "dn") {
         return Err(ctx.err(
@@ -78,6 +86,12 @@ fn parse_record(lines: &[Line], ctx: &Ctx) -> Result<LocatedRecord, LdifError> {
             ),
         ));
     }
+    Ok(first)
+}
+
+/// One record: `dn:`, any `control:` lines, then a change or a plain entry.
+fn parse_record(lines: &[Line], ctx: &Ctx) -> Result<LocatedRecord, LdifError> {
+    let first = first_is_dn(lines, ctx)?;
     let dn_spec = split_spec(first, ctx)?;
     let dn = parse_dn(&dn_spec, ctx)?;
     let i = 1 + skip_controls(&lines[1..], ctx)?;
