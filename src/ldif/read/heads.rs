@@ -5,7 +5,7 @@
 
 use super::lines::{key_is, logical_blocks_while, Line};
 use super::value::{parse_dn, split_spec, text_value};
-use super::{check_version, first_is_dn, skip_controls, Ctx};
+use super::{each_record, first_is_dn, skip_controls, Ctx};
 use crate::dn::Dn;
 use crate::ldif::LdifError;
 
@@ -26,20 +26,7 @@ pub fn parse_heads(input: &[u8], source: &str) -> Result<Vec<RecordHead>, LdifEr
         source,
         base_dir: None,
     };
-    let blocks = logical_blocks_while(input, &ctx, &wants_more)?;
-    let mut heads = Vec::with_capacity(blocks.len());
-    for (index, block) in blocks.iter().enumerate() {
-        let mut lines = block.as_slice();
-        if index == 0 && key_is(&lines[0], "version") {
-            check_version(&lines[0], &ctx)?;
-            lines = &lines[1..];
-            if lines.is_empty() {
-                continue;
-            }
-        }
-        heads.push(head(lines, &ctx)?);
-    }
-    Ok(heads)
+    each_record(&logical_blocks_while(input, &ctx, &wants_more)?, &ctx, head)
 }
 
 /// Whether a block whose first lines are `kept` needs its next line for the head:

@@ -45,18 +45,26 @@ pub fn parse_ldif(
     base_dir: Option<&Path>,
 ) -> Result<Vec<LocatedRecord>, LdifError> {
     let ctx = Ctx { source, base_dir };
-    let blocks = logical_blocks(input, &ctx)?;
+    each_record(&logical_blocks(input, &ctx)?, &ctx, parse_record)
+}
+
+/// `read` of each record's lines, a leading `version:` line checked and set aside.
+fn each_record<T>(
+    blocks: &[Vec<Line>],
+    ctx: &Ctx,
+    read: impl Fn(&[Line], &Ctx) -> Result<T, LdifError>,
+) -> Result<Vec<T>, LdifError> {
     let mut records = Vec::with_capacity(blocks.len());
     for (index, block) in blocks.iter().enumerate() {
         let mut lines = block.as_slice();
         if index == 0 && key_is(&lines[0], "version") {
-            check_version(&lines[0], &ctx)?;
+            check_version(&lines[0], ctx)?;
             lines = &lines[1..];
             if lines.is_empty() {
                 continue;
             }
         }
-        records.push(parse_record(lines, &ctx)?);
+        records.push(read(lines, ctx)?);
     }
     Ok(records)
 }
