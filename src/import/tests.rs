@@ -334,7 +334,7 @@ fn change_records_or_a_store_holding_entries_take_the_directory_path() {
 }
 
 #[test]
-fn a_bad_line_deep_in_a_streamed_file_fails_the_import_with_its_line() {
+fn a_failed_bulk_import_names_the_bad_line_and_leaves_nothing_behind() {
     let tmp = tempfile::tempdir().unwrap();
     let config = config_in(tmp.path());
     // Streamable (adds only, parents first) into an empty store: the bulk path. The
@@ -352,6 +352,9 @@ fn a_bad_line_deep_in_a_streamed_file_fails_the_import_with_its_line() {
         .unwrap()
         + 1;
     let bad = file(tmp.path(), "bad.ldif", &text);
+    // The survey passes it (it reads only the heads); the load finds the line.
+    let survey = stream::survey(&files::read_files(std::slice::from_ref(&bad)).unwrap());
+    assert!(survey.unwrap().streamable.is_some());
     let err = import_files(
         &config,
         std::slice::from_ref(&bad),
@@ -369,6 +372,16 @@ fn a_bad_line_deep_in_a_streamed_file_fails_the_import_with_its_line() {
     );
     // All or nothing: no store was put in place, and the staging copy is gone.
     assert!(!Directory::store_path(&config).exists());
+    let left: Vec<_> = std::fs::read_dir(&config.data_dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    // A record the directory refuses during the load leaves no staging copy either.
+    let refused = file(
+        tmp.path(),
+        "refused.ldif",
+        &format!("{BASE}\ndn: o=x,o=hosting,dc=myhosting,dc=example\nobjectClass: organization\nbogus: 1\n"),
+    );
+    let err = import_files(&config, &[refused], ImportOptions::default()).unwrap_err();
+    assert!(matches!(err, ImportError::Record { .. }), "{err}");
     let left: Vec<_> = std::fs::read_dir(&config.data_dir).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
     let report = import_files(
