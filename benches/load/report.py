@@ -286,7 +286,9 @@ BENCH_ACCOUNTS=2000 BENCH_ROUNDS=1 BENCH_SECONDS=2 BENCH_OUT=- scripts/bench   #
   delete of an alias, in turn); an unindexed search matching nothing.
 - **Measurement**: rounds: {rounds}, each run {warmup} s unmeasured then {seconds} s measured;
   within a round every workload runs against every server in turn, the order rotating
-  per round. CPU is utime+stime of the whole process from /proc/PID/stat over the
+  per round. Each offline load (timed, then measured with du) starts after a `sync`,
+  so that none pays for writing back the one before it. CPU is utime+stime of the
+  whole process from /proc/PID/stat over the
   measured window divided by the operations; context switches are summed over the
   process's threads (/proc/PID/task/*/status); RSS from /proc/PID/status.
 """
