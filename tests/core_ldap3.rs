@@ -162,3 +162,32 @@ fn a_search_base_follows_writes_on_a_persistent_connection() {
         .unwrap();
     assert_eq!(rs.len(), 1);
 }
+
+#[test]
+fn a_bind_dn_spelled_in_another_case_is_the_same_account() {
+    let s = Server::demo();
+    let mut c = LdapConn::new(&s.uri).unwrap();
+    let user = mail_dn("user1@domain1.example");
+    let shouted = user.to_uppercase();
+    c.simple_bind(&shouted, "user1").unwrap().success().unwrap();
+    // Bound as the DN the client sent, as slapd is; it names the stored account.
+    let (exop, _) = c.extended(WhoAmI).unwrap().success().unwrap();
+    let who: WhoAmIResp = exop.parse();
+    assert!(
+        who.authzid.eq_ignore_ascii_case(&format!("dn:{user}")),
+        "{}",
+        who.authzid
+    );
+    // The access rules see the owner: `self` may change its own password.
+    c.modify(&user, vec![Mod::Replace("userPassword", set(&["shouted"]))])
+        .unwrap()
+        .success()
+        .unwrap();
+    let mut again = LdapConn::new(&s.uri).unwrap();
+    assert_eq!(again.simple_bind(&user, "user1").unwrap().rc, 49);
+    again
+        .simple_bind(&user, "shouted")
+        .unwrap()
+        .success()
+        .unwrap();
+}

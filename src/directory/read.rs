@@ -26,17 +26,17 @@ impl Directory {
         Ok(self.store.get(dn).map_err(store_err)?.map(|(_, e)| e))
     }
 
-    /// The entry whose DN has the tree key `dn_key` ([`Dn::tree_key`]) with only its
-    /// attributes whose stored names `keep` accepts (see
-    /// [`Store::get_where`](crate::store::Store::get_where)).
-    pub fn get_where(
+    /// The attributes whose stored names `keep` accepts of the entry whose DN has the
+    /// tree key `dn_key` ([`Dn::tree_key`]), under the root DN (see
+    /// [`Store::attrs_where`](crate::store::Store::attrs_where)).
+    pub fn attrs_where(
         &self,
         dn_key: &[u8],
         keep: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Option<Entry>, LdapError> {
         Ok(self
             .store
-            .get_where(dn_key, keep)
+            .attrs_where(dn_key, keep)
             .map_err(store_err)?
             .map(|(_, e)| e))
     }

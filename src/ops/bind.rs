@@ -332,7 +332,7 @@ fn prepare(state: &ServerState, session: &Session, req: &BindRequest) -> Prepare
         )));
     }
     let key = throttle_key(&dn);
-    let pending = match candidate(state, &dn, &key, password) {
+    let pending = match candidate(state, dn, &key, password) {
         Ok(p) => p,
         Err(e) => return done(Err(e)),
     };
@@ -355,10 +355,11 @@ fn prepare(state: &ServerState, session: &Session, req: &BindRequest) -> Prepare
 
 /// The values `password` must match to bind as `dn`: the rootpw, or the userPassword
 /// of the entry as an anonymous client may authenticate against it (slapd's `auth`).
-/// `normalized` is `dn`'s normalised form.
+/// `normalized` is `dn`'s normalised form. The identity bound is `dn` as the client
+/// spelled it (slapd binds as the request's DN too), which names the entry found.
 fn candidate(
     state: &ServerState,
-    dn: &Dn,
+    dn: Dn,
     normalized: &str,
     password: &str,
 ) -> Result<Option<Pending>, LdapError> {
@@ -372,20 +373,14 @@ fn candidate(
             identity: Identity::Root(state.rootdn.clone()),
         }));
     }
-    let entry = DirectoryView::new(state, &Identity::Anonymous).entry_for_bind(dn, normalized)?;
-    Ok(entry.map(|mut entry| {
-        // Taken, not copied: the entry was read for this check alone.
-        let stored = entry
-            .get_mut("userPassword")
-            .map(|a| std::mem::take(&mut a.values))
-            .unwrap_or_default();
-        Pending {
-            check: Check::new(
-                stored,
-                password.as_bytes(),
-                state.config.password.allow_cleartext,
-            ),
-            identity: Identity::User(entry.dn),
-        }
+    let view = DirectoryView::new(state, &Identity::Anonymous);
+    let stored = view.passwords_for_bind(&dn, normalized)?;
+    Ok(stored.map(|stored| Pending {
+        check: Check::new(
+            stored,
+            password.as_bytes(),
+            state.config.password.allow_cleartext,
+        ),
+        identity: Identity::User(dn),
     }))
 }

@@ -4,17 +4,18 @@ use super::{codec, EntryId, Store, StoreError};
 use crate::entry::Entry;
 
 impl Store {
-    /// The entry named `dn` with only the attributes whose stored names `keep`
-    /// accepts (and its DN), and its id: a bind reads a few attributes of an entry
-    /// whose whole decode and drop were a quarter of its instructions (callgrind).
-    /// `dn_key` is the DN's [`Dn::tree_key`](crate::dn::Dn::tree_key).
-    pub fn get_where(
+    /// The attributes whose stored names `keep` accepts of the entry whose DN has the
+    /// tree key `dn_key` ([`Dn::tree_key`](crate::dn::Dn::tree_key)), under the root
+    /// DN, and its id: a bind reads a few attributes of an entry whose whole decode and
+    /// drop were a quarter of its instructions, and decoding the stored DN a bind
+    /// already holds was another sixteenth (callgrind).
+    pub fn attrs_where(
         &self,
         dn_key: &[u8],
         keep: &dyn Fn(&[u8]) -> bool,
     ) -> Result<Option<(EntryId, Entry)>, StoreError> {
         self.get_decoded(dn_key, |record| {
-            codec::decode_where(record, keep).map_err(|e| StoreError::Corrupt(e.to_string()))
+            codec::decode_attrs_where(record, keep).map_err(|e| StoreError::Corrupt(e.to_string()))
         })
     }
 

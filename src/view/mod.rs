@@ -180,12 +180,17 @@ impl<'a> DirectoryView<'a> {
         }
     }
 
-    /// The entry a simple bind as `dn` authenticates against: it exists and the
-    /// policy lets anonymous clients use its userPassword for authentication. It
-    /// holds its DN, userPassword and the attributes the policy's filters read (the
-    /// decision over them is the decision over the whole entry), nothing else.
+    /// The userPassword values a simple bind as `dn` checks: None unless the entry
+    /// exists and the policy lets anonymous clients use its userPassword for
+    /// authentication. The entry is read with userPassword and the attributes the
+    /// policy's filters read (the decision over them is the decision over the whole
+    /// entry), and without its stored DN: the bind knows the DN it asked for.
     /// `normalized` is `dn`'s normalised form, as [`Dn::normalized`] gives it.
-    pub fn entry_for_bind(&self, dn: &Dn, normalized: &str) -> Result<Option<Entry>, LdapError> {
+    pub fn passwords_for_bind(
+        &self,
+        dn: &Dn,
+        normalized: &str,
+    ) -> Result<Option<Vec<Vec<u8>>>, LdapError> {
         let read = self.acl.attributes_read().and_then(|names| {
             let schema = self.schema();
             std::iter::once("userPassword")
@@ -204,17 +209,23 @@ impl<'a> DirectoryView<'a> {
                 };
                 self.state
                     .dir
-                    .get_where(&Dn::tree_key_of_normalized(normalized), &keep)?
+                    .attrs_where(&Dn::tree_key_of_normalized(normalized), &keep)?
             }
             // A filter reads every attribute, or names one the schema lacks.
             None => self.state.dir.get(dn)?,
         };
-        let Some(entry) = entry else {
+        let Some(mut entry) = entry else {
             return Ok(None);
         };
         let may = self.with_access_known(dn, Some(normalized), Some(&entry), |access| {
             access.allows(Target::Attr("userPassword"), AccessLevel::Auth)
         });
-        Ok(may.then_some(entry))
+        // Taken, not copied: the entry was read for this check alone.
+        Ok(may.then(|| {
+            entry
+                .get_mut("userPassword")
+                .map(|a| std::mem::take(&mut a.values))
+                .unwrap_or_default()
+        }))
     }
 }
