@@ -94,10 +94,9 @@ impl GuessBudget {
             checks: self.burst,
             at: now,
         };
-        let bucket = match map.get_mut(dn) {
-            Some(b) => b,
-            None => map.entry(dn.to_string()).or_insert(fresh),
-        };
+        // Most binds find no bucket (a success gives its check back and removes it),
+        // so the key is built once and hashed once, not looked up first.
+        let bucket = map.entry(dn.to_string()).or_insert(fresh);
         let checks = self.refilled(*bucket, now);
         let admitted = checks >= need;
         *bucket = Bucket {
@@ -111,13 +110,15 @@ impl GuessBudget {
     /// the check never ran): it goes back.
     pub(super) fn give_back(&self, dn: &str) {
         let mut map = self.buckets();
-        let Some(b) = map.get_mut(dn) else {
+        // Taken out, and put back only when still short: a full bucket is the same as
+        // none (an account's logins leave no record), and that is the usual case, so
+        // the usual give-back hashes the DN once.
+        let Some((key, mut b)) = map.remove_entry(dn) else {
             return;
         };
         b.checks = (b.checks + 1.0).min(self.burst);
-        // A full bucket is the same as none: an account's logins leave no record.
-        if b.checks >= self.burst {
-            map.remove(dn);
+        if b.checks < self.burst {
+            map.insert(key, b);
         }
     }
 
