@@ -6,11 +6,9 @@ use crate::ops::request::{Reply, Request};
 use crate::ops::{self, wire};
 use crate::session::Session;
 use crate::state::ServerState;
-use ldap3_proto::proto::LdapMsg;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use tokio::sync::mpsc::Sender;
 use tokio::task::JoinSet;
 
 /// The running operations of one connection, by message ID.
@@ -43,7 +41,7 @@ impl InFlight {
         session: &Session,
         op_no: u64,
         request: Request,
-        out: Sender<LdapMsg>,
+        out: super::Out,
     ) {
         while self.tasks.len() >= self.max {
             self.finish_one().await;

@@ -24,13 +24,11 @@ use crate::state::ServerState;
 use framing::{Framing, PartialSince};
 use futures::StreamExt;
 use inflight::InFlight;
-use ldap3_proto::proto::LdapMsg;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc::Sender;
 use tokio_util::codec::Framed;
 
 /// Per-connection state: who is bound, and where the connection comes from.
@@ -74,6 +72,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for T {}
 
 type Conn = Framed<Box<dyn Transport>, Framing>;
 type Source = futures::stream::SplitStream<Conn>;
+/// Where a connection's replies go.
+type Out = writer::Replies<Conn>;
 
 /// Serve one connection until the client unbinds, disconnects, idles out or errs.
 pub fn run(
@@ -140,7 +140,7 @@ struct Connection {
     source: Source,
     /// When the request being received began to arrive (read_timeout_secs).
     partial: PartialSince,
-    out: Sender<LdapMsg>,
+    out: Out,
     inflight: InFlight,
 }
 
@@ -232,10 +232,9 @@ impl Connection {
         } else {
             ops::do_op(state, session, op_no, request)
         };
-        for reply in response.replies {
-            if self.out.send(wire::message(id, reply)).await.is_err() {
-                return Effect::Close;
-            }
+        let replies = response.replies.into_iter().map(|r| wire::message(id, r));
+        if self.out.send_now(replies).await.is_err() {
+            return Effect::Close;
         }
         response.effect
     }
@@ -286,7 +285,7 @@ enum Ending {
 }
 
 /// Waits for the writer to give up or the server to ask the connection to close.
-async fn ending(out: Sender<LdapMsg>, presence: Presence) -> Ending {
+async fn ending(out: Out, presence: Presence) -> Ending {
     tokio::select! {
         _ = out.closed() => Ending::WriterGone,
         asked = presence.close_requested() => Ending::Asked(asked),
@@ -310,7 +309,7 @@ struct Reader<'c> {
     conn: u64,
     source: &'c mut Source,
     partial: &'c PartialSince,
-    out: &'c Sender<LdapMsg>,
+    out: &'c Out,
     /// Where closes by a limit are counted.
     closed: &'c crate::metrics::ConnectionCounters,
     /// The connection's clock tick ([`clock_tick`]).
