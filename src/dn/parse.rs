@@ -24,7 +24,9 @@ impl Dn {
     pub fn parse(s: &str) -> Result<Dn, DnError> {
         let bytes = s.as_bytes();
         let mut pos = 0;
-        let mut rdns = Vec::new();
+        // One allocation for the depths a directory has (growing from empty took
+        // two, and a count of the separators cost more than it saved).
+        let mut rdns = Vec::with_capacity(8);
         skip_spaces(bytes, &mut pos);
         if pos == bytes.len() {
             return Ok(Dn::root());
@@ -86,18 +88,14 @@ fn parse_type(s: &str, pos: &mut usize) -> Result<String, DnError> {
         *pos += 1;
     }
     let t = &s[start..*pos];
-    if is_descr(t) || is_numericoid(t) {
+    // The walk took only letters, digits, hyphens and dots: a descr (`leadkeychar
+    // *keychar`, RFC 4512 1.4) is one that starts with a letter and has no dot.
+    let descr = t.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) && !t.contains('.');
+    if descr || is_numericoid(t) {
         return Ok(t.to_string());
     }
     let rest: String = s[start..].chars().take(20).collect();
     Err(DnError(format!("bad attribute type at {rest:?}")))
-}
-
-/// `descr = leadkeychar *keychar` (RFC 4512 1.4).
-fn is_descr(t: &str) -> bool {
-    let mut chars = t.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// `numericoid = number 1*( DOT number )`, `number = DIGIT / ( LDIGIT 1*DIGIT )`.
@@ -163,6 +161,14 @@ fn parse_quoted_value(s: &str, pos: &mut usize) -> Result<String, DnError> {
 
 /// An RFC 4514 string value with backslash escapes, up to the next separator.
 fn parse_string_value(s: &str, pos: &mut usize) -> Result<String, DnError> {
+    match plain_value(s, pos) {
+        Some(value) => Ok(value),
+        None => walk_string_value(s, pos),
+    }
+}
+
+/// [`parse_string_value`] byte by byte, escapes decoded.
+fn walk_string_value(s: &str, pos: &mut usize) -> Result<String, DnError> {
     let input = s.as_bytes();
     let mut bytes: Vec<u8> = Vec::with_capacity(input.len() - *pos);
     // Trailing unescaped spaces are not part of the value.
@@ -211,4 +217,55 @@ fn parse_string_value(s: &str, pos: &mut usize) -> Result<String, DnError> {
     }
     bytes.truncate(keep_len);
     String::from_utf8(bytes).map_err(|_| DnError("value is not UTF-8".into()))
+}
+
+/// The common case of [`parse_string_value`]: a value without escapes or characters
+/// to refuse, copied as one slice (no UTF-8 check: it ends at an ASCII separator).
+/// None, with `pos` untouched, sends the value to the byte-by-byte walk (callgrind:
+/// that walk was a tenth of a bind's instructions for a five-RDN DN).
+fn plain_value(s: &str, pos: &mut usize) -> Option<String> {
+    let rest = &s.as_bytes()[*pos..];
+    let len = rest
+        .iter()
+        .position(|&c| matches!(c, b',' | b';' | b'+' | b'\\' | b'\0' | b'"' | b'<' | b'>'))
+        .unwrap_or(rest.len());
+    let refused = |c: &u8| matches!(c, b'\\' | b'\0' | b'"' | b'<' | b'>');
+    if rest.get(len).is_some_and(refused) {
+        return None;
+    }
+    // Trailing unescaped spaces are not part of the value.
+    let kept = rest[..len]
+        .iter()
+        .rposition(|&c| c != b' ')
+        .map_or(0, |i| i + 1);
+    let value = s[*pos..*pos + kept].to_string();
+    *pos += len;
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut and the walk read the same value and stop at the same byte.
+    #[test]
+    fn a_plain_value_reads_as_the_walk_reads_it() {
+        for s in [
+            "abc",
+            "a b  ,o=x",
+            "Jürgen Groß+cn=x",
+            "x=y;z",
+            "  ",
+            "a=b=c",
+            "tab\t ",
+        ] {
+            let (mut fast, mut walk) = (0, 0);
+            let by_walk = walk_string_value(s, &mut walk).unwrap();
+            assert_eq!(plain_value(s, &mut fast), Some(by_walk), "{s:?}");
+            assert_eq!(fast, walk, "{s:?}");
+        }
+        for s in ["a\\,b", "a\"b", "x<y", "nul\0"] {
+            assert_eq!(plain_value(s, &mut 0), None, "{s:?}");
+        }
+    }
 }
