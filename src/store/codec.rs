@@ -220,6 +220,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    #[inline]
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or(DecodeError::Truncated)?;
         let s = self
@@ -260,15 +261,23 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    #[inline]
     fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.take(1)?[0])
     }
 
     /// A length or count in the record's form.
+    #[inline]
     fn len(&mut self) -> Result<usize, DecodeError> {
         if self.fixed {
             let b = self.take(4)?;
             return Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+        }
+        // Nearly every length in a mail entry fits one byte: read it without the
+        // loop (an unindexed scan reads every value's length to skip it).
+        if let Some(&b) = self.bytes.get(self.pos).filter(|b| **b < 0x80) {
+            self.pos += 1;
+            return Ok(usize::from(b));
         }
         let mut n = 0usize;
         // Five groups hold any u32; a longer varint is damage, not a length.
@@ -284,6 +293,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items that each take at least one length: one larger than the rest
     /// of the input allows is damage, and refusing it keeps allocation bounded by input.
+    #[inline]
     fn count(&mut self) -> Result<usize, DecodeError> {
         let n = self.len()?;
         let least = if self.fixed { 4 } else { 1 };
@@ -293,6 +303,7 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
 
+    #[inline]
     fn bytes(&mut self) -> Result<&'a [u8], DecodeError> {
         let n = self.len()?;
         self.take(n)

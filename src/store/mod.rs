@@ -38,6 +38,7 @@ mod migrate;
 mod reads;
 mod rebuild;
 mod rename;
+mod scope;
 mod subtree;
 mod synclog;
 #[cfg(test)]
@@ -57,7 +58,7 @@ pub use synclog::{ChangeNote, Departure, LogRecord};
 pub use verify::{KeysOf, Problem, VerifyReport};
 pub use write::{Rewrite, Writer};
 
-use crate::dn::{Dn, Scope};
+use crate::dn::Dn;
 use crate::entry::Entry;
 use commit::GroupCommit;
 use engine::{Engine, Table, Value};
@@ -250,65 +251,6 @@ impl Store {
             }
         }
         Ok(false)
-    }
-
-    /// The ids `scope` covers below (or at) `base`, in tree order (parents before
-    /// children), not sorted by id. `NoSuchEntry` when `base` is not stored, except for
-    /// the root DN, whose subtree is the whole store.
-    pub fn scope_ids(&self, base: &Dn, scope: Scope) -> Result<Vec<EntryId>, StoreError> {
-        let _gate = self.reading();
-        let key = base.tree_key();
-        let base_id = match self.dn2id.get(&key)? {
-            Some(v) => Some(be_u64(&v)?),
-            None if base.is_root() => None,
-            None => return Err(StoreError::NoSuchEntry),
-        };
-        match scope {
-            Scope::Base => Ok(base_id.into_iter().collect()),
-            Scope::Subtree | Scope::Children => {
-                let mut ids = Vec::new();
-                for item in self.dn2id.scan_prefix(&key) {
-                    let (k, v) = item?;
-                    if scope == Scope::Children && k.len() == key.len() {
-                        continue;
-                    }
-                    ids.push(be_u64(&v)?);
-                }
-                Ok(ids)
-            }
-            Scope::OneLevel => self.one_level(&key),
-        }
-    }
-
-    /// Direct children of the entry with tree key `base`. Rather than scanning the
-    /// whole subtree (all accounts of all domains under o=hosting), jump over each
-    /// child's own subtree: every key below child `c` starts with `base c \0`, so the
-    /// next sibling is the first key at or after `base c \x01`.
-    fn one_level(&self, base: &[u8]) -> Result<Vec<EntryId>, StoreError> {
-        let mut ids = Vec::new();
-        let mut from = base.to_vec();
-        while let Some(item) = self.dn2id.range_from(&from).next() {
-            let (k, v) = item?;
-            let Some(rest) = k.strip_prefix(base) else {
-                break;
-            };
-            if rest.is_empty() {
-                // The base itself: continue just after it.
-                from.push(0);
-                continue;
-            }
-            let nul = rest
-                .iter()
-                .position(|b| *b == 0)
-                .ok_or_else(|| StoreError::Corrupt("dn2id key without terminator".into()))?;
-            if nul + 1 == rest.len() {
-                ids.push(be_u64(&v)?);
-            }
-            from.truncate(base.len());
-            from.extend_from_slice(&rest[..nul]);
-            from.push(1);
-        }
-        Ok(ids)
     }
 
     /// The index configuration recorded by the last [`Writer::set_index_config`].

@@ -53,6 +53,28 @@ impl Snapshot<'_> {
         }
     }
 
+    /// `f` of each key and value of `table` from `start` on, in order, until `f`
+    /// answers false: in place and in this snapshot where the engine has them.
+    pub(in crate::store) fn items_from(
+        &self,
+        table: &Table,
+        start: &[u8],
+        mut f: impl FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        match (self, table) {
+            (Snapshot::Lmdb(s), Table::Lmdb(t)) => s.items_from(t, start, &mut f),
+            (_, t) => {
+                for item in t.range_from(start) {
+                    let (k, v) = item?;
+                    if !f(&k, &v) {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// `f` of each key of `table` starting with `prefix`, in order, until `f`
     /// answers false: in place and in this snapshot where the engine has them.
     pub(in crate::store) fn keys_under(

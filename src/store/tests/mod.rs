@@ -7,7 +7,7 @@ mod verify;
 mod write;
 
 use super::*;
-use crate::dn::normalize_value;
+use crate::dn::{normalize_value, Scope};
 use std::collections::HashMap;
 
 fn dn(s: &str) -> Dn {

@@ -223,3 +223,32 @@ fn intersections_are_exact_whichever_list_is_read_first() {
         assert_eq!(store.index_intersection(&keys).unwrap(), Some(vec![]));
     }
 }
+
+/// A scope longer than one snapshot's chunk (4,096 keys) is listed whole, once each,
+/// and stops at its own subtree, on both engines.
+#[test]
+fn a_scope_longer_than_a_snapshot_chunk_is_listed_whole() {
+    for kind in [EngineKind::Lmdb, EngineKind::Sled] {
+        let store = Store::from_engine(Engine::temporary(kind).unwrap()).unwrap();
+        let ids = hosting_tree(&store);
+        let d2 = dn("o=domain2.example,o=hosting,dc=myhosting,dc=example");
+        let mut added = Vec::new();
+        for i in 0..4200 {
+            let d = format!("mail=bulk{i}@domain2.example,{d2}");
+            added.push(add(&store, &entry(&d, &[("objectClass", &["account"])])));
+        }
+        let scope = |base: &Dn, s| sorted(store.scope_ids(base, s).unwrap());
+        let mut children = ids_of(&ids, &["u3"]);
+        children.extend(&added);
+        let children = sorted(children);
+        assert_eq!(scope(&d2, Scope::Children), children, "{kind:?}");
+        assert_eq!(scope(&d2, Scope::OneLevel), children, "{kind:?}");
+        let mut subtree = children.clone();
+        subtree.push(ids["d2"]);
+        assert_eq!(scope(&d2, Scope::Subtree), sorted(subtree), "{kind:?}");
+        let hosting = dn("o=hosting,dc=myhosting,dc=example");
+        let all = scope(&hosting, Scope::Subtree);
+        assert_eq!(all.len(), 6 + 4200, "{kind:?}");
+        assert!(!all.contains(&ids["hostingx"]), "{kind:?}");
+    }
+}

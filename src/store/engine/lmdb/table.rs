@@ -31,6 +31,28 @@ impl Snapshot<'_> {
         Ok(table.db.get(&self.txn, key)?.map(f))
     }
 
+    /// `f` of each key and value of `table` from `start` on, in order and in place,
+    /// until `f` answers false.
+    pub(in crate::store::engine) fn items_from(
+        &self,
+        table: &Table,
+        start: &[u8],
+        f: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        // An empty start is the beginning, which LMDB must be told without a key.
+        let from = match start.is_empty() {
+            true => Bound::Unbounded,
+            false => Bound::Included(start),
+        };
+        for item in table.db.range(&self.txn, &(from, Bound::Unbounded))? {
+            let (k, v) = item?;
+            if !f(k, v) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// `f` of each key of `table` starting with `prefix`, in order and in place,
     /// until `f` answers false.
     pub(in crate::store::engine) fn keys_under(
