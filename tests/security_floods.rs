@@ -3,14 +3,17 @@
 //! closes its longest-idle connections (with a Notice of Disconnection) instead of
 //! queueing new ones; one source address cannot take every slot; and clients that
 //! never read their answers hold bounded memory and lose their slot after
-//! write_timeout_secs while others are served; large requests parked half-sent are
+//! write_timeout_secs while others are served (answers queued for the writer task and
+//! answers the reader writes itself alike); large requests parked half-sent are
 //! bounded by one server-wide budget.
 
 mod common;
 use common::flood::*;
 use common::wire::RawClient;
 use common::*;
-use ldap3_proto::proto::LdapResultCode;
+use ldap3_proto::proto::{
+    LdapDerefAliases, LdapFilter, LdapOp, LdapResultCode, LdapSearchRequest, LdapSearchScope,
+};
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -240,6 +243,62 @@ fn clients_that_never_read_hold_bounded_memory_and_lose_their_slot() {
     );
     fresh_client(&s);
     drop(stalled);
+}
+
+/// Base-scope reads are answered by the connection's reader itself, written at once
+/// rather than queued for the writer task: a client that pipelines them and never
+/// reads must still be given up on after write_timeout_secs, its descriptor freed,
+/// while others are served.
+#[test]
+fn a_client_that_pipelines_quick_reads_and_never_reads_loses_its_slot() {
+    const ENTRIES: usize = 1000;
+    const VALUE_BYTES: usize = 6_000;
+    const WRITE_TIMEOUT_SECS: u64 = 2;
+    let s = bulk_server(
+        ENTRIES,
+        VALUE_BYTES,
+        &format!("[limits]\nwrite_timeout_secs = {WRITE_TIMEOUT_SECS}\n"),
+    );
+    let files_before = open_files(&s);
+    let mut c = RawClient::from_stream(connect_from(&s, "127.0.0.1", Some(4096)));
+    bind_root(&mut c);
+    // 6 MB of answers to 80 kB of requests: more than the sockets buffer.
+    for i in 0..ENTRIES {
+        c.send(i as i32 + 2, one_bulk_entry(i));
+    }
+    fresh_client(&s);
+    let stalled_at = Instant::now();
+    s.wait_log("closing a connection whose client read no replies", 1);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while open_files(&s) > files_before {
+        assert!(
+            Instant::now() < deadline,
+            "descriptor not freed: {} open, {files_before} before",
+            open_files(&s)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        stalled_at.elapsed() < Duration::from_secs(WRITE_TIMEOUT_SECS + 5),
+        "{:?}",
+        stalled_at.elapsed()
+    );
+    fresh_client(&s);
+    drop(c);
+}
+
+/// A base-scope read of bulk entry `i`, all attributes.
+fn one_bulk_entry(i: usize) -> LdapOp {
+    LdapOp::SearchRequest(LdapSearchRequest {
+        base: format!("cn=bulk{i},{BULK}"),
+        scope: LdapSearchScope::Base,
+        aliases: LdapDerefAliases::Never,
+        sizelimit: 0,
+        timelimit: 0,
+        typesonly: false,
+        filter: LdapFilter::Present("objectClass".into()),
+        attrs: vec![],
+    })
 }
 
 /// 1,000 connections each parking a 1.9 MB partial message used to take 1.87 GB. Now
