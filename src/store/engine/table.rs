@@ -83,17 +83,7 @@ impl Snapshot<'_> {
         prefix: &[u8],
         mut f: impl FnMut(&[u8]) -> bool,
     ) -> Result<(), StoreError> {
-        match (self, table) {
-            (Snapshot::Lmdb(s), Table::Lmdb(t)) => s.keys_under(t, prefix, &mut f),
-            (_, t) => {
-                for item in t.scan_prefix(prefix) {
-                    if !f(&item?.0) {
-                        break;
-                    }
-                }
-                Ok(())
-            }
-        }
+        self.items_from(table, prefix, |k, _| k.starts_with(prefix) && f(k))
     }
 }
 

@@ -52,24 +52,6 @@ impl Snapshot<'_> {
         }
         Ok(())
     }
-
-    /// `f` of each key of `table` starting with `prefix`, in order and in place,
-    /// until `f` answers false.
-    pub(in crate::store::engine) fn keys_under(
-        &self,
-        table: &Table,
-        prefix: &[u8],
-        f: &mut dyn FnMut(&[u8]) -> bool,
-    ) -> Result<(), StoreError> {
-        let bounds = (Bound::Included(prefix), Bound::Unbounded);
-        for item in table.db.range(&self.txn, &bounds)? {
-            let (k, _) = item?;
-            if !k.starts_with(prefix) || !f(k) {
-                break;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// One LMDB database of an environment.
