@@ -229,8 +229,8 @@ fn plain_value(s: &str, pos: &mut usize) -> Option<String> {
         .iter()
         .position(|&c| matches!(c, b',' | b';' | b'+' | b'\\' | b'\0' | b'"' | b'<' | b'>'))
         .unwrap_or(rest.len());
-    let refused = |c: &u8| matches!(c, b'\\' | b'\0' | b'"' | b'<' | b'>');
-    if rest.get(len).is_some_and(refused) {
+    // Stopped by an escape or a byte to refuse, not a separator: the walk's work.
+    if !matches!(rest.get(len), None | Some(b',' | b';' | b'+')) {
         return None;
     }
     // Trailing unescaped spaces are not part of the value.
