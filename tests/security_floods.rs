@@ -11,9 +11,7 @@ mod common;
 use common::flood::*;
 use common::wire::RawClient;
 use common::*;
-use ldap3_proto::proto::{
-    LdapDerefAliases, LdapFilter, LdapOp, LdapResultCode, LdapSearchRequest, LdapSearchScope,
-};
+use ldap3_proto::proto::LdapResultCode;
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -285,20 +283,6 @@ fn a_client_that_pipelines_quick_reads_and_never_reads_loses_its_slot() {
     );
     fresh_client(&s);
     drop(c);
-}
-
-/// A base-scope read of bulk entry `i`, all attributes.
-fn one_bulk_entry(i: usize) -> LdapOp {
-    LdapOp::SearchRequest(LdapSearchRequest {
-        base: format!("cn=bulk{i},{BULK}"),
-        scope: LdapSearchScope::Base,
-        aliases: LdapDerefAliases::Never,
-        sizelimit: 0,
-        timelimit: 0,
-        typesonly: false,
-        filter: LdapFilter::Present("objectClass".into()),
-        attrs: vec![],
-    })
 }
 
 /// 1,000 connections each parking a 1.9 MB partial message used to take 1.87 GB. Now

@@ -66,9 +66,19 @@ pub fn root_dse() -> LdapOp {
 
 /// Every entry under `BULK`, all attributes: megabytes of answer.
 pub fn whole_bulk_tree() -> LdapOp {
+    every_attribute(BULK.into(), LdapSearchScope::Subtree)
+}
+
+/// Bulk entry `i` alone (a base-scope read), all attributes.
+pub fn one_bulk_entry(i: usize) -> LdapOp {
+    every_attribute(format!("cn=bulk{i},{BULK}"), LdapSearchScope::Base)
+}
+
+/// A search of `scope` at `base` for every entry, all attributes.
+fn every_attribute(base: String, scope: LdapSearchScope) -> LdapOp {
     LdapOp::SearchRequest(LdapSearchRequest {
-        base: BULK.into(),
-        scope: LdapSearchScope::Subtree,
+        base,
+        scope,
         aliases: LdapDerefAliases::Never,
         sizelimit: 0,
         timelimit: 0,
