@@ -111,16 +111,21 @@ impl BulkAdd<'_> {
             absent,
             claims,
         } = prepared;
+        // Built once: the parent's key is a prefix of it.
+        let dn_key = entry.dn.tree_key();
         if !entry.dn.same_as(&self.dir.suffix) {
-            let parent = entry.dn.parent().unwrap_or_default();
-            if !self.loader.exists(&parent) {
+            let parent = Dn::parent_tree_key(&dn_key).unwrap_or_default();
+            if !self.loader.holds(parent) {
                 return Err(self.no_such_object(&entry.dn));
             }
         }
-        self.guard(&entry, &claims)?;
+        self.guard(&dn_key, &claims)?;
         let keys = self.dir.index_keys(&entry);
         let csn = entry_csn(&entry).unwrap_or_default();
-        let id = self.loader.add(&entry, &keys, csn).map_err(store_err)?;
+        let id = self
+            .loader
+            .add(&entry, dn_key, &keys, csn)
+            .map_err(store_err)?;
         for claim in claims {
             match claim {
                 Claim::Unique(k, _) => self.unique.insert(k, id),
@@ -144,6 +149,12 @@ impl BulkAdd<'_> {
         self.spent.len()
     }
 
+    /// Make room for about `entries` more entries (an import knows how many it adds).
+    pub fn reserve(&mut self, entries: usize) {
+        self.loader.reserve(entries);
+        self.unique.reserve(entries);
+    }
+
     /// Entries loaded so far.
     pub fn len(&self) -> usize {
         self.loader.len()
@@ -159,17 +170,17 @@ impl BulkAdd<'_> {
         self.loader.finish().map_err(store_err)
     }
 
-    /// The guard's refusal of `entry` when an entry already loaded holds one of its
-    /// claims: unique values first, then mailboxes, as `guard_write` checks them. An
+    /// The guard's refusal of the entry whose tree key is `dn_key` when an entry
+    /// already loaded holds one of its claims: unique values first, then mailboxes, as `guard_write` checks them. An
     /// entry of the same name is skipped (the loader then refuses the name itself).
-    fn guard(&mut self, entry: &Entry, claims: &[Claim]) -> Result<(), LdapError> {
-        let same_name = self.loader.id_of(&entry.dn);
+    fn guard(&mut self, dn_key: &[u8], claims: &[Claim]) -> Result<(), LdapError> {
         for claim in claims {
             let holder = match claim {
                 Claim::Unique(k, _) => self.unique.get(k),
                 Claim::Mailbox(k) => self.mailboxes.get(k),
             };
-            let Some(&holder) = holder.filter(|h| Some(**h) != same_name) else {
+            // Looked up only when a claim is held: nearly every entry's are free.
+            let Some(&holder) = holder.filter(|h| !self.loader.names(dn_key, **h)) else {
                 continue;
             };
             let other = self.dn_of(holder)?;

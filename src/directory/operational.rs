@@ -5,7 +5,10 @@
 use super::{Directory, Origin};
 use crate::entry::Entry;
 use crate::error::{LdapError, ResultCode};
+use crate::schema::description::same_description;
 use crate::schema::Schema;
+use chrono::{Datelike, Timelike};
+use std::fmt::Write;
 use std::sync::{Mutex, PoisonError};
 
 /// Operational attributes a client may never write; slapadd-style imports keep them.
@@ -17,6 +20,17 @@ const SERVER_MANAGED: &[&str] = &[
     "creatorsName",
     "modifiersName",
     "structuralObjectClass",
+];
+
+/// The attributes a new entry is stamped with, in the order they are added.
+const STAMPED: [&str; 7] = [
+    "structuralObjectClass",
+    "entryUUID",
+    "creatorsName",
+    "createTimestamp",
+    "entryCSN",
+    "modifiersName",
+    "modifyTimestamp",
 ];
 
 /// Attributes computed when an entry is read, never stored.
@@ -45,11 +59,17 @@ impl CsnClock {
             _ => (now, 0),
         };
         let (time, count) = *last;
+        drop(last);
         let stamp = chrono::DateTime::from_timestamp_micros(time).unwrap_or_default();
-        format!(
-            "{}#{count:06x}#000#000000",
-            stamp.format("%Y%m%d%H%M%S%.6fZ")
-        )
+        let mut csn = String::with_capacity(40);
+        push_generalized(&mut csn, &stamp);
+        csn.pop();
+        let _ = write!(
+            csn,
+            ".{:06}Z#{count:06x}#000#000000",
+            stamp.timestamp_subsec_micros()
+        );
+        csn
     }
 
     /// Make every later CSN newer than `csn` (the contextCSN found at open).
@@ -70,7 +90,34 @@ impl CsnClock {
 
 /// GeneralizedTime now, as slapd writes createTimestamp.
 fn now_generalized() -> String {
-    chrono::Utc::now().format("%Y%m%d%H%M%SZ").to_string()
+    let mut out = String::with_capacity(15);
+    push_generalized(&mut out, &chrono::Utc::now());
+    out
+}
+
+/// `time` as GeneralizedTime to the second (`20261204211000Z`), written digit by
+/// digit: a strftime pattern is parsed again at every call (perf: chrono's
+/// formatting was a fiftieth of a bulk import, which stamps every entry).
+fn push_generalized(out: &mut String, time: &chrono::DateTime<chrono::Utc>) {
+    let _ = write!(
+        out,
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        time.year(),
+        time.month(),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    );
+}
+
+/// A random (version 4) UUID from the thread's CSPRNG: uuid's own draws each one
+/// from the kernel, a system call per entry of a bulk import.
+fn new_uuid() -> String {
+    let bytes: [u8; 16] = rand::random();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// Whether the server alone writes `name` (listed above, or NO-USER-MODIFICATION in
@@ -116,25 +163,44 @@ impl Directory {
         structural: &str,
         origin: Origin,
     ) {
-        let now = now_generalized();
         let keep = origin == Origin::Import;
-        let mut set = |name: &str, value: String| {
-            let values = vec![value.into_bytes()];
-            // An absent attribute is pushed: set_values would scan the entry again.
-            if entry.get(name).is_none() {
-                let name = name.to_string();
-                entry.attrs.push(crate::entry::Attribute { name, values });
-            } else if !keep {
-                entry.set_values(name, values);
+        // Which of them the entry holds, in one pass (perf: looking each one up
+        // was a fiftieth of a bulk import).
+        let mut present = [false; STAMPED.len()];
+        for attr in &entry.attrs {
+            let plain = !attr.name.as_bytes().contains(&b';');
+            for (held, name) in present.iter_mut().zip(STAMPED) {
+                *held |= if plain {
+                    attr.name.eq_ignore_ascii_case(name)
+                } else {
+                    same_description(&attr.name, name)
+                };
             }
-        };
-        set("structuralObjectClass", structural.to_string());
-        set("entryUUID", uuid::Uuid::new_v4().to_string());
-        set("creatorsName", actor.to_string());
-        set("createTimestamp", now.clone());
-        set("entryCSN", self.csn.next());
-        set("modifiersName", actor.to_string());
-        set("modifyTimestamp", now);
+        }
+        let now = now_generalized();
+        entry.attrs.reserve(present.iter().filter(|p| !**p).count());
+        for (held, name) in present.into_iter().zip(STAMPED) {
+            if held && keep {
+                continue;
+            }
+            let value = match name {
+                "entryUUID" => new_uuid(),
+                "entryCSN" => self.csn.next(),
+                "createTimestamp" | "modifyTimestamp" => now.clone(),
+                "creatorsName" | "modifiersName" => actor.to_string(),
+                _ => structural.to_string(),
+            };
+            let values = vec![value.into_bytes()];
+            if held {
+                entry.set_values(name, values);
+            } else {
+                // Pushed, not set: set_values would scan the entry again.
+                entry.attrs.push(crate::entry::Attribute {
+                    name: name.to_string(),
+                    values,
+                });
+            }
+        }
     }
 
     /// A new entryCSN for an entry about to be stored, taken while holding the
@@ -153,7 +219,23 @@ impl Directory {
 
 #[cfg(test)]
 mod tests {
-    use super::CsnClock;
+    use super::{new_uuid, push_generalized, CsnClock};
+
+    #[test]
+    fn stamps_read_as_generalized_time_and_uuids_are_random_version_4() {
+        for micros in [0, 1_733_346_600_123_456, 32_503_679_999_999_999] {
+            let t = chrono::DateTime::from_timestamp_micros(micros).unwrap();
+            let mut s = String::new();
+            push_generalized(&mut s, &t);
+            assert_eq!(s, t.format("%Y%m%d%H%M%SZ").to_string());
+        }
+        let (a, b) = (new_uuid(), new_uuid());
+        let parsed = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(parsed.get_version_num(), 4, "{a}");
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122, "{a}");
+        assert_eq!(a.len(), 36);
+        assert_ne!(a, b);
+    }
 
     #[test]
     fn csns_only_grow_and_start_past_the_stored_context() {

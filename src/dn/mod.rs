@@ -253,6 +253,15 @@ impl Dn {
         key
     }
 
+    /// The [`Dn::tree_key`] of the parent of the DN whose tree key is `key` (a
+    /// prefix of it: normalised values escape NUL), or None for the root and for
+    /// a DN of one RDN, whose parent is the root.
+    pub fn parent_tree_key(key: &[u8]) -> Option<&[u8]> {
+        let last = key.len().checked_sub(1)?;
+        let cut = key[..last].iter().rposition(|&b| b == 0)?;
+        Some(&key[..=cut])
+    }
+
     /// Same DN, compared by normalised form.
     pub fn same_as(&self, other: &Dn) -> bool {
         self.rdns.len() == other.rdns.len() && self.is_within(other)

@@ -44,6 +44,35 @@ fn subtree_keys_are_prefixes() {
 }
 
 #[test]
+fn a_parents_tree_key_is_cut_from_its_childs() {
+    // A NUL inside a value is escaped, so it cannot pass for a separator.
+    for text in [
+        "cn=a\\00b,o=d1\\,x,o=hosting,dc=example",
+        "uid=x+cn=y,dc=example",
+    ] {
+        let dn = Dn::parse(text).unwrap();
+        let mut key = dn.tree_key();
+        let mut ancestor = dn.parent();
+        while let Some(parent) = Dn::parent_tree_key(&key) {
+            let a = ancestor.take().unwrap();
+            assert_eq!(parent, a.tree_key(), "{text}: parent of {a}");
+            key = parent.to_vec();
+            ancestor = a.parent();
+        }
+        assert_eq!(
+            ancestor.map(|a| a.rdns.len()),
+            Some(0),
+            "{text}: one RDN left"
+        );
+    }
+    assert_eq!(Dn::parent_tree_key(b""), None);
+    assert_eq!(
+        Dn::parent_tree_key(&Dn::parse("dc=example").unwrap().tree_key()),
+        None
+    );
+}
+
+#[test]
 fn rejects_garbage() {
     assert!(Dn::parse("nodn").is_err());
     assert!(Dn::parse("=x").is_err());

@@ -204,6 +204,7 @@ fn run<'a>(
     mut progress: Progress,
     produce: impl FnOnce(&mut Outbox<'a>) + Send,
 ) -> Result<ImportReport, ImportError> {
+    load.reserve(in_input.len());
     let mut report = std::thread::scope(|scope| {
         let (sender, checked) = mpsc::sync_channel::<Vec<Checked<'a>>>(AHEAD / BATCH);
         let (give_back, spent) = mpsc::channel::<Vec<Entry>>();

@@ -130,7 +130,10 @@ impl<'s> AttrDesc<'s> {
     /// subtypes (RFC 4512 2.5.1 and 2.5.2): its type is this type or derives from it,
     /// and it carries the tags asked for.
     pub fn covers(&self, schema: &Schema, stored: &AttrDesc<'_>) -> bool {
-        stored.options.covered_by(&self.options) && schema.is_subtype(stored.at, self.at)
+        // A type nothing derives from covers only itself: no walk up the SUP chain.
+        let same_type = stored.at.oid == self.at.oid;
+        stored.options.covered_by(&self.options)
+            && (same_type || (self.at.derived_from && schema.is_subtype(stored.at, self.at)))
     }
 
     /// True when this description surely does not cover an attribute an entry stores
