@@ -218,7 +218,7 @@ fn write_in_parallel(
     let all = 0..filed.prefixes();
     if !engine.parallel_loads() {
         engine.load_sorted(&store.dn2id, names)?;
-        return engine.load_sorted(&store.index, filed.items(all));
+        return engine.load_pushed(&store.index, |put| filed.put_keys(all, put));
     }
     let keys = filed.keys_before(filed.prefixes());
     let half = (names.len() + keys) / 2;
@@ -228,10 +228,11 @@ fn write_in_parallel(
         .find(|r| filed.keys_before(*r) >= first_part)
         .unwrap_or(all.end);
     std::thread::scope(|scope| {
-        let other = scope.spawn(|| engine.load_sorted(&store.index, filed.items(split..all.end)));
+        let other = scope
+            .spawn(|| engine.load_pushed(&store.index, |put| filed.put_keys(split..all.end, put)));
         let own = engine
             .load_sorted(&store.dn2id, names)
-            .and_then(|()| engine.load_sorted(&store.index, filed.items(0..split)));
+            .and_then(|()| engine.load_pushed(&store.index, |put| filed.put_keys(0..split, put)));
         let other = other
             .join()
             .unwrap_or_else(|_| Err(StoreError::Io("the index writer panicked".into())));

@@ -16,6 +16,9 @@ pub(super) use table::{Snapshot, Table, Value};
 use super::StoreError;
 use std::path::Path;
 
+/// What a bulk load hands each item to, in ascending key order.
+pub(super) type Put<'a> = dyn FnMut(&[u8], &[u8]) -> Result<(), StoreError> + 'a;
+
 /// Which engine a new data directory is created with (`store_engine` in the config).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -241,9 +244,26 @@ impl Engine {
         table: &Table,
         items: impl Iterator<Item = (K, V)>,
     ) -> Result<(), StoreError> {
+        self.load_pushed(table, |put| {
+            for (k, v) in items {
+                put(k.as_ref(), v.as_ref())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// [`Engine::load_sorted`] of the items `produce` hands to `put` one at a time
+    /// (borrowed: a caller building keys in one buffer allocates none per key).
+    pub(super) fn load_pushed(
+        &self,
+        table: &Table,
+        produce: impl FnOnce(&mut Put<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         match (self, table) {
-            (Engine::Lmdb(e), Table::Lmdb(t)) => e.load_sorted(t, items),
-            (Engine::Sled(_), Table::Sled(t)) => sled::load_sorted(t, items),
+            (Engine::Lmdb(e), Table::Lmdb(t)) => e.load_pushed(t, produce),
+            (Engine::Sled(_), Table::Sled(t)) => {
+                produce(&mut |k: &[u8], v: &[u8]| sled::load_one(t, k, v))
+            }
             _ => Err(mixed()),
         }
     }

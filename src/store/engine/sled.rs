@@ -107,15 +107,10 @@ pub(super) fn apply(
     Ok(tree.apply_batch(batch)?)
 }
 
-/// Write `items` in key order, one plain insert each: a sled batch holds every node
-/// version it replaces until it ends (a 20,000-key batch of sorted keys grew the
-/// process by hundreds of MB), a plain insert only its own.
-pub(super) fn load_sorted<K: AsRef<[u8]>, V: AsRef<[u8]>>(
-    tree: &sled::Tree,
-    items: impl Iterator<Item = (K, V)>,
-) -> Result<(), StoreError> {
-    for (k, v) in items {
-        tree.insert(k.as_ref(), v.as_ref())?;
-    }
+/// Write one item of a bulk load (they come in key order), a plain insert: a sled
+/// batch holds every node version it replaces until it ends (a 20,000-key batch of
+/// sorted keys grew the process by hundreds of MB), a plain insert only its own.
+pub(super) fn load_one(tree: &sled::Tree, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+    tree.insert(key, value)?;
     Ok(())
 }

@@ -51,6 +51,73 @@ fn add_needs_the_parent_unless_nothing_above_is_stored() {
 }
 
 #[test]
+fn a_bulk_load_reads_back_as_adds_would_and_refuses_what_add_refuses() {
+    for kind in [EngineKind::Lmdb, EngineKind::Sled] {
+        let store = Store::from_engine(Engine::temporary(kind).unwrap()).unwrap();
+        let mut load = store
+            .bulk_loader()
+            .unwrap()
+            .expect("an empty store loads in bulk");
+        let mut put = |d: &str, attrs: &[(&str, &[&str])]| {
+            let e = entry(d, attrs);
+            load.add(
+                &e,
+                e.dn.tree_key(),
+                &keys_of(&e),
+                "20261204000000.000000Z#000000#000#000000",
+            )
+        };
+        let domain = "o=domain1.example,o=hosting,dc=myhosting,dc=example";
+        put(SUFFIX, &[("objectClass", &["domain"])]).unwrap();
+        put(
+            "o=hosting,dc=myhosting,dc=example",
+            &[("objectClass", &["organization"])],
+        )
+        .unwrap();
+        put(domain, &[("objectClass", &["organization"])]).unwrap();
+        let mut accounts = Vec::new();
+        for i in 0..300 {
+            let d = format!("mail=u{i}@domain1.example,{domain}");
+            let mail = format!("u{i}@domain1.example");
+            accounts.push(put(&d, &[("objectClass", &["account"]), ("mail", &[&mail])]).unwrap());
+        }
+        let taken = put(domain, &[]);
+        assert_eq!(taken, Err(StoreError::AlreadyExists), "{kind:?}");
+        // The parent missing under a loaded ancestor, as the writer refuses it.
+        let orphan = put(
+            "mail=x@domain3.example,o=domain3.example,o=hosting,dc=myhosting,dc=example",
+            &[],
+        );
+        assert_eq!(orphan, Err(StoreError::NoSuchEntry), "{kind:?}");
+        assert_eq!(load.finish().unwrap(), 303, "{kind:?}");
+
+        assert_eq!(store.len(), 303, "{kind:?}");
+        let u7 = dn(&format!("MAIL=U7@domain1.example,{domain}"));
+        let (id, got) = store.get(&u7).unwrap().expect("a loaded entry by its DN");
+        assert_eq!(
+            (id, got.first_str("mail")),
+            (accounts[7], Some("u7@domain1.example"))
+        );
+        assert_eq!(
+            store
+                .index_ids(&eq("mail", "u299@domain1.example"))
+                .unwrap(),
+            vec![accounts[299]]
+        );
+        assert_eq!(
+            store.index_ids(&eq("objectclass", "account")).unwrap(),
+            sorted(accounts.clone())
+        );
+        let d1 = dn(domain);
+        assert_eq!(
+            sorted(store.scope_ids(&d1, Scope::OneLevel).unwrap()),
+            sorted(accounts),
+            "{kind:?}"
+        );
+    }
+}
+
+#[test]
 fn replace_rewrites_entry_and_index() {
     let store = Store::open_temporary().unwrap();
     let ids = hosting_tree(&store);

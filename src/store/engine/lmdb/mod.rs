@@ -16,7 +16,7 @@ mod tx;
 pub(in crate::store) use table::{Range, Snapshot, Table};
 pub(in crate::store) use tx::TxTable;
 
-use super::{TxError, TxResult};
+use super::{Put, TxError, TxResult};
 use crate::store::StoreError;
 use heed::types::Bytes;
 use heed::{Database, Env, EnvFlags, EnvOpenOptions, PutFlags, RwTxn, WithoutTls};
@@ -222,23 +222,34 @@ impl Lmdb {
         Ok(done)
     }
 
-    /// Append `items` (ascending, above every key of `table`) in large transactions.
-    pub(super) fn load_sorted<K: AsRef<[u8]>, V: AsRef<[u8]>>(
+    /// Append the items `produce` puts (ascending, above every key of `table`) in
+    /// large transactions.
+    pub(super) fn load_pushed(
         &self,
         table: &Table,
-        items: impl Iterator<Item = (K, V)>,
+        produce: impl FnOnce(&mut Put<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut wtxn = self.inner.env.write_txn()?;
-        for (n, (k, v)) in items.enumerate() {
-            table
-                .db
-                .put_with_flags(&mut wtxn, PutFlags::APPEND, k.as_ref(), v.as_ref())?;
-            if (n + 1) % LOAD_CHUNK == 0 {
-                self.inner.commit(wtxn)?;
-                wtxn = self.inner.env.write_txn()?;
+        // One write transaction at a time: the next opens once this one committed.
+        let mut wtxn = Some(self.inner.env.write_txn()?);
+        let mut loaded = 0usize;
+        produce(&mut |k: &[u8], v: &[u8]| {
+            let txn = match &mut wtxn {
+                Some(txn) => txn,
+                None => wtxn.insert(self.inner.env.write_txn()?),
+            };
+            table.db.put_with_flags(txn, PutFlags::APPEND, k, v)?;
+            loaded += 1;
+            if loaded.is_multiple_of(LOAD_CHUNK) {
+                if let Some(txn) = wtxn.take() {
+                    self.inner.commit(txn)?;
+                }
             }
+            Ok(())
+        })?;
+        match wtxn {
+            Some(txn) => self.inner.commit(txn),
+            None => Ok(()),
         }
-        self.inner.commit(wtxn)
     }
 }
 
