@@ -9,6 +9,7 @@ table divides within each round (same round, same order position, same machine s
 """
 
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -192,7 +193,7 @@ def setup_table(setup):
     ])
 
 
-def machine(setup):
+def machine(setup, finished):
     def sh(*cmd):
         try:
             return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -211,12 +212,70 @@ def machine(setup):
     return "\n".join([
         f"- Machine: {model}, {sh('nproc').strip()} cores, {int(mem) / 1048576:.1f} GiB RAM, "
         f"Linux {platform.release()}",
-        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average at start "
+        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(finished))}; load average at start "
         f"{setup.get('loadavg_start', '?')}, at end {setup.get('loadavg_end', '?')}; the whole "
         f"run took {setup.get('total_seconds', 0) / 60:.1f} min{stolen}",
         f"- {v.get('mailldap', 'mailldap ?')} (release build, commit {v.get('commit', '?')}); "
         f"{v.get('slapd', 'slapd ?')}",
     ])
+
+
+# The performance issue's targets, each checked against this run's medians.
+def targets(runs, setup, phase):
+    def m(mode, n, server, field="ops_per_s"):
+        return med(runs, phase, (mode, n), server, field)
+
+    def row(what, have, need, ok):
+        return [what, have, need, "met" if ok else "missed"]
+
+    def vs(mode, n, other, need, floor=False):
+        a, b = m(mode, n, "mailldap"), m(mode, n, other)
+        if a is None or not b:
+            return None
+        name = HEADINGS[other] if not floor else "the canned floor"
+        return row(f"{workload_name(mode, n)}: mailldap / {name}", f"{a / b:.2f}x",
+                   f">= {need}x", a / b >= need)
+
+    rows = []
+    for n in sorted({k[1] for k in workloads(runs, phase) if k[0] == "postfix"}):
+        if n == 1:
+            rows.append(vs("postfix", n, "slapd", 1.6))
+        else:
+            rows.append(vs("postfix", n, "slapd-acl", 3.0))
+            rows.append(vs("postfix", n, "slapd", 1.5))
+        rows.append(vs("postfix", n, "canned", 0.75, floor=True))
+        mine, theirs = m("postfix", n, "mailldap", "p99_us"), m("postfix", n, "slapd", "p99_us")
+        if mine is not None and theirs is not None:
+            rows.append(row(f"{workload_name('postfix', n)}: p99, mailldap vs slapd",
+                            f"{mine / 1000:.3f} vs {theirs / 1000:.3f} ms", "no worse",
+                            mine <= theirs))
+    for mode, n in workloads(runs, phase):
+        if mode in ("bind", "authbind"):
+            rows.append(vs(mode, n, "slapd", 1.5))
+        elif mode == "dovecot":
+            rows.append(vs(mode, n, "slapd", 2.0))
+        elif mode == "scan":
+            a, b = m(mode, n, "mailldap"), m(mode, n, "slapd")
+            if a and b:
+                rows.append(row(f"{workload_name(mode, n)}: mailldap's time / slapd's",
+                                f"{b / a:.2f}x", "<= 2x", b / a <= 2))
+    ours, theirs = setup.get("import_seconds_mailldap"), setup.get("import_seconds_slapd")
+    if ours and theirs:
+        rows.append(row("offline load: mailldap import vs slapadd -q",
+                        f"{ours:.1f} vs {theirs:.1f} s", "faster", ours < theirs))
+    rss = {s: max((r.get("server_rss_kib") or 0 for r in runs
+                   if r.get("phase") == phase and r["label"] == s), default=0)
+           for s in ("mailldap", "slapd")}
+    if rss["mailldap"] and rss["slapd"]:
+        rows.append(row("resident memory under load: mailldap vs slapd",
+                        f"{mib(rss['mailldap'])} vs {mib(rss['slapd'])}", "no more",
+                        rss["mailldap"] <= rss["slapd"]))
+    ours, theirs = setup.get("disk_kib_mailldap"), setup.get("disk_kib_slapd")
+    if ours and theirs:
+        rows.append(row("data on disk: mailldap / slapd's mdb", f"{ours / theirs:.2f}x",
+                        "<= 2x", ours <= 2 * theirs))
+    rows = [r for r in rows if r]
+    return table(["target (the performance issue)", "this run", "target", ""], rows)
 
 
 def main(path):
@@ -230,7 +289,9 @@ def main(path):
         domains=-(-setup.get("accounts", 0) // 100), rounds=s.get("rounds", "?"),
         seconds=s.get("seconds", "?"), warmup=s.get("warmup", "?"),
         log=s.get("mailldap_log", "?")))
-    print(machine(setup) + "\n")
+    # The run's end is when its last result was written (a report made again later
+    # from the same results keeps the run's date).
+    print(machine(setup, os.path.getmtime(path)) + "\n")
     print("### Offline load and disk\n\n" + setup_table(setup) + "\n")
     for phase in phases:
         print(f"## {phase.capitalize()}: {PHASE_TEXT[phase]}\n")
@@ -239,6 +300,7 @@ def main(path):
         print("### Latency\n\n" + latency(runs, phase) + "\n")
         print("### Server CPU and context switches per operation\n\n" + cpu(runs, phase) + "\n")
         print("### Memory (server resident set)\n\n" + memory(runs, setup, phase) + "\n")
+        print("### Targets\n\n" + targets(runs, setup, phase) + "\n")
     failed = sum(r.get("errors", 0) + r.get("wrong", 0) for r in runs)
     print(f"Errors and wrong answers over all {len(runs)} runs: {failed} "
           "(scripts/bench stops at the first one).")
