@@ -182,7 +182,7 @@ impl BulkAdd<'_> {
                 Claim::Mailbox(k) => self.mailboxes.get(k),
             };
             // Looked up only when a claim is held: nearly every entry's are free.
-            let Some(&holder) = holder.filter(|h| !self.loader.names(dn_key, **h)) else {
+            let Some(&holder) = holder.filter(|h| !self.loader.loaded_as(dn_key, **h)) else {
                 continue;
             };
             let other = self.dn_of(holder)?;

@@ -69,7 +69,7 @@ impl BulkLoader<'_> {
     }
 
     /// Whether the entry loaded under the tree key `key` is `id`.
-    pub fn names(&self, key: &[u8], id: EntryId) -> bool {
+    pub fn loaded_as(&self, key: &[u8], id: EntryId) -> bool {
         self.names.get(key) == Some(&id)
     }
 
@@ -93,19 +93,7 @@ impl BulkLoader<'_> {
         if self.names.contains_key(&dn_key) {
             return Err(StoreError::AlreadyExists);
         }
-        // The ancestors' keys are prefixes of the entry's: none is built again.
-        let mut ancestor = Dn::parent_tree_key(&dn_key);
-        let mut is_parent = true;
-        while let Some(key) = ancestor {
-            if self.names.contains_key(key) {
-                if !is_parent {
-                    return Err(StoreError::NoSuchEntry);
-                }
-                break;
-            }
-            is_parent = false;
-            ancestor = Dn::parent_tree_key(key);
-        }
+        super::write::parent_check(&dn_key, |a| Ok(self.names.contains_key(a)))?;
         let id = self.writer.store.engine.generate_id()?;
         self.batch
             .push((id.to_be_bytes(), super::codec::encode(entry)));

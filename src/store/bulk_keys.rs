@@ -178,7 +178,7 @@ mod tests {
                 // Prefixes as `index` writes them (their length inside), shared by
                 // many ids; an id filed twice under a prefix comes out once.
                 for _ in 0..1 + rng.below(3) {
-                    // Now and then a prefix too long to be held in place.
+                    // Now and then a prefix longer than the key buffer's first capacity.
                     let len = if rng.below(50) == 0 {
                         120
                     } else {

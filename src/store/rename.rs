@@ -41,7 +41,7 @@ impl Writer<'_> {
             if store.dn2id.contains_key(&new_key)? {
                 return Err(StoreError::AlreadyExists);
             }
-            self.check_parent(&new_entry.dn)?;
+            self.check_parent(&new_key)?;
         }
         let subtree = store.has_children_key(&old_key)?;
         let journal = subtree.then(|| (journal_dn(old_dn), journal_dn(&new_entry.dn)));

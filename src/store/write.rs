@@ -90,7 +90,7 @@ impl Writer<'_> {
         let store = self.store;
         let dn_key = entry.dn.tree_key();
         let record = super::codec::encode(entry);
-        self.check_parent(&entry.dn)?;
+        self.check_parent(&dn_key)?;
         let id = store.engine.generate_id()?;
         let id_bytes = id.to_be_bytes();
         let count = self.transact(|tx| {
@@ -223,9 +223,10 @@ impl Writer<'_> {
         }
     }
 
-    /// See [`Writer::add`]: a missing parent is an error only under a stored ancestor.
-    pub(super) fn check_parent(&self, dn: &Dn) -> Result<(), StoreError> {
-        parent_check(dn, |a| self.store.dn2id.contains_key(a.tree_key()))
+    /// See [`Writer::add`]: a missing parent is an error only under a stored ancestor
+    /// (`dn_key` is the entry's [`Dn::tree_key`]).
+    pub(super) fn check_parent(&self, dn_key: &[u8]) -> Result<(), StoreError> {
+        parent_check(dn_key, |a| self.store.dn2id.contains_key(a))
     }
 
     /// Run `f` as one transaction over the four entry tables, with the write's note;
@@ -314,19 +315,18 @@ impl Tx<'_> {
     }
 }
 
-/// [`Writer::add`]'s parent rule, over `stored` (whether an ancestor is stored): a
-/// missing parent is `NoSuchEntry` only when some higher ancestor is stored.
+/// [`Writer::add`]'s parent rule for the entry whose [`Dn::tree_key`] is `dn_key`,
+/// over `stored` (whether the entry of an ancestor's tree key is stored): a missing
+/// parent is `NoSuchEntry` only when some higher ancestor is stored. The ancestors'
+/// keys are prefixes of the entry's, so none is built.
 pub(super) fn parent_check(
-    dn: &Dn,
-    mut stored: impl FnMut(&Dn) -> Result<bool, StoreError>,
+    dn_key: &[u8],
+    mut stored: impl FnMut(&[u8]) -> Result<bool, StoreError>,
 ) -> Result<(), StoreError> {
-    let mut ancestor = dn.parent();
+    let mut ancestor = Dn::parent_tree_key(dn_key);
     let mut is_parent = true;
-    while let Some(a) = ancestor {
-        if a.is_root() {
-            break;
-        }
-        if stored(&a)? {
+    while let Some(key) = ancestor {
+        if stored(key)? {
             return if is_parent {
                 Ok(())
             } else {
@@ -334,7 +334,7 @@ pub(super) fn parent_check(
             };
         }
         is_parent = false;
-        ancestor = a.parent();
+        ancestor = Dn::parent_tree_key(key);
     }
     Ok(())
 }
