@@ -19,6 +19,22 @@ use std::time::{Duration, Instant};
 /// How long a fresh client may wait for its answer while floods are held.
 const FRESH_CLIENT_PATIENCE: Duration = Duration::from_secs(1);
 
+/// Entries of the tree the stalled-reader tests read, and each one's value size.
+const ENTRIES: usize = 1000;
+const VALUE_BYTES: usize = 6_000;
+/// How long a connection may stall the server's writes before it is closed.
+const WRITE_TIMEOUT_SECS: u64 = 2;
+
+/// A server holding megabytes of answer that gives up on a client its writes have
+/// waited on for [`WRITE_TIMEOUT_SECS`].
+fn stalling_server() -> Server {
+    bulk_server(
+        ENTRIES,
+        VALUE_BYTES,
+        &format!("[limits]\nwrite_timeout_secs = {WRITE_TIMEOUT_SECS}\n"),
+    )
+}
+
 /// A new client answered within `FRESH_CLIENT_PATIENCE`, still connected, and how
 /// long its answer took.
 fn fresh_client(s: &Server) -> (RawClient, Duration) {
@@ -174,14 +190,7 @@ fn one_address_cannot_take_every_slot() {
 #[test]
 fn clients_that_never_read_hold_bounded_memory_and_lose_their_slot() {
     const CLIENTS: usize = 50;
-    const ENTRIES: usize = 1000;
-    const VALUE_BYTES: usize = 6_000;
-    const WRITE_TIMEOUT_SECS: u64 = 2;
-    let s = bulk_server(
-        ENTRIES,
-        VALUE_BYTES,
-        &format!("[limits]\nwrite_timeout_secs = {WRITE_TIMEOUT_SECS}\n"),
-    );
+    let s = stalling_server();
     // One full read first (ou=bulk and its entries), so the store's cache is as warm
     // as it will get.
     let mut reader = RawClient::connect(s.port);
@@ -249,14 +258,7 @@ fn clients_that_never_read_hold_bounded_memory_and_lose_their_slot() {
 /// while others are served.
 #[test]
 fn a_client_that_pipelines_quick_reads_and_never_reads_loses_its_slot() {
-    const ENTRIES: usize = 1000;
-    const VALUE_BYTES: usize = 6_000;
-    const WRITE_TIMEOUT_SECS: u64 = 2;
-    let s = bulk_server(
-        ENTRIES,
-        VALUE_BYTES,
-        &format!("[limits]\nwrite_timeout_secs = {WRITE_TIMEOUT_SECS}\n"),
-    );
+    let s = stalling_server();
     let files_before = open_files(&s);
     let mut c = RawClient::from_stream(connect_from(&s, "127.0.0.1", Some(4096)));
     bind_root(&mut c);
