@@ -7,6 +7,7 @@
 //! ldap3_proto's, but for search result entries and plain results (`entry_ber`,
 //! `result_ber`).
 
+use crate::ops::request::Request;
 use ldap3_lber::common::TagClass;
 use ldap3_lber::structure::{StructureTag, PL};
 use ldap3_lber::universal::Types;
@@ -17,13 +18,18 @@ use std::io;
 use tokio_util::bytes::{Buf, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
-/// A request message as decoded, with its controls apart.
+/// A request message as decoded.
 #[derive(Debug)]
-pub struct Incoming {
-    /// The message; its `ctrl` is always empty.
-    pub msg: LdapMsg,
-    /// The controls the message carried, in order.
-    pub controls: Vec<RawControl>,
+pub enum Incoming {
+    /// ldap3_proto's message, with its controls apart.
+    Message {
+        /// The message; its `ctrl` is always empty.
+        msg: LdapMsg,
+        /// The controls the message carried, in order.
+        controls: Vec<RawControl>,
+    },
+    /// A plain search, simple bind or unbind, read straight into the project's form.
+    Plain(Request),
 }
 
 /// One control as the client sent it (RFC 4511 4.1.11).
@@ -71,12 +77,9 @@ impl Decoder for Codec {
         }
         if self.max_depth >= super::request_ber::NESTING {
             if let Some(size) = super::request_ber::frame(buf).filter(|&n| n <= self.max_message) {
-                if let Some(msg) = super::request_ber::decode(&buf[..size]) {
+                if let Some(request) = super::request_ber::decode(&buf[..size]) {
                     buf.advance(size);
-                    return Ok(Some(Incoming {
-                        msg,
-                        controls: Vec::new(),
-                    }));
+                    return Ok(Some(Incoming::Plain(request)));
                 }
             }
         }
@@ -95,7 +98,7 @@ impl Decoder for Codec {
         buf.advance(size);
         let (tag, controls) = take_controls(tag)?;
         let msg = LdapMsg::try_from(tag).map_err(io::Error::other)?;
-        Ok(Some(Incoming { msg, controls }))
+        Ok(Some(Incoming::Message { msg, controls }))
     }
 }
 
@@ -176,19 +179,23 @@ mod tests {
     use ldap3_proto::control::LdapControl;
     use ldap3_proto::proto::LdapOp;
 
-    fn round_trip(ctrl: Vec<LdapControl>) -> Incoming {
+    /// The message and controls the codec reads back from a delete carrying `ctrl`.
+    fn round_trip(ctrl: Vec<LdapControl>) -> (LdapMsg, Vec<RawControl>) {
         let mut codec = Codec::new(1 << 20, 32);
         let mut buf = BytesMut::new();
         let msg = LdapMsg::new_with_ctrls(5, LdapOp::DelRequest("cn=x".into()), ctrl);
         codec.encode(msg, &mut buf).unwrap();
         let got = codec.decode(&mut buf).unwrap().expect("one message");
         assert!(buf.is_empty());
-        got
+        match got {
+            Incoming::Message { msg, controls } => (msg, controls),
+            Incoming::Plain(r) => panic!("a delete read as a plain request: {r:?}"),
+        }
     }
 
     #[test]
     fn controls_keep_their_criticality_and_value() {
-        let got = round_trip(vec![
+        let (msg, controls) = round_trip(vec![
             LdapControl::Unknown {
                 oid: "1.3.6.1.1.12".into(),
                 criticality: true,
@@ -196,29 +203,29 @@ mod tests {
             },
             LdapControl::ManageDsaIT { criticality: false },
         ]);
-        assert_eq!(got.msg.msgid, 5);
-        assert!(got.msg.ctrl.is_empty());
-        assert_eq!(got.controls.len(), 2);
-        assert_eq!(got.controls[0].oid, "1.3.6.1.1.12");
-        assert!(got.controls[0].critical);
+        assert_eq!(msg.msgid, 5);
+        assert!(msg.ctrl.is_empty());
+        assert_eq!(controls.len(), 2);
+        assert_eq!(controls[0].oid, "1.3.6.1.1.12");
+        assert!(controls[0].critical);
         assert_eq!(
-            got.controls[0].value.as_deref(),
+            controls[0].value.as_deref(),
             Some(&[0x87, 0x02, b'c', b'n'][..])
         );
-        assert!(!got.controls[1].critical);
-        assert_eq!(got.controls[1].value, None);
+        assert!(!controls[1].critical);
+        assert_eq!(controls[1].value, None);
     }
 
     #[test]
     fn a_malformed_control_value_does_not_fail_the_message() {
         // ldap3_proto alone refuses this message: the paged results value is no BER.
-        let got = round_trip(vec![LdapControl::Unknown {
+        let (msg, controls) = round_trip(vec![LdapControl::Unknown {
             oid: "1.2.840.113556.1.4.319".into(),
             criticality: true,
             value: Some(b"junk".to_vec()),
         }]);
-        assert!(matches!(got.msg.op, LdapOp::DelRequest(_)));
-        assert_eq!(got.controls[0].value.as_deref(), Some(&b"junk"[..]));
+        assert!(matches!(msg.op, LdapOp::DelRequest(_)));
+        assert_eq!(controls[0].value.as_deref(), Some(&b"junk"[..]));
     }
 
     #[test]

@@ -41,7 +41,10 @@ pub const OID_PASSWORD_MODIFY: &str = "1.3.6.1.4.1.4203.1.11.1";
 
 /// The project's request for a decoded message.
 pub fn request(incoming: Incoming) -> Request {
-    let Incoming { msg, controls } = incoming;
+    let (msg, controls) = match incoming {
+        Incoming::Plain(request) => return request,
+        Incoming::Message { msg, controls } => (msg, controls),
+    };
     let LdapMsg { msgid, op, .. } = msg;
     Request {
         id: msgid,

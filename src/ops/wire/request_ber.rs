@@ -1,14 +1,16 @@
 //! The requests a mail host sends on every lookup and login (search, simple bind,
 //! unbind) read straight from BER: ldap3_lber builds a tree of tags and ldap3_proto
 //! then walks it, about 20k of a Postfix lookup's 95k instructions (callgrind).
-//! Only the plain, definite-length, minimal form without controls is read here;
-//! anything else returns `None` and takes the general path, so every answer is the
-//! one ldap3_proto gives (tests compare the two on generated and mangled input).
+//! They are read into the project's `Request` at once: building ldap3_proto's message
+//! and then converting it allocated every string twice (callgrind: a fortieth of a
+//! Postfix lookup). Only the plain, definite-length, minimal form without controls is
+//! read here; anything else returns `None` and takes the general path, so every
+//! answer is the one ldap3_proto and the conversion give (tests compare the two on
+//! generated and mangled input).
 
-use ldap3_proto::proto::{
-    LdapBindCred, LdapBindRequest, LdapDerefAliases, LdapFilter, LdapMsg, LdapOp,
-    LdapSearchRequest, LdapSearchScope, LdapSubstringFilter,
-};
+use crate::dn::Scope;
+use crate::filter::Filter;
+use crate::ops::request::{BindRequest, Credentials, Operation, Request, SearchRequest};
 
 /// Filters nested deeper than this take the general path (and its depth limit).
 const MAX_FILTER_DEPTH: usize = 8;
@@ -28,7 +30,7 @@ pub fn frame(buf: &[u8]) -> Option<usize> {
 
 /// The message in `msg` (exactly one message, as [`frame`] measured it), when it is
 /// one of the requests read here in their plain form.
-pub fn decode(msg: &[u8]) -> Option<LdapMsg> {
+pub fn decode(msg: &[u8]) -> Option<Request> {
     let (tag, body) = Reader { bytes: msg }.only()?;
     if tag != 0x30 {
         return None;
@@ -40,48 +42,46 @@ pub fn decode(msg: &[u8]) -> Option<LdapMsg> {
         return None; // controls: the general path keeps their criticality
     }
     let op = match op_tag {
-        0x42 if op.is_empty() => LdapOp::UnbindRequest,
-        0x60 => LdapOp::BindRequest(bind(op)?),
-        0x63 => LdapOp::SearchRequest(search(op)?),
+        0x42 if op.is_empty() => Operation::Unbind,
+        0x60 => Operation::Bind(bind(op)?),
+        0x63 => Operation::Search(search(op)?),
         _ => return None,
     };
-    Some(LdapMsg {
-        msgid,
+    Some(Request {
+        id: msgid,
         op,
-        ctrl: Vec::new(),
+        controls: Vec::new(),
     })
 }
 
 /// BindRequest ::= [APPLICATION 0] SEQUENCE { version, name, simple [0] }
-fn bind(body: &[u8]) -> Option<LdapBindRequest> {
+fn bind(body: &[u8]) -> Option<BindRequest> {
     let mut r = Reader { bytes: body };
     let version = r.expect(0x02).and_then(small_int)?;
     let dn = r.expect(0x04).and_then(utf8)?;
     let password = r.expect(0x80).and_then(utf8)?;
-    r.bytes.is_empty().then_some(LdapBindRequest {
+    r.bytes.is_empty().then_some(BindRequest {
         version: version.into(),
         dn,
-        cred: LdapBindCred::Simple(password),
+        credentials: Credentials::Simple(password),
     })
 }
 
 /// SearchRequest ::= [APPLICATION 3] SEQUENCE { baseObject, scope, derefAliases,
 /// sizeLimit, timeLimit, typesOnly, filter, attributes }
-fn search(body: &[u8]) -> Option<LdapSearchRequest> {
+fn search(body: &[u8]) -> Option<SearchRequest> {
     let mut r = Reader { bytes: body };
     let base = r.expect(0x04).and_then(utf8)?;
     let scope = match r.expect(0x0a).and_then(small_int)? {
-        0 => LdapSearchScope::Base,
-        1 => LdapSearchScope::OneLevel,
-        2 => LdapSearchScope::Subtree,
-        3 => LdapSearchScope::Children,
+        0 => Scope::Base,
+        1 => Scope::OneLevel,
+        2 => Scope::Subtree,
+        3 => Scope::Children,
         _ => return None,
     };
-    let aliases = match r.expect(0x0a).and_then(small_int)? {
-        0 => LdapDerefAliases::Never,
-        1 => LdapDerefAliases::InSearching,
-        2 => LdapDerefAliases::FindingBaseObj,
-        3 => LdapDerefAliases::Always,
+    // neverDerefAliases (0) to derefAlways (3); others are ldap3_proto's to refuse.
+    let deref = match r.expect(0x0a).and_then(small_int)? {
+        d @ 0..=3 => i64::from(d),
         _ => return None,
     };
     let sizelimit = r.expect(0x02).and_then(small_int)?;
@@ -100,25 +100,26 @@ fn search(body: &[u8]) -> Option<LdapSearchRequest> {
     while !list.bytes.is_empty() {
         attrs.push(list.expect(0x04).and_then(utf8)?);
     }
-    r.bytes.is_empty().then_some(LdapSearchRequest {
+    r.bytes.is_empty().then_some(SearchRequest {
         base,
         scope,
-        aliases,
-        sizelimit,
-        timelimit,
-        typesonly,
+        deref,
+        size_limit: sizelimit,
+        time_limit: timelimit,
+        types_only: typesonly,
         filter,
         attrs,
     })
 }
 
-/// One Filter CHOICE (RFC 4511 4.5.1.7), but extensibleMatch.
-fn filter(tag: u8, content: &[u8], depth: usize) -> Option<LdapFilter> {
+/// One Filter CHOICE (RFC 4511 4.5.1.7), but extensibleMatch. Values must be UTF-8,
+/// as ldap3_proto's are.
+fn filter(tag: u8, content: &[u8], depth: usize) -> Option<Filter> {
     let depth = depth.checked_sub(1)?;
     let mut r = Reader { bytes: content };
-    let pair = |r: &mut Reader<'_>| -> Option<(String, String)> {
+    let pair = |r: &mut Reader<'_>| -> Option<(String, Vec<u8>)> {
         let attr = r.expect(0x04).and_then(utf8)?;
-        let value = r.expect(0x04).and_then(utf8)?;
+        let value = r.expect(0x04).and_then(utf8_bytes)?;
         r.bytes.is_empty().then_some((attr, value))
     };
     Some(match tag {
@@ -129,50 +130,56 @@ fn filter(tag: u8, content: &[u8], depth: usize) -> Option<LdapFilter> {
                 list.push(filter(t, c, depth)?);
             }
             if tag == 0xa0 {
-                LdapFilter::And(list)
+                Filter::And(list)
             } else {
-                LdapFilter::Or(list)
+                Filter::Or(list)
             }
         }
         0xa2 => {
             let (t, c) = r.only()?;
-            LdapFilter::Not(Box::new(filter(t, c, depth)?))
+            Filter::Not(Box::new(filter(t, c, depth)?))
         }
-        0xa3 => pair(&mut r).map(|(a, v)| LdapFilter::Equality(a, v))?,
-        0xa5 => pair(&mut r).map(|(a, v)| LdapFilter::GreaterOrEqual(a, v))?,
-        0xa6 => pair(&mut r).map(|(a, v)| LdapFilter::LessOrEqual(a, v))?,
-        0xa8 => pair(&mut r).map(|(a, v)| LdapFilter::Approx(a, v))?,
-        0x87 => LdapFilter::Present(utf8(content)?),
+        0xa3 => pair(&mut r).map(|(a, v)| Filter::Equality(a, v))?,
+        0xa5 => pair(&mut r).map(|(a, v)| Filter::GreaterOrEqual(a, v))?,
+        0xa6 => pair(&mut r).map(|(a, v)| Filter::LessOrEqual(a, v))?,
+        0xa8 => pair(&mut r).map(|(a, v)| Filter::Approx(a, v))?,
+        0x87 => Filter::Present(utf8(content)?),
         0xa4 => {
             let attr = r.expect(0x04).and_then(utf8)?;
             let parts = r.expect(0x30)?;
             if !r.bytes.is_empty() {
                 return None;
             }
-            LdapFilter::Substring(attr, substrings(parts)?)
+            substrings(attr, parts)?
         }
         _ => return None,
     })
 }
 
-/// SubstringFilter's substrings: initial first, final last, any between; at least one.
-fn substrings(parts: &[u8]) -> Option<LdapSubstringFilter> {
+/// A substring filter on `attr` from its substrings: initial first, final last, any
+/// between; at least one.
+fn substrings(attr: String, parts: &[u8]) -> Option<Filter> {
     let mut r = Reader { bytes: parts };
-    let mut out = LdapSubstringFilter::default();
+    let (mut initial, mut any, mut final_) = (None, Vec::new(), None);
     let mut first = true;
     while !r.bytes.is_empty() {
         let (tag, value) = r.tlv()?;
-        let value = utf8(value)?;
+        let value = utf8_bytes(value)?;
         let last = r.bytes.is_empty();
         match tag {
-            0x80 if first => out.initial = Some(value),
-            0x81 => out.any.push(value),
-            0x82 if last => out.final_ = Some(value),
+            0x80 if first => initial = Some(value),
+            0x81 => any.push(value),
+            0x82 if last => final_ = Some(value),
             _ => return None,
         }
         first = false;
     }
-    (!first).then_some(out)
+    (!first).then_some(Filter::Substring {
+        attr,
+        initial,
+        any,
+        final_,
+    })
 }
 
 /// A non-negative INTEGER or ENUMERATED of one to four content bytes (so ldap3_proto's
@@ -188,6 +195,11 @@ fn small_int(content: &[u8]) -> Option<i32> {
 
 fn utf8(content: &[u8]) -> Option<String> {
     std::str::from_utf8(content).ok().map(str::to_string)
+}
+
+/// The bytes of a value that must be UTF-8.
+fn utf8_bytes(content: &[u8]) -> Option<Vec<u8>> {
+    std::str::from_utf8(content).ok().map(|_| content.to_vec())
 }
 
 /// A cursor over BER elements.

@@ -81,7 +81,7 @@ pub fn sync_info(info: SyncInfo) -> LdapIntermediateResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::wire::codec::Codec;
+    use crate::ops::wire::codec::{Codec, Incoming};
     use ldap3_proto::proto::{LdapMsg, LdapOp};
     use tokio_util::bytes::BytesMut;
     use tokio_util::codec::{Decoder, Encoder};
@@ -98,10 +98,12 @@ mod tests {
         };
         let msg = LdapMsg::new_with_ctrls(3, LdapOp::DelRequest("cn=x".into()), vec![ctrl]);
         codec.encode(msg, &mut buf).unwrap();
-        let got = codec.decode(&mut buf).unwrap().unwrap();
-        let req = sync_request(&got.controls[0]).unwrap();
+        let Some(Incoming::Message { controls, .. }) = codec.decode(&mut buf).unwrap() else {
+            panic!("a delete with a control read as a plain request");
+        };
+        let req = sync_request(&controls[0]).unwrap();
         assert_eq!(req.mode, SyncMode::RefreshAndPersist);
         assert_eq!(req.cookie.as_deref(), Some(&b"rid=001,csn=x"[..]));
-        assert!(got.controls[0].critical);
+        assert!(controls[0].critical);
     }
 }
